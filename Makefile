@@ -1,0 +1,55 @@
+# OneWindow — the two commands of CONTRACT.md, plus a few for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export ONEWINDOW_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: demo install test test-sqlite test-postgres lint format messages clean
+
+$(BIN)/onewindow: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/onewindow
+
+## make demo: install, migrate the embedded SQLite database, load the sample, serve on http://127.0.0.1:8000
+demo: install
+	$(BIN)/onewindow migrate --no-input
+	$(BIN)/onewindow load-sample
+	@echo "Demo logins: clerk1 (window), issuer1 (issuing), supervisor1, construction-approver, construction-head, sysadmin1 …"
+	@if [ -n "$$ONEWINDOW_DEMO_PASSWORD" ]; then echo "Demo password: from ONEWINDOW_DEMO_PASSWORD"; \
+	 else echo "Demo password (generated): $$(cat $(ONEWINDOW_DATA_DIR)/demo_password)"; fi
+	$(BIN)/onewindow serve --host $(HOST) --port $(PORT)
+
+## make test: the whole suite on SQLite, and again on PostgreSQL when ONEWINDOW_TEST_DATABASE_URL is set
+test: install
+	$(MAKE) test-sqlite
+	@if [ -n "$$ONEWINDOW_TEST_DATABASE_URL" ]; then $(MAKE) test-postgres; \
+	 else echo "ONEWINDOW_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+test-sqlite:
+	ONEWINDOW_DATABASE_URL= ONEWINDOW_DATA_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres:
+	ONEWINDOW_DATABASE_URL=$$ONEWINDOW_TEST_DATABASE_URL ONEWINDOW_DATA_DIR=$(CURDIR)/var/test-postgres $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## make messages: extract and compile the zh-Hans translations of every app
+messages: install
+	for app in onewindow onewindow/*/; do \
+	  if [ -d $$app/locale ]; then (cd $$app && $(CURDIR)/$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete >/dev/null 2>&1 || true); fi; done
+	$(BIN)/onewindow compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,28 @@
+"""The JSON API under /api/v1: one NinjaAPI, one router per bounded context."""
+
+from ninja import NinjaAPI
+
+from onewindow.cases.api import router as cases_router
+from onewindow.catalogue.api import router as catalogue_router
+from onewindow.core.api import BearerAuth, Renderer, install_problem_handlers
+from onewindow.core.api import router as core_router
+from onewindow.handover.api import router as handover_router
+from onewindow.org.api import router as org_router
+
+api = NinjaAPI(
+    title="OneWindow API",
+    version="1",
+    description="一窗通 — comprehensive acceptance, back-office approval, unified issuance. "
+    "Errors are application/problem+json; lists are {count, next, previous, results}.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/schema",
+    auth=BearerAuth(),
+    renderer=Renderer(),
+)
+install_problem_handlers(api)
+api.add_router("", org_router)
+api.add_router("", core_router)
+api.add_router("", catalogue_router)
+api.add_router("", handover_router)
+api.add_router("", cases_router)

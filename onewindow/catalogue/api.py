@@ -1,0 +1,5 @@
+"""JSON API of the catalogue context."""
+
+from ninja import Router
+
+router = Router(tags=["catalogue"])

@@ -1,0 +1,61 @@
+"""Read the environment in one place (CONTRACT.md's configuration table)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlparse
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("ONEWINDOW_DATA_DIR", "./var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(directory: Path) -> str:
+    """The key from the environment, else one generated once into the data dir."""
+    from_env = os.environ.get("ONEWINDOW_SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = directory / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def database(directory: Path) -> dict:
+    """Django's DATABASES['default'] from ONEWINDOW_DATABASE_URL, or SQLite (WAL) in the data dir."""
+    url = os.environ.get("ONEWINDOW_DATABASE_URL", "").strip()
+    if not url or url.startswith("sqlite"):
+        name = directory / "onewindow.sqlite3"
+        if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+            name = Path(url[len("sqlite:///") :])
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(name),
+            "OPTIONS": {
+                # Writers queue on the lock instead of failing with "database is locked".
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            },
+            "TEST": {"NAME": str(directory / "test-onewindow.sqlite3")},
+        }
+    parsed = urlparse(url)
+    if parsed.scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"ONEWINDOW_DATABASE_URL: unsupported scheme {parsed.scheme!r}")
+    options = dict(parse_qsl(parsed.query))
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parsed.path.lstrip("/")) or "onewindow",
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": parsed.hostname or "",
+        "PORT": str(parsed.port or ""),
+        "CONN_MAX_AGE": int(options.pop("conn_max_age", 60)),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": options,
+    }

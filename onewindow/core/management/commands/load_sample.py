@@ -1,0 +1,21 @@
+"""`onewindow load-sample [--cases N]`: the Anshan High-tech Zone sample, idempotent."""
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand
+
+from onewindow.org import sample as org_sample
+
+
+class Command(BaseCommand):
+    help = "Load the illustrative sample region, organisations, hall, windows and demo users (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=0, help="Also add N synthetic historical cases.")
+
+    def handle(self, *args, cases, **options):
+        loaded = org_sample.load_organisations()
+        users = org_sample.load_users(hall=loaded["hall"], stationed_from=dt.date(2024, 9, 1))
+        self.stdout.write(f"organisations, hall and windows loaded; {users} demo users created")
+        if cases:
+            self.stderr.write("--cases: synthetic cases arrive with the cases module")

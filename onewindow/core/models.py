@@ -1,0 +1,46 @@
+"""Core tables: the append-only, hash-chained audit log."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntry(models.Model):
+    """One audited act. Rows are only ever appended: a trigger refuses UPDATE and DELETE."""
+
+    seq = models.PositiveBigIntegerField(
+        _("sequence"), unique=True, help_text=_("Position in the chain, 1, 2, 3… without gaps.")
+    )
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    actor = models.CharField(_("actor"), max_length=150, help_text=_("Username, or 'system' for the CLI."))
+    role = models.CharField(_("role"), max_length=40, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=40, blank=True)
+    region = models.CharField(_("region"), max_length=12, blank=True)
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=80, blank=True, db_index=True)
+    success = models.BooleanField(_("success"), default=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, help_text=_("SM3 over this entry and prev_hash."))
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["seq"]
+
+    def __str__(self):
+        return f"#{self.seq} {self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """Singleton row locked while appending, so concurrent writers extend the chain one at a time."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self):
+        return f"#{self.seq}"

@@ -1,0 +1,73 @@
+"""Validators of Chinese identifiers: 居民身份证 (GB 11643) and 统一社会信用代码 (GB 32100) check characters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_RE = re.compile(r"^\d{17}[\dX]$")
+
+USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_RE = re.compile(rf"^[{USCC_CHARSET}]{{18}}$")
+
+_PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+def resident_id_check_char(first17: str) -> str:
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def is_valid_resident_id(value: str) -> bool:
+    value = (value or "").strip().upper()
+    if not _ID_RE.match(value):
+        return False
+    try:
+        dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return resident_id_check_char(value[:17]) == value[17]
+
+
+def credit_code_check_char(first17: str) -> str:
+    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return USCC_CHARSET[(31 - total % 31) % 31]
+
+
+def is_valid_credit_code(value: str) -> bool:
+    value = (value or "").strip().upper()
+    return bool(_USCC_RE.match(value)) and credit_code_check_char(value[:17]) == value[17]
+
+
+def validate_resident_id(value: str) -> None:
+    if not is_valid_resident_id(value):
+        raise ValidationError(
+            _("Invalid resident ID number (check the 18 digits and the check digit)."),
+            code="invalid_resident_id",
+        )
+
+
+def validate_credit_code(value: str) -> None:
+    if not is_valid_credit_code(value):
+        raise ValidationError(
+            _("Invalid unified social credit code (18 characters with a check character)."),
+            code="invalid_credit_code",
+        )
+
+
+def validate_phone(value: str) -> None:
+    if not _PHONE_RE.match((value or "").strip()):
+        raise ValidationError(_("Invalid phone number."), code="invalid_phone")
+
+
+def mask_id_number(value: str) -> str:
+    """Keep the first 6 and last 4 characters: enough to recognise, too little to misuse."""
+    value = value or ""
+    if len(value) <= 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]

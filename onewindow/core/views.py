@@ -1,0 +1,79 @@
+"""Home page per role, and error pages (problem+json under /api/)."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from onewindow.core.api import problem
+from onewindow.org import roles as r
+
+
+def role_required(*roles: str):
+    """Login, then one of `roles`; anyone else gets 403."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not r.has_role(request.user, *roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# What each role's home page offers, in its order of work.
+HOME_LINKS = {
+    r.WINDOW_CLERK: [("org:organisations", gettext_lazy("Departments and their items"))],
+    r.ISSUING_CLERK: [("org:organisations", gettext_lazy("Departments"))],
+    r.APPROVER: [("org:staff", gettext_lazy("My department's staff"))],
+    r.DEPARTMENT_HEAD: [("org:staff", gettext_lazy("My department's staff"))],
+    r.SUPERVISOR: [
+        ("org:organisations", gettext_lazy("Organisations")),
+        ("org:staff", gettext_lazy("Staff")),
+        ("org:stationings", gettext_lazy("Stationed staff")),
+    ],
+    r.ASSESSMENT_OFFICE: [("org:organisations", gettext_lazy("Organisations"))],
+    r.SYSADMIN: [
+        ("admin:index", gettext_lazy("System administration")),
+        ("org:staff", gettext_lazy("Users")),
+    ],
+    r.SECADMIN: [("org:staff", gettext_lazy("Users and roles"))],
+    r.AUDITOR: [],
+}
+
+
+@login_required
+def home(request):
+    mine = r.roles_of(request.user)
+    sections = [
+        {"role": role, "label": r.ROLE_LABELS[role], "links": HOME_LINKS.get(role, [])}
+        for role in r.ROLES
+        if role in mine
+    ]
+    return render(request, "home.html", {"sections": sections, "staff": getattr(request.user, "staff", None)})
+
+
+def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return problem(404, _("Not found"), _("Not found, or outside your scope."), code="not_found")
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return problem(
+            500,
+            _("Server error"),
+            _("An unexpected error occurred; nothing was changed."),
+            code="server_error",
+        )
+    return render(request, "500.html", status=500)

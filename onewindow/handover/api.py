@@ -1,0 +1,5 @@
+"""JSON API of the handover context."""
+
+from ninja import Router
+
+router = Router(tags=["handover"])

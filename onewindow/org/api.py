@@ -1,0 +1,68 @@
+"""JSON API of organisations and people: tokens, departments, staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from onewindow.core.api import Page
+from onewindow.org import selectors, services
+
+router = Router(tags=["org"])
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+    otp: str | None = None
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: dt.datetime
+
+
+class DepartmentOut(Schema):
+    code: str
+    name: str
+    names: list[str]
+    kind: str
+
+
+class StaffOut(Schema):
+    username: str
+    full_name: str
+    organisation: str
+    roles: list[str]
+
+
+@router.post("/auth/token", auth=None, response={200: TokenOut}, summary="Issue a Bearer token")
+def token(request, payload: TokenIn):
+    raw, expires_at = services.issue_token(
+        username=payload.username, password=payload.password, request=request
+    )
+    return {"token": raw, "expires_at": expires_at}
+
+
+@router.get("/departments", response=list[DepartmentOut], summary="Organisations with all their names")
+@paginate(Page)
+def departments(request):
+    return [
+        {"code": o.code, "name": o.name, "names": o.names, "kind": o.kind} for o in selectors.departments()
+    ]
+
+
+@router.get("/staff", response=list[StaffOut], summary="Staff in the caller's scope")
+@paginate(Page)
+def staff(request):
+    return [
+        {
+            "username": s.user.username,
+            "full_name": s.full_name,
+            "organisation": s.organisation.code,
+            "roles": s.roles,
+        }
+        for s in selectors.visible_staff(request.auth)
+    ]

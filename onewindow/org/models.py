@@ -1,0 +1,205 @@
+"""Regions, organisations with several names, the hall and its windows, staff and stationings, API tokens."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.core.validators import validate_credit_code
+
+
+class Region(models.Model):
+    """A tenant: a zone or district with its administrative-division code (GB/T 2260)."""
+
+    code = models.CharField(_("division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationKind(models.TextChoices):
+    BUREAU = "bureau", _("Data Bureau (one body, several names)")
+    INTERNAL = "internal", _("Internal department")
+    RESIDENT = "resident", _("Resident agency")
+    OFFICE = "office", _("Office")
+
+
+class Organisation(models.Model):
+    """A government body. One body can bear several names: `name` is the primary one, aliases add more."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
+    code = models.SlugField(
+        _("code"), max_length=40, unique=True, help_text=_("Stable short code used by scripts and the API.")
+    )
+    name = models.CharField(_("primary name"), max_length=100)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=OrganisationKind.choices)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_credit_code],
+        help_text=_("18 characters with a GB 32100 check character; government organs start with 11."),
+    )
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def names(self) -> list[str]:
+        """Every name of the body, the primary one first."""
+        return [self.name, *(alias.name for alias in self.aliases.all())]
+
+
+class OrganisationAlias(models.Model):
+    """A further name the same body bears (数据局 = 营商环境建设办 = 行政审批局)."""
+
+    organisation = models.ForeignKey(Organisation, related_name="aliases", on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=100)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("organisation alias")
+        verbose_name_plural = _("organisation aliases")
+        ordering = ["sort_order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="org_alias_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class Hall(models.Model):
+    """A government-service hall, run by the Data Bureau."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("consultation phone"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("hall")
+        verbose_name_plural = _("halls")
+
+    def __str__(self):
+        return self.name
+
+
+class WindowKind(models.TextChoices):
+    ACCEPTANCE = "acceptance", _("Comprehensive acceptance")
+    ISSUANCE = "issuance", _("Unified issuance")
+
+
+class Window(models.Model):
+    """A counter of the hall: comprehensive acceptance of any item, or the unified issuing window."""
+
+    hall = models.ForeignKey(Hall, related_name="windows", verbose_name=_("hall"), on_delete=models.PROTECT)
+    number = models.CharField(_("number"), max_length=10)
+    kind = models.CharField(_("kind"), max_length=12, choices=WindowKind.choices)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("window")
+        verbose_name_plural = _("windows")
+        ordering = ["hall", "number"]
+        constraints = [models.UniqueConstraint(fields=["hall", "number"], name="window_number_unique")]
+
+    def __str__(self):
+        return f"{self.number}"
+
+
+class Staff(models.Model):
+    """A person working in the system: a Django user, the organisation employing them, their roles (groups)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, related_name="staff", on_delete=models.CASCADE)
+    organisation = models.ForeignKey(
+        Organisation, related_name="staff", verbose_name=_("organisation"), on_delete=models.PROTECT
+    )
+    full_name = models.CharField(_("full name"), max_length=60)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    window = models.ForeignKey(
+        Window,
+        verbose_name=_("usual window"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text=_(
+            "The counter a hall clerk usually works at; any comprehensive window may accept any item."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        ordering = ["organisation__sort_order", "user__username"]
+
+    def __str__(self):
+        return self.full_name or self.user.username
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted(group.name for group in self.user.groups.all())
+
+
+class Stationing(models.Model):
+    """A department's staff member posted to the hall's back office over [valid_from, valid_to)."""
+
+    staff = models.ForeignKey(
+        Staff, related_name="stationings", verbose_name=_("staff member"), on_delete=models.PROTECT
+    )
+    department = models.ForeignKey(
+        Organisation, related_name="stationings", verbose_name=_("department"), on_delete=models.PROTECT
+    )
+    hall = models.ForeignKey(
+        Hall, related_name="stationings", verbose_name=_("hall"), on_delete=models.PROTECT
+    )
+    valid_from = models.DateField(_("from"))
+    valid_to = models.DateField(
+        _("to"), null=True, blank=True, help_text=_("Exclusive; empty while the posting lasts.")
+    )
+    qualification_number = models.CharField(_("qualification certificate number"), max_length=60, blank=True)
+    qualification_expiry = models.DateField(_("qualification expiry"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stationing")
+        verbose_name_plural = _("stationings")
+        ordering = ["department", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="stationing_range_valid",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.staff} @ {self.department}"
+
+
+class ApiToken(models.Model):
+    """A Bearer token of the JSON API. Only its SHA-256 is stored; it expires."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="api_tokens", on_delete=models.CASCADE)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.user} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,136 @@
+"""Writes on organisations and people: each one transaction with its permission check and audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from onewindow.core import audit, clock
+from onewindow.core.errors import InvalidInput, NotAuthenticated, PermissionDenied
+from onewindow.org import roles as r
+from onewindow.org.models import ApiToken, Organisation, OrganisationKind, Staff
+
+User = get_user_model()
+
+
+def _default_department(role: str) -> Organisation | None:
+    if role == r.ASSESSMENT_OFFICE:
+        return Organisation.objects.filter(kind=OrganisationKind.OFFICE).order_by("sort_order").first()
+    if role in r.DEPARTMENT_ROLES:
+        return None
+    return Organisation.objects.filter(kind=OrganisationKind.BUREAU).order_by("sort_order").first()
+
+
+def create_user(
+    *,
+    actor,
+    username: str,
+    role: str,
+    password: str,
+    department: str | None = None,
+    full_name: str = "",
+    phone: str = "",
+) -> Staff:
+    """Create a login with one role in one organisation; actor None means the operator's CLI."""
+    if actor is not None and not r.has_role(actor, r.SYSADMIN):
+        raise PermissionDenied(_("Only the system administrator creates users."), code="user.forbidden")
+    errors: dict[str, list[str]] = {}
+    username = (username or "").strip()
+    if not username:
+        errors.setdefault("username", []).append(_("A username is required."))
+    elif User.objects.filter(username=username).exists():
+        errors.setdefault("username", []).append(_("This username is taken."))
+    if role not in r.ROLES:
+        errors.setdefault("role", []).append(
+            _("Unknown role %(role)s; roles: %(roles)s") % {"role": role, "roles": ", ".join(r.ROLES)}
+        )
+    organisation = None
+    if department:
+        organisation = Organisation.objects.filter(code=department).first()
+        if organisation is None:
+            errors.setdefault("department", []).append(
+                _("Unknown department %(code)s.") % {"code": department}
+            )
+        elif role in r.DEPARTMENT_ROLES and organisation.kind not in (
+            OrganisationKind.INTERNAL,
+            OrganisationKind.RESIDENT,
+        ):
+            errors.setdefault("department", []).append(
+                _("Approvers and department heads belong to a receiving department.")
+            )
+    elif role in r.ROLES:
+        organisation = _default_department(role)
+        if organisation is None:
+            errors.setdefault("department", []).append(
+                _("--department is required for this role.")
+                if role in r.DEPARTMENT_ROLES
+                else _("Load the organisations first.")
+            )
+    if not errors:
+        try:
+            validate_password(password, User(username=username))
+        except ValidationError as exc:
+            errors["password"] = [str(m) for m in exc.messages]
+    if errors:
+        raise InvalidInput(_("The user was not created."), code="user.invalid", errors=errors)
+
+    with transaction.atomic():
+        user = User.objects.create_user(username=username, password=password)
+        user.groups.add(Group.objects.get(name=role))
+        staff = Staff.objects.create(
+            user=user, organisation=organisation, full_name=full_name or username, phone=phone
+        )
+        audit.record(
+            action="org.user.create",
+            actor=actor,
+            role=r.primary_role(actor) if actor else "",
+            obj=staff,
+            organisation=organisation.code,
+            region=organisation.region.code,
+            detail={"username": username, "role": role, "organisation": organisation.code},
+        )
+    return staff
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(*, username: str, password: str, request=None) -> tuple[str, dt.datetime]:
+    """Check the password and give a Bearer token; wrong credentials are NotAuthenticated (401)."""
+    user = authenticate(request, username=username, password=password)
+    with transaction.atomic():
+        if user is None or not user.is_active:
+            audit.record(action="auth.token.denied", success=False, detail={"username": str(username)[:150]})
+            failed = True
+        else:
+            failed = False
+            raw = secrets.token_urlsafe(32)
+            now = clock.now()
+            expires_at = now + dt.timedelta(seconds=settings.ONEWINDOW_TOKEN_TTL_SECONDS)
+            token = ApiToken.objects.create(
+                user=user, key_hash=_hash_token(raw), created_at=now, expires_at=expires_at
+            )
+            audit.record(action="auth.token.issue", actor=user, role=r.primary_role(user), obj=token)
+    if failed:
+        raise NotAuthenticated(_("Wrong username or password."), code="auth.invalid_credentials")
+    return raw, expires_at
+
+
+def user_for_token(raw: str):
+    """The active user a Bearer token belongs to, or None when unknown or expired."""
+    if not raw:
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash_token(raw)).first()
+    if token is None or token.expires_at <= clock.now() or not token.user.is_active:
+        return None
+    return token.user

@@ -1,0 +1,33 @@
+"""HTML pages of organisations and people (thin: selectors in, templates out)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from onewindow.core.views import role_required
+from onewindow.org import roles as r
+from onewindow.org import selectors
+
+
+@role_required(*r.BUSINESS_ROLES)
+def organisation_list(request):
+    return render(request, "org/organisation_list.html", {"organisations": selectors.departments()})
+
+
+@role_required(*r.BUSINESS_ROLES)
+def organisation_detail(request, code):
+    organisation = selectors.departments().filter(code=code).first()
+    if organisation is None:
+        raise Http404
+    staff = selectors.visible_staff(request.user).filter(organisation=organisation)
+    return render(request, "org/organisation_detail.html", {"organisation": organisation, "staff": staff})
+
+
+@login_required
+def staff_list(request):
+    return render(request, "org/staff_list.html", {"staff": selectors.visible_staff(request.user)})
+
+
+@role_required(r.SUPERVISOR, r.DEPARTMENT_HEAD)
+def stationing_list(request):
+    return render(request, "org/stationing_list.html", {"stationings": selectors.stationings()})

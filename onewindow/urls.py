@@ -1,0 +1,22 @@
+"""URL map: the HTML UI, the JSON API under /api/v1, the admin for the system administrator."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from onewindow.api import api
+from onewindow.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path(
+        "accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("org/", include("onewindow.org.urls")),
+]
+
+handler404 = "onewindow.core.views.not_found"
+handler500 = "onewindow.core.views.server_error"

@@ -1,0 +1,81 @@
+"""Shared fixtures: the sample organisations and people, API clients with Bearer tokens, a movable clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from django.test import Client
+
+from onewindow.core import clock
+
+DEMO_PASSWORD = "Demo-pass-2026!"
+os.environ.setdefault("ONEWINDOW_DEMO_PASSWORD", DEMO_PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's 10⁶ rounds cost half a second a user; the tests create dozens."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def database_env_for_subprocess() -> dict:
+    """Environment for a `onewindow` subprocess that must use the test database."""
+    from django.db import connection
+
+    env = dict(os.environ)
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        env["ONEWINDOW_DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    else:
+        env["ONEWINDOW_DATABASE_URL"] = (
+            f"postgresql://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    return env
+
+
+@pytest.fixture
+def sample_org(db):
+    """The sample region, organisations, hall, windows and demo users."""
+    from onewindow.org import sample
+
+    loaded = sample.load_organisations()
+    sample.load_users(hall=loaded["hall"], stationed_from=dt.date(2024, 9, 1))
+    return loaded
+
+
+@pytest.fixture
+def frozen_clock():
+    """Set the one clock; yields a setter. Real time runs again after the test."""
+    yield clock.set_now
+    clock.set_now(None)
+
+
+class ApiClient:
+    """A JSON client for /api/v1 that logs in with a Bearer token."""
+
+    def __init__(self, username: str | None = None, password: str = DEMO_PASSWORD):
+        self.client = Client()
+        self.headers = {}
+        if username:
+            response = self.post("/auth/token", {"username": username, "password": password})
+            assert response.status_code == 200, response.content
+            self.headers["Authorization"] = f"Bearer {response.json()['token']}"
+
+    def get(self, path, params=None, **headers):
+        return self.client.get("/api/v1" + path, params or {}, headers={**self.headers, **headers})
+
+    def post(self, path, body=None, **headers):
+        return self.client.post(
+            "/api/v1" + path,
+            body if body is not None else {},
+            content_type="application/json",
+            headers={**self.headers, **headers},
+        )
+
+
+@pytest.fixture
+def api(sample_org):
+    """api('supervisor1') → a client holding that user's token; api() → anonymous."""
+    return ApiClient

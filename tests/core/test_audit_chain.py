@@ -1,0 +1,80 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from onewindow.core import audit
+from onewindow.core.models import AuditEntry
+
+
+def _append(n):
+    for i in range(n):
+        with transaction.atomic():
+            audit.record(
+                action="test.event", object_type="thing", object_id=str(i), detail={"i": i, "名称": "甲"}
+            )
+
+
+def _disable_triggers():
+    """What an attacker with database access would do first."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
+        else:
+            cursor.execute("DROP TRIGGER core_auditentry_no_update")
+            cursor.execute("DROP TRIGGER core_auditentry_no_delete")
+
+
+def test_intact_chain_verifies(db):
+    _append(5)
+    result = audit.verify()
+    assert result.ok and result.checked == 5
+    call_command("audit", "verify")
+
+
+def test_record_outside_a_transaction_is_refused(db):
+    # pytest-django wraps tests in a transaction; leave it to see the guard.
+    with pytest.raises(RuntimeError):
+        connection.in_atomic_block = False
+        try:
+            audit.record(action="x")
+        finally:
+            connection.in_atomic_block = True
+
+
+def test_database_refuses_update_and_delete(db):
+    _append(2)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(seq=1).update(actor="mallory")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(seq=2).delete()
+
+
+@pytest.mark.parametrize("tamper", ["edit", "delete", "reorder"])
+def test_tampered_chain_fails_verification_and_names_the_entry(db, tamper):
+    _append(6)
+    _disable_triggers()
+    if tamper == "edit":
+        AuditEntry.objects.filter(seq=3).update(detail={"i": 99})
+        bad = 3
+    elif tamper == "delete":
+        AuditEntry.objects.filter(seq=4).delete()
+        bad = 5
+    else:
+        e4 = AuditEntry.objects.get(seq=4)
+        AuditEntry.objects.filter(seq=4).update(seq=1000)
+        AuditEntry.objects.filter(seq=5).update(seq=4)
+        AuditEntry.objects.filter(seq=1000).update(seq=5)
+        assert e4.pk
+        bad = 4
+    result = audit.verify()
+    assert not result.ok
+    assert result.bad_seq == bad
+    with pytest.raises(CommandError, match=f"#{bad}"):
+        call_command("audit", "verify")
+
+
+def test_every_user_creation_is_audited(sample_org):
+    entries = AuditEntry.objects.filter(action="org.user.create")
+    assert entries.count() >= 30
+    assert audit.verify().ok
