@@ -16,6 +16,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("org/", include("onewindow.org.urls")),
+    path("", include("onewindow.catalogue.urls")),
+    path("", include("onewindow.handover.urls")),
+    path("", include("onewindow.cases.urls")),
 ]
 
 handler404 = "onewindow.core.views.not_found"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
+from importlib import import_module
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from onewindow.core.api import problem
 from onewindow.org import roles as r
@@ -30,32 +30,27 @@ def role_required(*roles: str):
     return decorator
 
 
-# What each role's home page offers, in its order of work.
-HOME_LINKS = {
-    r.WINDOW_CLERK: [("org:organisations", gettext_lazy("Departments and their items"))],
-    r.ISSUING_CLERK: [("org:organisations", gettext_lazy("Departments"))],
-    r.APPROVER: [("org:staff", gettext_lazy("My department's staff"))],
-    r.DEPARTMENT_HEAD: [("org:staff", gettext_lazy("My department's staff"))],
-    r.SUPERVISOR: [
-        ("org:organisations", gettext_lazy("Organisations")),
-        ("org:staff", gettext_lazy("Staff")),
-        ("org:stationings", gettext_lazy("Stationed staff")),
-    ],
-    r.ASSESSMENT_OFFICE: [("org:organisations", gettext_lazy("Organisations"))],
-    r.SYSADMIN: [
-        ("admin:index", gettext_lazy("System administration")),
-        ("org:staff", gettext_lazy("Users")),
-    ],
-    r.SECADMIN: [("org:staff", gettext_lazy("Users and roles"))],
-    r.AUDITOR: [],
-}
+# Each context lists the home-page links it offers each role, in this order.
+NAV_MODULES = [
+    "onewindow.cases.nav",
+    "onewindow.catalogue.nav",
+    "onewindow.handover.nav",
+    "onewindow.org.nav",
+]
+
+
+def home_links(role: str) -> list[tuple[str, str]]:
+    links = []
+    for module in NAV_MODULES:
+        links.extend(import_module(module).LINKS.get(role, []))
+    return links
 
 
 @login_required
 def home(request):
     mine = r.roles_of(request.user)
     sections = [
-        {"role": role, "label": r.ROLE_LABELS[role], "links": HOME_LINKS.get(role, [])}
+        {"role": role, "label": r.ROLE_LABELS[role], "links": home_links(role)}
         for role in r.ROLES
         if role in mine
     ]

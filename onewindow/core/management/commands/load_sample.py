@@ -4,11 +4,13 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
+from onewindow.catalogue import sample as catalogue_sample
+from onewindow.handover import sample as handover_sample
 from onewindow.org import sample as org_sample
 
 
 class Command(BaseCommand):
-    help = "Load the illustrative sample region, organisations, hall, windows and demo users (idempotent)."
+    help = "Load the illustrative sample: organisations, hall, windows, seals, calendar, catalogue, demo users (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=0, help="Also add N synthetic historical cases.")
@@ -17,5 +19,10 @@ class Command(BaseCommand):
         loaded = org_sample.load_organisations()
         users = org_sample.load_users(hall=loaded["hall"], stationed_from=dt.date(2024, 9, 1))
         self.stdout.write(f"organisations, hall and windows loaded; {users} demo users created")
+        # Each step below reports what it loaded.
+        for step in (handover_sample.load, catalogue_sample.load):
+            report = step()
+            if report:
+                self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()))
         if cases:
             self.stderr.write("--cases: synthetic cases arrive with the cases module")

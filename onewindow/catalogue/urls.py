@@ -1,0 +1,4 @@
+"""HTML pages of the catalogue context (each path carries its own prefix; included at the root)."""
+
+app_name = "catalogue"
+urlpatterns: list = []

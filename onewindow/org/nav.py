@@ -1,0 +1,20 @@
+"""Home-page links this context offers each role: {role: [(url name, label)]}."""
+
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.org import roles as r
+
+LINKS = {
+    r.WINDOW_CLERK: [("org:organisations", _("Departments"))],
+    r.ISSUING_CLERK: [("org:organisations", _("Departments"))],
+    r.APPROVER: [("org:staff", _("My department's staff"))],
+    r.DEPARTMENT_HEAD: [("org:staff", _("My department's staff"))],
+    r.SUPERVISOR: [
+        ("org:organisations", _("Organisations")),
+        ("org:staff", _("Staff")),
+        ("org:stationings", _("Stationed staff")),
+    ],
+    r.ASSESSMENT_OFFICE: [("org:organisations", _("Organisations"))],
+    r.SYSADMIN: [("admin:index", _("System administration")), ("org:staff", _("Users"))],
+    r.SECADMIN: [("org:staff", _("Users and roles"))],
+}
