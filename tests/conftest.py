@@ -35,6 +35,26 @@ def database_env_for_subprocess() -> dict:
     return env
 
 
+@pytest.fixture(autouse=True)
+def _audit_guards(request):
+    """Keep the audit log's append-only triggers on during every test; drop them just before
+    pytest-django empties the database after a transactional test (its flush would be refused)."""
+    names = request.fixturenames
+    transactional = "transactional_db" in names or "live_server" in names
+    if not transactional and "db" not in names:
+        yield
+        return
+    from django.db import connection
+
+    from onewindow.core import db_guards
+
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    db_guards.install(connection)
+    yield
+    if transactional:
+        db_guards.remove(connection)
+
+
 @pytest.fixture
 def sample_org(db):
     """The sample region, organisations, hall, windows and demo users."""

@@ -17,12 +17,9 @@ def _append(n):
 
 def _disable_triggers():
     """What an attacker with database access would do first."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
-        else:
-            cursor.execute("DROP TRIGGER core_auditentry_no_update")
-            cursor.execute("DROP TRIGGER core_auditentry_no_delete")
+    from onewindow.core import db_guards
+
+    db_guards.remove(connection)
 
 
 def test_intact_chain_verifies(db):

@@ -2,47 +2,15 @@
 
 from django.db import migrations
 
-PG_UP = """
-CREATE OR REPLACE FUNCTION core_audit_append_only() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION 'the audit log is append-only (% refused)', TG_OP;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER core_auditentry_append_only
-  BEFORE UPDATE OR DELETE ON core_auditentry
-  FOR EACH ROW EXECUTE FUNCTION core_audit_append_only();
-CREATE TRIGGER core_auditentry_no_truncate
-  BEFORE TRUNCATE ON core_auditentry
-  FOR EACH STATEMENT EXECUTE FUNCTION core_audit_append_only();
-"""
-PG_DOWN = """
-DROP TRIGGER IF EXISTS core_auditentry_append_only ON core_auditentry;
-DROP TRIGGER IF EXISTS core_auditentry_no_truncate ON core_auditentry;
-DROP FUNCTION IF EXISTS core_audit_append_only();
-"""
-SQLITE_UP = [
-    "CREATE TRIGGER core_auditentry_no_update BEFORE UPDATE ON core_auditentry "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only (UPDATE refused)'); END;",
-    "CREATE TRIGGER core_auditentry_no_delete BEFORE DELETE ON core_auditentry "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only (DELETE refused)'); END;",
-]
-SQLITE_DOWN = ["DROP TRIGGER IF EXISTS core_auditentry_no_update;", "DROP TRIGGER IF EXISTS core_auditentry_no_delete;"]
+from onewindow.core import db_guards
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_UP)
-    elif schema_editor.connection.vendor == "sqlite":
-        for sql in SQLITE_UP:
-            schema_editor.execute(sql)
+    db_guards.install(schema_editor.connection)
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_DOWN)
-    elif schema_editor.connection.vendor == "sqlite":
-        for sql in SQLITE_DOWN:
-            schema_editor.execute(sql)
+    db_guards.remove(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,87 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Never `playwright install`: the hall's network is closed and so is CI's. Chromium is /usr/bin/chromium
+(Debian package `chromium`). Screenshots go to test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEMO_PASSWORD
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("ONEWINDOW_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("ONEWINDOW_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1280, "height": 860}}
+
+
+@pytest.fixture
+def screenshot():
+    """screenshot(page, "name") → test-artifacts/name.png (full page)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def e2e_sample(transactional_db):
+    """The sample organisations and demo users, committed so the live server's threads see them."""
+    import datetime as dt
+
+    from onewindow.org import sample
+
+    loaded = sample.load_organisations()
+    sample.load_users(hall=loaded["hall"], stationed_from=dt.date(2024, 9, 1))
+    return loaded
+
+
+@pytest.fixture
+def login(live_server):
+    """login(page, "supervisor1") signs in through the real login form."""
+
+    def sign_in(page, username: str, password: str = DEMO_PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    return sign_in
