@@ -1,0 +1,503 @@
+"""Cases (办件) from acceptance to issuance, their append-only events, suspensions, extensions and results.
+
+Rules these tables carry (DESIGN.md):
+- rule 2/3: `authority` is pinned at acceptance (the implementer then); the department that works the
+  case is *computed* — the implementer of the sub-item now (see `CaseQuerySet.with_department`), so a
+  signed handover moves open cases to the receiving department at its effective time without any
+  scheduler, while the authority and therefore the seal stay. Once a case is decided, the deciding
+  department is frozen in `decided_department` (whoever approves is responsible).
+- rule 4: `due_date` is stored for lists and filters and recomputed by cases.clock on every
+  clock-affecting action, by `onewindow tick` and when the calendar changes.
+- rule 5: every change bumps `version`; services lock the row and refuse a stale version (409).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.catalogue.models import Assignment, ServiceGuide, SpecialProcedure, SubItem
+from onewindow.org import roles as r
+from onewindow.org.models import Organisation, Region, Window
+
+
+class CaseStatus(models.TextChoices):
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+    REJECTED = "rejected", _("Not accepted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_REVIEW = "in_review", _("In review")
+    SUSPENDED = "suspended", _("Suspended (special procedure)")
+    DECIDED = "decided", _("Decided")
+    RESULT_READY = "result_ready", _("Result ready for issuance")
+    ISSUED = "issued", _("Issued")
+
+
+# Statuses in which the working-day clock runs or is stopped by a special procedure.
+CLOCK_STATUSES = (CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW, CaseStatus.SUSPENDED)
+# Statuses that end a case: nothing more happens to it.
+FINAL_STATUSES = (CaseStatus.REJECTED, CaseStatus.WITHDRAWN, CaseStatus.ISSUED)
+OPEN_STATUSES = tuple(s for s in CaseStatus.values if s not in FINAL_STATUSES)
+
+
+class Closure(models.TextChoices):
+    """Why a case ended without a result (the exchange layouts' 不予受理 / 退件)."""
+
+    REJECTED = "rejected", _("Not accepted (不予受理)")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")
+    DEFERRAL_EXPIRED = "deferral_expired", _("Deferred materials not handed in by the deadline (退件)")
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+class Decision(models.TextChoices):
+    GRANT = "grant", _("Grant")
+    DENY = "deny", _("Deny")
+
+
+class IssueMethod(models.TextChoices):
+    PICKUP = "pickup", _("Pickup at the issuing window")
+    MAIL = "mail", _("Mail")
+
+
+class CaseQuerySet(models.QuerySet):
+    def with_department(self, at=None):
+        """Annotate `department_id_now`: the deciding department once decided, else today's implementer."""
+        from onewindow.core import clock
+
+        at = at or clock.now()
+        implementer_now = Assignment.objects.filter(
+            subitem_id=OuterRef("subitem_id"), valid_from__lte=at
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+        return self.annotate(
+            department_id_now=Coalesce(
+                F("decided_department_id"), Subquery(implementer_now.values("organisation_id")[:1])
+            )
+        )
+
+    def of_department(self, department, at=None):
+        """Cases whose current department is `department` (rule 3), as one indexed EXISTS."""
+        from onewindow.core import clock
+
+        at = at or clock.now()
+        implemented = Assignment.objects.filter(
+            subitem_id=OuterRef("subitem_id"), organisation=department, valid_from__lte=at
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+        return self.filter(
+            Q(decided_department=department) | (Q(decided_department__isnull=True) & Exists(implemented))
+        )
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def visible_to(self, user):
+        """Hall clerks and the supervisor see the region's cases; approvers and heads their department's."""
+        staff = getattr(user, "staff", None)
+        if staff is None:
+            return self.none()
+        if r.has_role(user, r.WINDOW_CLERK, r.ISSUING_CLERK, r.SUPERVISOR):
+            return self.filter(region_id=staff.organisation.region_id)
+        if r.has_role(user, r.APPROVER, r.DEPARTMENT_HEAD):
+            return self.of_department(staff.organisation)
+        return self.none()
+
+
+class Case(models.Model):
+    """One application (办件), from the window's formal review to the result handed out."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
+    number = models.CharField(
+        _("case number"),
+        max_length=24,
+        unique=True,
+        help_text=_(
+            "Region code + YYYYMMDD + a 5-digit serial of that day; stays the same across a handover."
+        ),
+    )
+    status = models.CharField(_("status"), max_length=24, choices=CaseStatus.choices, db_index=True)
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        help_text=_("Incremented on every change; an action on a stale version is 409."),
+    )
+    closure = models.CharField(_("closure"), max_length=20, choices=Closure.choices, blank=True)
+
+    subitem = models.ForeignKey(
+        SubItem, verbose_name=_("sub-item"), on_delete=models.PROTECT, related_name="cases"
+    )
+    guide = models.ForeignKey(
+        ServiceGuide,
+        verbose_name=_("service guide version"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        help_text=_("The published guide version the materials were reviewed against (pinned)."),
+    )
+    window = models.ForeignKey(
+        Window,
+        verbose_name=_("window"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The comprehensive window that received the application."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("received by"), on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received at"))
+    idempotency_key = models.CharField(
+        _("idempotency key"),
+        max_length=100,
+        blank=True,
+        help_text=_("The Idempotency-Key of the request that created the case; unique per clerk."),
+    )
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+
+    applicant_kind = models.CharField(_("applicant kind"), max_length=12, choices=ApplicantKind.choices)
+    applicant_name = models.CharField(_("applicant name"), max_length=200)
+    applicant_id_number = models.CharField(
+        _("applicant ID number"),
+        max_length=18,
+        help_text=_("居民身份证 or 统一社会信用代码, check digit validated; shown masked only."),
+    )
+    applicant_phone = models.CharField(_("applicant phone"), max_length=20)
+
+    materials = models.JSONField(_("materials received"), default=list, blank=True)
+    missing_materials = models.JSONField(
+        _("missing materials"),
+        default=list,
+        blank=True,
+        help_text=_("Codes of the required materials still missing: the one complete list (一次性告知)."),
+    )
+    supplement_note = models.TextField(
+        _("supplement note"), blank=True, help_text=_("Why the back office returned the case to the window.")
+    )
+    deferred_materials = models.JSONField(
+        _("deferred materials"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Deferrable materials accepted on a written commitment (容缺受理) and not yet handed in."
+        ),
+    )
+    commitment = models.TextField(_("written commitment"), blank=True)
+    top_up_deadline = models.DateField(
+        _("top-up deadline"),
+        null=True,
+        blank=True,
+        help_text=_("Last day to hand in the deferred materials, within the promised limit; missed → 退件."),
+    )
+
+    authority = models.ForeignKey(
+        Organisation,
+        verbose_name=_("authority"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authority_cases",
+        help_text=_(
+            "The implementer when the case was first accepted; its seal goes on the result (rule 2)."
+        ),
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True, db_index=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True, db_index=True)
+    due_provisional = models.BooleanField(
+        _("due date provisional"), default=False, help_text=_("Computed over a provisional calendar year.")
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(_("reasons of the decision"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_department = models.ForeignKey(
+        Organisation,
+        verbose_name=_("deciding department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decided_cases",
+    )
+    issue_due_date = models.DateField(
+        _("issuance due date"), null=True, blank=True, help_text=_("行政许可法 art. 44: 10 working days.")
+    )
+
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    issue_method = models.CharField(_("issue method"), max_length=8, choices=IssueMethod.choices, blank=True)
+    issue_recipient = models.CharField(_("recipient"), max_length=200, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-received_at", "-pk"]
+        indexes = [
+            models.Index(fields=["region", "status"], name="case_region_status"),
+            models.Index(fields=["subitem", "status"], name="case_subitem_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="case_idempotency_key_per_clerk",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="case_version_positive"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def applicant_id_masked(self) -> str:
+        from onewindow.core.validators import mask_id_number
+
+        return mask_id_number(self.applicant_id_number)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in FINAL_STATUSES
+
+
+class CaseSerial(models.Model):
+    """A counter row per (region, scope, key), locked while a number is drawn: case numbers per day,
+    result numbers per year. Unique under any concurrency, no gaps from retries."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT)
+    scope = models.CharField(max_length=12)
+    key = models.CharField(max_length=12)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("number counter")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "scope", "key"], name="case_serial_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.region_id}/{self.scope}/{self.key}: {self.last}"
+
+
+class CaseEvent(models.Model):
+    """One step of a case (办理环节记录): who, in which role and organisation, when, what. Append-only."""
+
+    case = models.ForeignKey(Case, related_name="events", verbose_name=_("case"), on_delete=models.PROTECT)
+    at = models.DateTimeField(_("time"))
+    action = models.CharField(_("action"), max_length=30)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("actor"), max_length=150, help_text=_("Username, or 'system'."))
+    actor_full_name = models.CharField(_("actor's name"), max_length=60, blank=True)
+    role = models.CharField(_("role"), max_length=40, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    status_after = models.CharField(_("status after"), max_length=24, choices=CaseStatus.choices, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["case", "at"], name="case_event_case_at")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("case events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("case events are append-only")
+
+
+class Suspension(models.Model):
+    """A special procedure (行政许可法 art. 45): the clock stops from the day after it starts through its end."""
+
+    case = models.ForeignKey(
+        Case, related_name="suspensions", verbose_name=_("case"), on_delete=models.PROTECT
+    )
+    procedure = models.CharField(_("procedure"), max_length=20, choices=SpecialProcedure.choices)
+    reason = models.TextField(_("reason"))
+    planned_days = models.PositiveSmallIntegerField(
+        _("planned working days"), null=True, blank=True, help_text=_("Told to the applicant in writing.")
+    )
+    participants = models.JSONField(
+        _("experts or inspectors"),
+        default=list,
+        blank=True,
+        help_text=_("Names of the experts or inspectors."),
+    )
+    started_at = models.DateTimeField(_("started at"))
+    started_on = models.DateField(_("started on"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    outcome = models.TextField(_("outcome"), blank=True)
+
+    class Meta:
+        verbose_name = _("suspension")
+        verbose_name_plural = _("suspensions")
+        ordering = ["case", "started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(ended_at__isnull=True), name="suspension_one_open_per_case"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} {self.procedure} {self.started_on}–{self.ended_on or '…'}"
+
+
+class Extension(models.Model):
+    """Extra working days granted by the head of the case's department (行政许可法 art. 42)."""
+
+    case = models.ForeignKey(
+        Case, related_name="extensions", verbose_name=_("case"), on_delete=models.PROTECT
+    )
+    days = models.PositiveSmallIntegerField(_("working days"))
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("granted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("granted at"))
+
+    class Meta:
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+        ordering = ["case", "granted_at"]
+        constraints = [models.CheckConstraint(condition=Q(days__gte=1), name="extension_days_positive")]
+
+    def __str__(self):
+        return f"{self.case_id} +{self.days}"
+
+
+class Result(models.Model):
+    """The decision or certificate of a case. Its content and SM3 hash are fixed when it is produced;
+    the seal is recorded as applied (id, text, organisation) so the document never changes afterwards."""
+
+    case = models.OneToOneField(Case, related_name="result", verbose_name=_("case"), on_delete=models.PROTECT)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
+    number = models.CharField(_("result number"), max_length=30, unique=True)
+    verification_code = models.CharField(
+        _("verification code"),
+        max_length=16,
+        unique=True,
+        help_text=_("16 base32 characters (80 random bits)."),
+    )
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
+    authority = models.ForeignKey(
+        Organisation, verbose_name=_("authority"), on_delete=models.PROTECT, related_name="results"
+    )
+    seal_id = models.BigIntegerField(_("seal"), help_text=_("handover.Seal applied (rule 2)."))
+    seal_name = models.CharField(_("seal text"), max_length=100)
+    seal_organisation = models.ForeignKey(
+        Organisation, verbose_name=_("seal's organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    content = models.JSONField(_("content"))
+    content_hash = models.CharField(_("content hash (SM3)"), max_length=64)
+    produced_at = models.DateTimeField(_("produced at"))
+    produced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("produced by"), on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    revoked = models.BooleanField(_("revoked"), default=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(_("reason for revocation"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+        ordering = ["-produced_at"]
+
+    def __str__(self):
+        return self.number
+
+
+class Reminder(models.Model):
+    """The Data Bureau urging the department about a case near or past its limit (催办/督办)."""
+
+    case = models.ForeignKey(Case, related_name="reminders", verbose_name=_("case"), on_delete=models.PROTECT)
+    message = models.TextField(_("message"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    department = models.ForeignKey(
+        Organisation,
+        verbose_name=_("department reminded"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.at:%Y-%m-%d}"
