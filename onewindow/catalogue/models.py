@@ -1,5 +1,6 @@
 """The catalogue: power items, their sub-items, versioned service guides, and who implements what when."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +96,13 @@ class SubItem(models.Model):
         help_text=_("Where the work plan sends this sub-item."),
     )
     sort_order = models.PositiveIntegerField(default=0)
+    pinyin_initials = models.CharField(
+        _("pinyin initials"),
+        max_length=200,
+        blank=True,
+        db_index=True,
+        help_text=_("Initials of the sub-item's and the item's names, so that 'qytz' finds 企业投资…"),
+    )
 
     class Meta:
         verbose_name = _("sub-item")
@@ -235,3 +243,42 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.subitem.code} → {self.organisation.code} [{self.valid_from:%Y-%m-%d %H:%M}, {self.valid_to or '…'})"
+
+
+class ImportJobStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    FAILED = "failed", _("Failed, nothing changed")
+    DONE = "done", _("Done")
+
+
+class ImportJob(models.Model):
+    """A catalogue import started from the UI; runs in the background and reports its progress here."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    filename = models.CharField(_("file name"), max_length=200)
+    stored_path = models.CharField(max_length=500)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING
+    )
+    phase = models.CharField(_("phase"), max_length=20, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    errors = models.JSONField(_("row errors"), default=list, blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("catalogue import")
+        verbose_name_plural = _("catalogue imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportJobStatus.FAILED, ImportJobStatus.DONE)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from onewindow.catalogue.models import Assignment, SubItem
+from onewindow.catalogue.models import Assignment, GuideStatus, PowerType, ServiceGuide, SubItem
 from onewindow.core import clock
 from onewindow.core.errors import RuleViolation
 
@@ -51,3 +51,166 @@ def current_guide(subitem: SubItem | int):
 
         raise RuleViolation(_("This sub-item has no published service guide."), code="catalogue.no_guide")
     return guide
+
+
+# --- lists and pages -------------------------------------------------------------------------
+
+
+def _open_at(at: dt.datetime):
+    return Assignment.objects.filter(subitem=OuterRef("pk"), valid_from__lte=at).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=at)
+    )
+
+
+def subitems(
+    *,
+    at: dt.datetime | None = None,
+    q: str = "",
+    power_type: str = "",
+    department: str = "",
+    target: str = "",
+) -> QuerySet[SubItem]:
+    """Sub-items with their item and target department, annotated with the implementer at `at` (default now).
+
+    One query whatever the length: the implementer comes from a correlated subquery, not per row.
+    `q` matches codes, names and pinyin initials; `power_type` is a PowerType code or its Chinese label;
+    `department` is the implementer's organisation code, `target` the target department's.
+    """
+    at = at or clock.now()
+    qs = SubItem.objects.select_related("item", "target_department").annotate(
+        implementer_id=Subquery(_open_at(at).values("organisation_id")[:1]),
+        implementer_code=Subquery(_open_at(at).values("organisation__code")[:1]),
+        implementer_name=Subquery(_open_at(at).values("organisation__name")[:1]),
+    )
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(code__icontains=q)
+            | Q(name__icontains=q)
+            | Q(item__code__icontains=q)
+            | Q(item__name__icontains=q)
+            | Q(pinyin_initials__contains=q.lower())
+        )
+    if power_type:
+        qs = qs.filter(item__power_type=power_type_code(power_type))
+    if department:
+        qs = qs.filter(implementer_code=department)
+    if target:
+        qs = qs.filter(target_department__code=target)
+    return qs.order_by("sort_order", "code")
+
+
+def power_type_code(value: str) -> str:
+    """A PowerType code from its code, English label or Chinese name (行政许可 …); unknown → as given."""
+    value = (value or "").strip()
+    if value in PowerType.values:
+        return value
+    return POWER_TYPE_BY_NAME.get(value, value)
+
+
+# The 10 national names, as they appear in power lists and import files.
+POWER_TYPE_NAMES = {
+    PowerType.LICENSING: "行政许可",
+    PowerType.PENALTY: "行政处罚",
+    PowerType.COERCION: "行政强制",
+    PowerType.LEVY: "行政征收",
+    PowerType.PAYMENT: "行政给付",
+    PowerType.INSPECTION: "行政检查",
+    PowerType.CONFIRMATION: "行政确认",
+    PowerType.REWARD: "行政奖励",
+    PowerType.ADJUDICATION: "行政裁决",
+    PowerType.OTHER: "其他行政权力",
+}
+POWER_TYPE_BY_NAME = {name: code for code, name in POWER_TYPE_NAMES.items()}
+
+
+def guide_at(subitem: SubItem | int, at: dt.datetime | None = None) -> ServiceGuide | None:
+    """The guide version in force at `at`: the highest version published by then (None before the first)."""
+    at = at or clock.now()
+    subitem_id = subitem if isinstance(subitem, int) else subitem.pk
+    return (
+        ServiceGuide.objects.filter(subitem_id=subitem_id, status=GuideStatus.PUBLISHED, published_at__lte=at)
+        .prefetch_related("materials")
+        .order_by("-version")
+        .first()
+    )
+
+
+def subitem_detail(code: str) -> SubItem | None:
+    return (
+        SubItem.objects.select_related("item", "target_department", "region")
+        .prefetch_related(
+            Prefetch(
+                "guides",
+                queryset=ServiceGuide.objects.select_related("drafted_by")
+                .annotate(material_count=Count("materials"))
+                .order_by("-version"),
+            ),
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("organisation").order_by("valid_from"),
+            ),
+        )
+        .filter(code=code)
+        .first()
+    )
+
+
+def guide_changes(*, department: str = "") -> list[dict]:
+    """Every published change of a guide, with the time-limit compression and material reduction it brought,
+    grouped by the department that drafted it (the implementing department's own work, as the plan asks).
+
+    → [{department, changes: [...], subitems, days_compressed, materials_removed}], busiest first.
+    """
+    guides = (
+        ServiceGuide.objects.filter(status=GuideStatus.PUBLISHED)
+        .select_related("subitem", "drafted_by")
+        .annotate(
+            material_count=Count("materials"),
+            required_count=Count("materials", filter=Q(materials__required=True)),
+        )
+        .order_by("subitem_id", "version")
+    )
+    groups: dict[str, dict] = {}
+    previous = None
+    for guide in guides:
+        if previous is not None and previous.subitem_id == guide.subitem_id:
+            org = guide.drafted_by
+            key = org.code if org else ""
+            if not department or key == department:
+                group = groups.setdefault(
+                    key,
+                    {
+                        "department": org,
+                        "changes": [],
+                        "subitems": set(),
+                        "days_compressed": 0,
+                        "materials_removed": 0,
+                    },
+                )
+                change = {
+                    "subitem": guide.subitem,
+                    "version": guide.version,
+                    "published_at": guide.published_at,
+                    "change_note": guide.change_note,
+                    "promised_before": previous.promised_days,
+                    "promised_after": guide.promised_days,
+                    "days_compressed": previous.promised_days - guide.promised_days,
+                    "materials_before": previous.material_count,
+                    "materials_after": guide.material_count,
+                    "materials_removed": previous.material_count - guide.material_count,
+                    "required_before": previous.required_count,
+                    "required_after": guide.required_count,
+                }
+                group["changes"].append(change)
+                group["subitems"].add(guide.subitem_id)
+                group["days_compressed"] += change["days_compressed"]
+                group["materials_removed"] += change["materials_removed"]
+        previous = guide
+    result = []
+    for group in groups.values():
+        group["subitems"] = len(group["subitems"])
+        result.append(group)
+    return sorted(
+        result, key=lambda g: (-len(g["changes"]), g["department"].sort_order if g["department"] else 0)
+    )

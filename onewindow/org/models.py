@@ -203,3 +203,30 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.user} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """A message to an organisation (e.g. the Data Bureau told of a newly published service guide)."""
+
+    recipient = models.ForeignKey(
+        Organisation, related_name="notifications", verbose_name=_("recipient"), on_delete=models.PROTECT
+    )
+    kind = models.CharField(
+        _("kind"), max_length=40, help_text=_("Dotted code, e.g. catalogue.guide_published.")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return self.title
