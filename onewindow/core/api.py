@@ -160,3 +160,27 @@ class Page(PaginationBase):
             "previous": link(pagination.page - 1) if pagination.page > 1 and offset - size < count else None,
             "results": results,
         }
+
+
+# --- The working-day calendar ----------------------------------------------------------------------
+
+
+class AddWorkdaysOut(Schema):
+    start: dt.date
+    days: int
+    due_date: dt.date
+    provisional: bool
+
+
+@router.get(
+    "/calendar/add-workdays",
+    response=AddWorkdaysOut,
+    summary="The working day N working days after a date (the start day does not count)",
+)
+def calendar_add_workdays(request, start: dt.date, days: int):
+    """400 for a malformed date or negative days; 422 `calendar.missing` when the count runs into a year
+    with no schedule, official or provisional. Any logged-in user."""
+    from onewindow.core import calendar
+
+    result = calendar.add_workdays_info(start, days)
+    return {"start": start, "days": days, "due_date": result.date, "provisional": result.provisional}
