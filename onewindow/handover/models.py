@@ -1,0 +1,229 @@
+"""Seals of the organisations, handover agreements between the Data Bureau and receiving departments."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.catalogue.models import SubItem
+from onewindow.org import roles as r
+from onewindow.org.models import Organisation, Region
+
+
+class SealQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Every business role reads the seal registry; administrators see no business data."""
+        return self if r.has_role(user, *r.BUSINESS_ROLES) else self.none()
+
+
+class SealPurpose(models.TextChoices):
+    APPROVAL = "approval", _("Administrative approval seal")
+    OFFICIAL = "official", _("Official seal")
+
+
+class Seal(models.Model):
+    """A seal of an organisation, valid over [valid_from, valid_to); once void it is never applied again."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
+    organisation = models.ForeignKey(
+        Organisation, related_name="seals", verbose_name=_("organisation"), on_delete=models.PROTECT
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("The text the seal bears."))
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=12,
+        choices=SealPurpose.choices,
+        help_text=_("Results prefer an approval seal of their authority, else its official seal (rule 2)."),
+    )
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_to = models.DateTimeField(
+        _("valid to"), null=True, blank=True, help_text=_("Exclusive; empty while the seal is in use.")
+    )
+    void = models.BooleanField(
+        _("void"), default=False, help_text=_("Irreversible: a void seal is never applied (rule 2).")
+    )
+    void_reason = models.CharField(_("reason for voiding"), max_length=300, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("voided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+
+    objects = SealQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("seal")
+        verbose_name_plural = _("seals")
+        ordering = ["organisation__sort_order", "purpose", "-valid_from", "pk"]
+        indexes = [models.Index(fields=["organisation", "valid_from"], name="seal_org_from")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="seal_range_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(void=False) | (~Q(void_reason="") & Q(voided_at__isnull=False)),
+                name="seal_void_has_reason_and_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class HandoverSettings(models.Model):
+    """Per-region settings of the handover: the deadline (the work plan: complete before 6 September)."""
+
+    region = models.OneToOneField(Region, verbose_name=_("region"), on_delete=models.CASCADE)
+    deadline = models.DateField(
+        _("deadline"), help_text=_("Every agreement should be in effect before this day begins.")
+    )
+
+    class Meta:
+        verbose_name = _("handover settings")
+        verbose_name_plural = _("handover settings")
+
+    def __str__(self):
+        return f"{self.region} {self.deadline}"
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SIGNED = "signed", _("Signed")
+    SUPERSEDED = "superseded", _("Superseded")
+    WITHDRAWN = "withdrawn", _("Withdrawn draft")
+
+
+class HandoverAgreementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Agreements are readable by all business staff; administrators see none (404)."""
+        return self if r.has_role(user, *r.BUSINESS_ROLES) else self.none()
+
+
+class HandoverAgreement(models.Model):
+    """交接协议书: the Data Bureau hands sub-items to a receiving department from `effective_at` on.
+
+    Signed by both parties it moves the sub-items' Assignments at `effective_at` (rule 1); from then
+    it is never edited, only superseded by a new agreement between the same parties.
+    """
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
+    number = models.CharField(_("number"), max_length=30, unique=True)
+    bureau = models.ForeignKey(
+        Organisation,
+        related_name="handovers_given",
+        verbose_name=_("handing-over party (Data Bureau)"),
+        on_delete=models.PROTECT,
+    )
+    department = models.ForeignKey(
+        Organisation,
+        related_name="handovers_received",
+        verbose_name=_("receiving department"),
+        on_delete=models.PROTECT,
+    )
+    subitems = models.ManyToManyField(
+        SubItem, related_name="handover_agreements", verbose_name=_("sub-items")
+    )
+    effective_at = models.DateTimeField(
+        _("effective time"),
+        help_text=_("From this instant the receiving department implements the sub-items."),
+    )
+    rights_duties = models.TextField(_("rights and duties"), blank=True)
+    liaison = models.TextField(_("working liaison mechanism"), blank=True)
+    bureau_contact_name = models.CharField(_("bureau's responsible person"), max_length=60, blank=True)
+    bureau_contact_phone = models.CharField(
+        _("bureau's responsible person's phone"), max_length=20, blank=True
+    )
+    department_contact_name = models.CharField(
+        _("department's responsible person"), max_length=60, blank=True
+    )
+    department_contact_phone = models.CharField(
+        _("department's responsible person's phone"), max_length=20, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT
+    )
+    supersedes = models.ForeignKey(
+        "self",
+        verbose_name=_("supersedes"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="successors",
+        help_text=_("The signed agreement this one replaces once both parties sign it."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("drafted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("drafted at"))
+    signed_at = models.DateTimeField(_("signed by both at"), null=True, blank=True)
+
+    objects = HandoverAgreementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("handover agreement")
+        verbose_name_plural = _("handover agreements")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "withdrawn"]) | Q(signed_at__isnull=False),
+                name="agreement_signed_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.department}"
+
+    @property
+    def superseded_by(self):
+        """The signed agreement that replaced this one, if any."""
+        return self.successors.exclude(status__in=[AgreementStatus.DRAFT, AgreementStatus.WITHDRAWN]).first()
+
+    def signature(self, side: str):
+        return next((s for s in self.signatures.all() if s.side == side), None)
+
+    @property
+    def bureau_signature(self):
+        return self.signature(SignatureSide.BUREAU)
+
+    @property
+    def department_signature(self):
+        return self.signature(SignatureSide.DEPARTMENT)
+
+
+class SignatureSide(models.TextChoices):
+    BUREAU = "bureau", _("Data Bureau")
+    DEPARTMENT = "department", _("Receiving department")
+
+
+class AgreementSignature(models.Model):
+    """One party's signature on an agreement: who, in which role and organisation, when."""
+
+    agreement = models.ForeignKey(
+        HandoverAgreement, related_name="signatures", verbose_name=_("agreement"), on_delete=models.CASCADE
+    )
+    side = models.CharField(_("party"), max_length=12, choices=SignatureSide.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("signed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    full_name = models.CharField(_("signatory"), max_length=60)
+    role = models.CharField(_("role"), max_length=40)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(_("signed at"))
+
+    class Meta:
+        verbose_name = _("agreement signature")
+        verbose_name_plural = _("agreement signatures")
+        ordering = ["agreement", "signed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "side"], name="agreement_one_signature_per_side")
+        ]
+
+    def __str__(self):
+        return f"{self.agreement.number} {self.side} {self.full_name}"

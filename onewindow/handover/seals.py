@@ -1,0 +1,87 @@
+"""Rule 2 of DESIGN.md in one place: which seal a result carries.
+
+A case's *authority* is the organisation that implemented its sub-item when the case was accepted;
+it is pinned on the case. Its result carries a seal **of that authority** that is **valid when the
+result is produced** and **not void**. Nothing else is ever guessed.
+
+How this plays out across a handover (the work plan, step 1):
+- a case accepted before the agreement takes effect has the Data Bureau (as the Administrative
+  Approval Bureau) as authority, so even when it is finished afterwards it gets a bureau seal;
+- a case accepted after gets the receiving department's seal;
+- the old "高新区行政审批专用章" becomes void at once, so the bureau keeps a *valid* seal of its own —
+  its official seal under the name 行政审批局 — for those in-flight results. The sample registers both
+  (org.data + handover.sample); voiding the special seal therefore never leaves in-flight cases
+  without a seal, while voiding every bureau seal would (and then results are refused, not guessed).
+
+When several seals qualify, the choice is deterministic: an approval seal before an official seal,
+then the newest (latest `valid_from`), then the highest id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from onewindow.core import clock
+from onewindow.core.errors import RuleViolation
+from onewindow.handover.models import Seal, SealPurpose
+
+
+class NoValidSeal(RuleViolation):
+    """The authority has no seal that is valid and not void at production time: the result is refused (422)."""
+
+
+def valid_seals(*, authority, at: dt.datetime) -> QuerySet[Seal]:
+    """Seals of `authority` valid at `at` and not void, best first (approval, then newest)."""
+    return (
+        Seal.objects.select_related("organisation")
+        .filter(organisation=authority, void=False, valid_from__lte=at)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+        .annotate(
+            _rank=Case(
+                When(purpose=SealPurpose.APPROVAL, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("_rank", "-valid_from", "-pk")
+    )
+
+
+def select_seal(*, authority, at: dt.datetime) -> Seal:
+    """The seal a result of `authority` produced at `at` carries; NoValidSeal when there is none."""
+    seal = valid_seals(authority=authority, at=at).first()
+    if seal is None:
+        raise NoValidSeal(
+            _(
+                "%(organisation)s has no seal that is valid and not void at %(time)s; the result cannot "
+                "be produced until the seal registry holds one."
+            )
+            % {
+                "organisation": authority.name,
+                "time": _local(at),
+            },
+            code="seal.none_valid",
+        )
+    return seal
+
+
+def select_seal_for_case(case) -> Seal:
+    """The seal for `case`'s result produced now: `case.authority` is the implementer pinned at acceptance."""
+    return select_seal(authority=case.authority, at=clock.now())
+
+
+def official_seal(organisation, at: dt.datetime) -> Seal | None:
+    """The organisation's official seal valid at `at` (for documents it signs, e.g. an agreement), or None."""
+    return (
+        valid_seals(authority=organisation, at=at).filter(purpose=SealPurpose.OFFICIAL).first()
+        or valid_seals(authority=organisation, at=at).first()
+    )
+
+
+def _local(moment: dt.datetime) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,276 @@
+"""Reads of the handover context: agreements, seals, the impact preview and the progress dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+
+from onewindow.catalogue.models import Assignment, SubItem
+from onewindow.core import clock
+from onewindow.handover.models import (
+    AgreementSignature,
+    AgreementStatus,
+    HandoverAgreement,
+    HandoverSettings,
+    Seal,
+    SealPurpose,
+)
+from onewindow.org import roles as r
+from onewindow.org.models import Organisation, OrganisationKind, Region, Staff, Stationing
+
+# The work plan: "the whole adjustment is to be complete before 6 September" (2024).
+DEFAULT_DEADLINE = dt.date(2024, 9, 6)
+RECEIVING_KINDS = (OrganisationKind.INTERNAL, OrganisationKind.RESIDENT)
+
+
+def agreements() -> QuerySet[HandoverAgreement]:
+    return HandoverAgreement.objects.select_related(
+        "region", "bureau", "department", "supersedes"
+    ).prefetch_related(
+        Prefetch("signatures", queryset=AgreementSignature.objects.select_related("organisation", "user")),
+        Prefetch("subitems", queryset=SubItem.objects.select_related("item").order_by("code")),
+    )
+
+
+def seals() -> QuerySet[Seal]:
+    return Seal.objects.select_related("organisation", "voided_by")
+
+
+def receiving_departments(region: Region | None = None) -> QuerySet[Organisation]:
+    qs = Organisation.objects.filter(kind__in=RECEIVING_KINDS).order_by("sort_order", "code")
+    return qs.filter(region=region) if region else qs
+
+
+def bureau_of(region: Region) -> Organisation | None:
+    return (
+        Organisation.objects.filter(region=region, kind=OrganisationKind.BUREAU)
+        .order_by("sort_order")
+        .first()
+    )
+
+
+def department_head(department: Organisation) -> Staff | None:
+    """The department's head, who signs agreements for it (the first by username when several)."""
+    return (
+        Staff.objects.select_related("user")
+        .filter(organisation=department, user__groups__name=r.DEPARTMENT_HEAD, user__is_active=True)
+        .order_by("user__username")
+        .first()
+    )
+
+
+def deadline(region: Region) -> dt.date:
+    found = HandoverSettings.objects.filter(region=region).first()
+    return found.deadline if found else DEFAULT_DEADLINE
+
+
+# -- rule 8 (no service left unstaffed), as far as the handover needs it ------------------------------
+
+
+def stationed_staff(department: Organisation, on: dt.date) -> QuerySet[Stationing]:
+    """The department's postings to the hall's back office running on `on`."""
+    return (
+        Stationing.objects.select_related("staff", "staff__user", "hall")
+        .filter(department=department, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        .order_by("staff__full_name")
+    )
+
+
+def qualified_approvers(department: Organisation, on: dt.date) -> QuerySet[Stationing]:
+    """Stationed approvers with a qualification certificate still valid on `on`."""
+    return (
+        stationed_staff(department, on)
+        .filter(staff__user__groups__name=r.APPROVER, staff__user__is_active=True)
+        .exclude(qualification_number="")
+        .filter(Q(qualification_expiry__isnull=True) | Q(qualification_expiry__gt=on))
+    )
+
+
+def _in_flight_cases(subitem_ids: list[int]) -> tuple[bool, list]:
+    """Open cases of these sub-items, from the cases context once it offers `selectors.in_flight_cases`."""
+    try:
+        cases_selectors = importlib.import_module("onewindow.cases.selectors")
+    except ModuleNotFoundError:
+        return False, []
+    in_flight_cases = getattr(cases_selectors, "in_flight_cases", None)
+    if in_flight_cases is None:
+        return False, []
+    return True, [_case_row(c) for c in in_flight_cases(subitem_ids)]
+
+
+def _case_row(case) -> dict:
+    if isinstance(case, dict):
+        return case
+    subitem = getattr(case, "subitem", None)
+    authority = getattr(case, "authority", None)
+    return {
+        "number": getattr(case, "number", str(case)),
+        "status": getattr(case, "status", ""),
+        "subitem": getattr(subitem, "code", ""),
+        "authority": getattr(authority, "name", ""),
+        "accepted_at": getattr(case, "accepted_at", None),
+    }
+
+
+def impact_preview(agreement: HandoverAgreement) -> dict:
+    """What signing touches: in-flight cases, the receiving department's stationed staff, unstaffed sub-items.
+
+    `cases` comes from onewindow.cases.selectors.in_flight_cases(subitem_ids) when that exists
+    (`cases_available` says whether it did); the stationing view is taken on the effective day.
+    """
+    on = clock.local_date(agreement.effective_at)
+    subitems = list(agreement.subitems.select_related("item").order_by("code"))
+    stationed = list(stationed_staff(agreement.department, on))
+    qualified_ids = set(qualified_approvers(agreement.department, on).values_list("pk", flat=True))
+    cases_available, cases = _in_flight_cases([s.pk for s in subitems])
+    return {
+        "effective_on": on,
+        "subitems": subitems,
+        "stationed": [
+            {
+                "staff": s.staff,
+                "roles": s.staff.roles,
+                "valid_from": s.valid_from,
+                "valid_to": s.valid_to,
+                "qualification_number": s.qualification_number,
+                "qualification_expiry": s.qualification_expiry,
+                "qualified_approver": s.pk in qualified_ids,
+            }
+            for s in stationed
+        ],
+        "qualified_approver_count": len(qualified_ids),
+        "unstaffed_subitems": [] if qualified_ids else subitems,
+        "cases": cases,
+        "cases_available": cases_available,
+    }
+
+
+# -- progress dashboard ----------------------------------------------------------------------------
+
+
+@dataclass
+class DepartmentProgress:
+    department: Organisation
+    targeted: int = 0
+    handed_over: int = 0
+    drafted: int = 0
+    signed_pending: int = 0
+    effective: int = 0
+    responsible_name: str = ""
+    responsible_phone: str = ""
+    qualified_approvers: int = 0
+    unstaffed: list = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.handed_over / self.targeted) if self.targeted else 100
+
+
+@dataclass
+class Progress:
+    at: dt.datetime
+    deadline: dt.date
+    departments: list[DepartmentProgress]
+    still_valid_bureau_approval_seals: list[Seal]
+
+    @property
+    def targeted(self) -> int:
+        return sum(d.targeted for d in self.departments)
+
+    @property
+    def handed_over(self) -> int:
+        return sum(d.handed_over for d in self.departments)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.handed_over / self.targeted) if self.targeted else 100
+
+    @property
+    def drafted(self) -> int:
+        return sum(d.drafted for d in self.departments)
+
+    @property
+    def signed_pending(self) -> int:
+        return sum(d.signed_pending for d in self.departments)
+
+    @property
+    def effective(self) -> int:
+        return sum(d.effective for d in self.departments)
+
+    @property
+    def unstaffed(self) -> int:
+        return sum(len(d.unstaffed) for d in self.departments)
+
+    @property
+    def days_left(self) -> int:
+        return (self.deadline - clock.local_date(self.at)).days
+
+    @property
+    def complete(self) -> bool:
+        return self.targeted > 0 and self.handed_over == self.targeted
+
+
+def progress(region: Region) -> Progress:
+    """Per receiving department: sub-items handed over (in effect now) of those the plan sends it, agreements."""
+    now = clock.now()
+    today = clock.local_date(now)
+    departments = list(receiving_departments(region))
+    rows = {d.pk: DepartmentProgress(department=d) for d in departments}
+
+    for row in SubItem.objects.filter(region=region).values("target_department").annotate(n=Count("pk")):
+        if row["target_department"] in rows:
+            rows[row["target_department"]].targeted = row["n"]
+    in_force = (
+        Assignment.objects.filter(subitem__region=region, valid_from__lte=now)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=now))
+        .filter(organisation_id=F("subitem__target_department"))
+        .values("organisation")
+        .annotate(n=Count("pk"))
+    )
+    for row in in_force:
+        if row["organisation"] in rows:
+            rows[row["organisation"]].handed_over = row["n"]
+
+    live = HandoverAgreement.objects.filter(region=region).exclude(
+        status__in=[AgreementStatus.SUPERSEDED, AgreementStatus.WITHDRAWN]
+    )
+    for agreement in live.order_by("created_at", "pk"):
+        row = rows.get(agreement.department_id)
+        if row is None:
+            continue
+        if agreement.status == AgreementStatus.DRAFT:
+            row.drafted += 1
+        elif agreement.effective_at <= now:
+            row.effective += 1
+        else:
+            row.signed_pending += 1
+        if agreement.department_contact_name:  # the latest agreement names the responsible person
+            row.responsible_name = agreement.department_contact_name
+            row.responsible_phone = agreement.department_contact_phone
+
+    for department in departments:
+        row = rows[department.pk]
+        if not row.responsible_name:
+            head = department_head(department)
+            if head is not None:
+                row.responsible_name, row.responsible_phone = head.full_name, head.phone
+        row.qualified_approvers = qualified_approvers(department, today).count()
+        if not row.qualified_approvers:
+            row.unstaffed = list(SubItem.objects.filter(target_department=department).order_by("code"))
+
+    bureau = bureau_of(region)
+    still_valid = []
+    if bureau is not None and any(r_.effective for r_ in rows.values()):
+        from onewindow.handover.seals import valid_seals
+
+        still_valid = list(valid_seals(authority=bureau, at=now).filter(purpose=SealPurpose.APPROVAL))
+    return Progress(
+        at=now,
+        deadline=deadline(region),
+        departments=[rows[d.pk] for d in departments],
+        still_valid_bureau_approval_seals=still_valid,
+    )
