@@ -5,10 +5,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from onewindow.api import api
+from onewindow.core import health
 from onewindow.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path(
         "accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"
     ),
