@@ -1,5 +1,376 @@
-"""JSON API of the cases context."""
+"""JSON API of the cases context: acceptance, actions, lists, reminders; public progress and verification."""
 
-from ninja import Router
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from onewindow.cases import selectors, services
+from onewindow.core import clock
+from onewindow.core.api import Page, problem
 
 router = Router(tags=["cases"])
+
+
+# --------------------------------------------------------------------------------------------------
+# Shapes (CONTRACT.md's case, plus extra fields; none of the contract's is ever removed)
+# --------------------------------------------------------------------------------------------------
+
+
+class CodeName(Schema):
+    code: str
+    name: str
+
+
+class ApplicantIn(Schema):
+    kind: str = Field(..., description="person | organisation")
+    name: str
+    id_number: str = Field(..., description="居民身份证 or 统一社会信用代码, check digit validated")
+    phone: str
+
+
+class CaseIn(Schema):
+    subitem: str = Field(..., description="sub-item code")
+    applicant: ApplicantIn
+    materials: list[str] = Field(default_factory=list, description="codes of the materials handed in")
+    deferred_materials: list[str] = Field(
+        default_factory=list,
+        description="deferrable materials handed in later on a written commitment (容缺)",
+    )
+    commitment: str = Field("", description="the applicant's written commitment for deferred materials")
+    top_up_days: int | None = Field(None, description="working days to hand them in (≤ the promised limit)")
+    window: str | None = Field(None, description="comprehensive window number; default the clerk's usual one")
+
+
+class ApplicantOut(Schema):
+    kind: str
+    name: str
+    id_number: str = Field(..., description="masked")
+
+
+class ClockOut(Schema):
+    allowed_days: int
+    used_days: int
+    suspended_days: int
+    extended_days: int
+    remaining_days: int
+    level: str = Field(..., description="normal | warning | overdue")
+    provisional: bool
+    promised_days: int
+    running: bool
+    breakdown: list[str] = Field(..., description="why the case is due on its due date")
+
+
+class IssuanceClockOut(Schema):
+    decided_on: dt.date
+    due_date: dt.date | None
+    allowed_days: int
+    used_days: int
+    remaining_days: int
+    level: str
+    provisional: bool
+    issued_on: dt.date | None
+
+
+class SealOut(Schema):
+    id: int
+    name: str
+    organisation: CodeName | None
+
+
+class ResultOut(Schema):
+    number: str
+    verification_code: str
+    decision: str
+    seal: SealOut
+    authority: CodeName | None
+    content_hash: str
+    produced_at: dt.datetime
+    issued_at: dt.datetime | None
+    revoked: bool
+
+
+class EventOut(Schema):
+    at: dt.datetime
+    action: str
+    actor: str
+    actor_name: str
+    role: str
+    organisation: str | None
+    organisation_name: str | None
+    comment: str
+    status: str | None
+
+
+class SuspensionOut(Schema):
+    procedure: str
+    reason: str
+    planned_days: int | None
+    participants: list[str]
+    started_on: dt.date
+    ended_on: dt.date | None
+    outcome: str
+
+
+class ExtensionOut(Schema):
+    days: int
+    reason: str
+    granted_at: dt.datetime
+
+
+class CaseOut(Schema):
+    number: str
+    status: str
+    status_label: str
+    closure: str | None
+    version: int
+    subitem: CodeName
+    guide_version: int
+    applicant: ApplicantOut
+    authority: CodeName | None
+    department: CodeName | None
+    window: str | None
+    received_at: dt.datetime
+    accepted_at: dt.datetime | None
+    due_date: dt.date | None
+    clock: ClockOut
+    issuance_clock: IssuanceClockOut | None
+    materials: list[str]
+    missing_materials: list[str]
+    supplement_note: str
+    deferred_materials: list[str]
+    top_up_deadline: dt.date | None
+    claimed_by: str | None
+    decision: str | None
+    decision_reason: str
+    decided_at: dt.datetime | None
+    issued_at: dt.datetime | None
+    issue_method: str | None
+    result: ResultOut | None
+    suspensions: list[SuspensionOut]
+    extensions: list[ExtensionOut]
+    events: list[EventOut]
+
+
+class ActionIn(Schema):
+    action: str = Field(
+        ...,
+        description="supplement | reject | withdraw | claim | suspend | resume | extend | return | decide | "
+        "produce_result | issue",
+    )
+    version: int
+    materials: list[str] | None = None
+    reason: str | None = None
+    procedure: str | None = None
+    planned_days: int | None = None
+    participants: list[str] | None = None
+    outcome: str | None = None
+    days: int | None = None
+    decision: str | None = None
+    method: str | None = None
+    recipient: str | None = None
+
+
+class CaseFilters(Schema):
+    status: str | None = None
+    department: str | None = None
+    level: str | None = None
+
+
+class ReminderIn(Schema):
+    message: str
+
+
+class ReminderOut(Schema):
+    id: int
+    case: str
+    message: str
+    by: str
+    at: dt.datetime
+    department: CodeName | None
+
+
+class PublicStep(Schema):
+    at: dt.datetime
+    step: str
+    label: str
+
+
+class PublicCaseOut(Schema):
+    number: str
+    status: str
+    status_label: str
+    subitem: CodeName
+    department: dict[str, str] | None
+    accepted_on: dt.date | None
+    due_date: dt.date | None
+    provisional: bool
+    missing_materials: list[CodeName]
+    steps: list[PublicStep]
+
+
+class VerificationOut(Schema):
+    genuine: bool
+    number: str
+    authority: CodeName | None
+    seal: SealOut
+    issued_at: dt.datetime | None
+    produced_at: dt.datetime
+    decision: str
+    subitem: CodeName
+    content_hash: str
+    revoked: bool
+
+
+# --------------------------------------------------------------------------------------------------
+# Staff endpoints
+# --------------------------------------------------------------------------------------------------
+
+
+def _detail(user, number: str) -> dict:
+    return selectors.case_detail(selectors.get_case(user, number))
+
+
+@router.post("/cases", response={200: CaseOut, 201: CaseOut}, summary="Accept an application at a window")
+def create_case(request, payload: CaseIn):
+    """201 a new case; the same `Idempotency-Key` of the same clerk again → that case, 200."""
+    case, created = services.accept(
+        actor=request.auth,
+        subitem=payload.subitem,
+        applicant=payload.applicant.dict(),
+        materials=payload.materials,
+        deferred_materials=payload.deferred_materials,
+        commitment=payload.commitment,
+        top_up_days=payload.top_up_days,
+        window=payload.window,
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
+    )
+    return Status(
+        201 if created else 200, selectors.case_detail(selectors.get_case(request.auth, case.number))
+    )
+
+
+@router.get("/cases", response=list[CaseOut], summary="Cases in the caller's scope")
+@paginate(Page)
+def list_cases(request, filters: Query[CaseFilters]):
+    qs = selectors.cases_for(
+        request.auth, status=filters.status, department=filters.department, level=filters.level
+    )
+    return _DetailList(qs)
+
+
+class _DetailList:
+    """A lazily sliced queryset whose items are rendered as case details (only the page is built)."""
+
+    def __init__(self, qs):
+        self.qs = qs
+
+    def __len__(self):
+        return self.qs.count()
+
+    def count(self):
+        return self.qs.count()
+
+    def __getitem__(self, item):
+        today = clock.today()
+        return [selectors.case_detail(c, today=today) for c in self.qs[item]]
+
+
+@router.get("/cases/{number}", response=CaseOut, summary="One case")
+def get_case(request, number: str):
+    return _detail(request.auth, number)
+
+
+@router.post("/cases/{number}/actions", response=CaseOut, summary="Take an action on a case")
+def case_action(request, number: str, payload: ActionIn):
+    params = payload.dict(exclude={"action", "version"}, exclude_none=True)
+    services.perform(
+        actor=request.auth, case=number, action=payload.action, version=payload.version, **params
+    )
+    return _detail(request.auth, number)
+
+
+@router.post(
+    "/cases/{number}/reminders", response={201: ReminderOut}, summary="Urge the department (supervisor)"
+)
+def case_reminder(request, number: str, payload: ReminderIn):
+    reminder = services.remind(actor=request.auth, case=number, message=payload.message)
+    return Status(
+        201,
+        {
+            "id": reminder.pk,
+            "case": number,
+            "message": reminder.message,
+            "by": request.auth.username,
+            "at": reminder.at,
+            "department": {"code": reminder.department.code, "name": reminder.department.name}
+            if reminder.department
+            else None,
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Public, login-free endpoints: rate-limited per client address
+# --------------------------------------------------------------------------------------------------
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def throttled(request, scope: str):
+    """A fixed-window counter per client address in Django's cache; a 429 problem when over the limit."""
+    limit = int(getattr(settings, "ONEWINDOW_PUBLIC_RATE_LIMIT", 10))
+    window = int(getattr(settings, "ONEWINDOW_PUBLIC_RATE_WINDOW", 60))
+    now = clock.now().timestamp()
+    slot = int(now // window)
+    key = f"onewindow:rate:{scope}:{_client_ip(request)}:{slot}"
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=window + 1)
+        count = 1
+    if count <= limit:
+        return None
+    response = problem(
+        429,
+        _("Too many requests"),
+        _("Too many queries from your address; try again in a minute."),
+        code="rate_limited",
+    )
+    response["Retry-After"] = str(max(1, int((slot + 1) * window - now)))
+    return response
+
+
+@router.get(
+    "/public/cases/{number}",
+    auth=None,
+    response={200: PublicCaseOut, 429: Any},
+    summary="Public progress query (case number + last 4 digits of the phone)",
+)
+def public_case(request, number: str, check: str):
+    refused = throttled(request, "case")
+    if refused is not None:
+        return refused
+    return selectors.public_case(number, check)
+
+
+@router.get(
+    "/public/results/{code}",
+    auth=None,
+    response={200: VerificationOut, 429: Any},
+    summary="Verify a result by its verification code",
+)
+def public_result(request, code: str):
+    refused = throttled(request, "result")
+    if refused is not None:
+        return refused
+    return selectors.verify_result(code)

@@ -1,0 +1,297 @@
+"""The working-day clock of a case (DESIGN.md rule 4, 行政许可法 arts. 42, 44, 45, 82), in one module.
+
+- allowed days   = promised days of the pinned guide version + granted extensions
+- suspended days = Σ working days in (start day, end day] of each special procedure (an open one runs
+                   through today; one that starts and ends on the same day counts 0)
+- due date       = acceptance day + (allowed + suspended) working days (the acceptance day is not counted)
+- used days      = working days in (acceptance day, min(today, decision day)] − suspended days
+- remaining      = allowed − used; level `warning` when remaining ≤ ONEWINDOW_WARNING_DAYS (2),
+                   `overdue` when today is past the due date (for a decided case: decided after it)
+- issuance clock = the result reaches the applicant within 10 working days of the decision (art. 44).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from onewindow.core import calendar, clock
+
+NORMAL, WARNING, OVERDUE = "normal", "warning", "overdue"
+LEVELS = (NORMAL, WARNING, OVERDUE)
+ISSUANCE_DAYS = 10  # 行政许可法 art. 44
+
+
+def warning_days() -> int:
+    return int(getattr(settings, "ONEWINDOW_WARNING_DAYS", 2))
+
+
+@dataclass(frozen=True)
+class CaseClock:
+    """The clock of one case on one day, with the sentences that explain its due date."""
+
+    accepted_on: dt.date | None
+    promised_days: int
+    extended_days: int
+    suspended_days: int
+    used_days: int
+    due_date: dt.date | None
+    level: str
+    provisional: bool
+    stopped_on: dt.date | None = None
+    breakdown: list[str] = field(default_factory=list)
+    running: bool = False
+
+    @property
+    def allowed_days(self) -> int:
+        return self.promised_days + self.extended_days
+
+    @property
+    def remaining_days(self) -> int:
+        return self.allowed_days - self.used_days
+
+    def as_dict(self) -> dict:
+        """The `clock` object of CONTRACT.md's case."""
+        return {
+            "allowed_days": self.allowed_days,
+            "used_days": self.used_days,
+            "suspended_days": self.suspended_days,
+            "extended_days": self.extended_days,
+            "remaining_days": self.remaining_days,
+            "level": self.level,
+            "provisional": self.provisional,
+            "promised_days": self.promised_days,
+            "running": self.running,
+            "breakdown": list(self.breakdown),
+        }
+
+
+@dataclass(frozen=True)
+class IssuanceClock:
+    """Art. 44: from the decision to the result in the applicant's hands, 10 working days."""
+
+    decided_on: dt.date
+    due_date: dt.date | None
+    used_days: int
+    level: str
+    provisional: bool
+    issued_on: dt.date | None = None
+
+    @property
+    def allowed_days(self) -> int:
+        return ISSUANCE_DAYS
+
+    @property
+    def remaining_days(self) -> int:
+        return ISSUANCE_DAYS - self.used_days
+
+    def as_dict(self) -> dict:
+        return {
+            "decided_on": self.decided_on,
+            "due_date": self.due_date,
+            "allowed_days": ISSUANCE_DAYS,
+            "used_days": self.used_days,
+            "remaining_days": self.remaining_days,
+            "level": self.level,
+            "provisional": self.provisional,
+            "issued_on": self.issued_on,
+        }
+
+
+def _region(case):
+    return getattr(case, "region", None)
+
+
+def _count(after: dt.date, through: dt.date, region) -> int:
+    if through <= after:
+        return 0
+    return calendar.count_workdays(after, through, region=region)
+
+
+def _add(start: dt.date, days: int, region) -> tuple[dt.date, bool]:
+    if days <= 0:
+        return start, False
+    info = calendar.add_workdays_info(start, days, region=region)
+    return info.date, bool(info.provisional)
+
+
+def _level(*, remaining: int, due: dt.date | None, today: dt.date, stopped_on: dt.date | None) -> str:
+    if due is None:
+        return NORMAL
+    if stopped_on is not None:
+        return OVERDUE if stopped_on > due else NORMAL
+    if today > due:
+        return OVERDUE
+    if remaining <= warning_days():
+        return WARNING
+    return NORMAL
+
+
+def _promised_days(case) -> int:
+    guide = getattr(case, "guide", None)
+    return guide.promised_days if guide is not None else case.subitem.promised_days
+
+
+def case_clock(
+    case, *, today: dt.date | None = None, suspensions=None, extensions=None, strict: bool = False
+) -> CaseClock:
+    """The clock of `case` on `today` (default: the hall's today). Pass prefetched rows to save queries.
+
+    A count into a year without a schedule gives no due date and says why, or raises CalendarMissing
+    (422) when `strict` (what services use: a due date is never guessed).
+    """
+    today = today or clock.today()
+    promised = _promised_days(case)
+    extensions = list(case.extensions.all() if extensions is None else extensions)
+    extended = sum(e.days for e in extensions)
+    if case.accepted_at is None:
+        return CaseClock(
+            accepted_on=None,
+            promised_days=promised,
+            extended_days=extended,
+            suspended_days=0,
+            used_days=0,
+            due_date=None,
+            level=NORMAL,
+            provisional=False,
+            breakdown=[_("Not accepted yet: the clock starts the working day after acceptance.")],
+        )
+    # A case returned to the window and accepted again starts a new count (补正 restarts it).
+    suspensions = [
+        s
+        for s in (case.suspensions.all() if suspensions is None else suspensions)
+        if s.started_at >= case.accepted_at
+    ]
+    extensions = [e for e in extensions if e.granted_at >= case.accepted_at]
+    extended = sum(e.days for e in extensions)
+    region = _region(case)
+    accepted_on = clock.local_date(case.accepted_at)
+    stopped_on = clock.local_date(case.decided_at) if case.decided_at else None
+    end = min(today, stopped_on) if stopped_on else today
+    end = max(end, accepted_on)
+    lines = [
+        _("Accepted on %(date)s; the acceptance day does not count, counting starts the next working day.")
+        % {"date": accepted_on.isoformat()},
+        _("Promised time limit: %(days)s working days.") % {"days": promised},
+    ]
+    for ext in extensions:
+        lines.append(
+            _("Extended by %(days)s working days on %(date)s: %(reason)s")
+            % {"days": ext.days, "date": clock.local_date(ext.granted_at).isoformat(), "reason": ext.reason}
+        )
+    try:
+        suspended = 0
+        for s in suspensions:
+            through = min(s.ended_on or end, end)
+            days = _count(s.started_on, through, region)
+            suspended += days
+            values = {
+                "procedure": s.get_procedure_display(),
+                "start": s.started_on.isoformat(),
+                "end": (s.ended_on or through).isoformat(),
+                "days": days,
+            }
+            if s.ended_on is None:
+                lines.append(
+                    _(
+                        "%(procedure)s since %(start)s, still under way: %(days)s working days not counted so far."
+                    )
+                    % values
+                )
+            else:
+                lines.append(
+                    _("%(procedure)s from %(start)s to %(end)s: %(days)s working days not counted.") % values
+                )
+        allowed = promised + extended
+        due, provisional = _add(accepted_on, allowed + suspended, region)
+        used = max(_count(accepted_on, end, region) - suspended, 0)
+        provisional = provisional or calendar.span_is_provisional(accepted_on, end, region=region)
+    except calendar.CalendarMissing as exc:
+        if strict:
+            raise
+        lines.append(str(exc))
+        return CaseClock(
+            accepted_on=accepted_on,
+            promised_days=promised,
+            extended_days=extended,
+            suspended_days=0,
+            used_days=0,
+            due_date=None,
+            level=NORMAL,
+            provisional=True,
+            stopped_on=stopped_on,
+            breakdown=lines,
+            running=stopped_on is None,
+        )
+    lines.append(
+        _("%(allowed)s + %(suspended)s working days after %(accepted)s: due on %(due)s.")
+        % {
+            "allowed": allowed,
+            "suspended": suspended,
+            "accepted": accepted_on.isoformat(),
+            "due": due.isoformat(),
+        }
+    )
+    if stopped_on is not None:
+        lines.append(
+            _("Decided on %(date)s after %(used)s working days.")
+            % {"date": stopped_on.isoformat(), "used": used}
+        )
+    if provisional:
+        lines.append(
+            _(
+                "The count runs through a provisional calendar year; the date may change when the official schedule is published."
+            )
+        )
+    running = stopped_on is None and not any(s.ended_on is None for s in suspensions)
+    return CaseClock(
+        accepted_on=accepted_on,
+        promised_days=promised,
+        extended_days=extended,
+        suspended_days=suspended,
+        used_days=used,
+        due_date=due,
+        level=_level(remaining=allowed - used, due=due, today=today, stopped_on=stopped_on),
+        provisional=provisional,
+        stopped_on=stopped_on,
+        breakdown=lines,
+        running=running,
+    )
+
+
+def issuance_clock(case, *, today: dt.date | None = None) -> IssuanceClock | None:
+    """The art. 44 clock once the case is decided; None before."""
+    if case.decided_at is None:
+        return None
+    today = today or clock.today()
+    region = _region(case)
+    decided_on = clock.local_date(case.decided_at)
+    issued_on = clock.local_date(case.issued_at) if case.issued_at else None
+    end = max(min(today, issued_on) if issued_on else today, decided_on)
+    try:
+        due, provisional = _add(decided_on, ISSUANCE_DAYS, region)
+        used = _count(decided_on, end, region)
+    except calendar.CalendarMissing:
+        return IssuanceClock(decided_on, None, 0, NORMAL, True, issued_on)
+    level = _level(remaining=ISSUANCE_DAYS - used, due=due, today=today, stopped_on=issued_on)
+    return IssuanceClock(decided_on, due, used, level, provisional, issued_on)
+
+
+def refresh_due_dates(case, *, suspensions=None, extensions=None) -> bool:
+    """Store the due dates the clock computes on `case` (not saved); True when something changed.
+
+    Raises CalendarMissing (422) when the count runs into a year with no schedule.
+    """
+    before = (case.due_date, case.due_provisional, case.issue_due_date)
+    computed = case_clock(case, suspensions=suspensions, extensions=extensions, strict=True)
+    case.due_date, case.due_provisional = computed.due_date, computed.provisional
+    if case.decided_at is not None:
+        case.issue_due_date, _provisional = _add(
+            clock.local_date(case.decided_at), ISSUANCE_DAYS, _region(case)
+        )
+    else:
+        case.issue_due_date = None
+    return before != (case.due_date, case.due_provisional, case.issue_due_date)

@@ -1,0 +1,282 @@
+"""Reads of cases: the caller's scope, queues with warning levels, the case as the API shows it, the
+public progress query and result verification (no personal data), and in-flight cases for handovers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from onewindow.cases import clock as case_clock
+from onewindow.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, CaseEvent, CaseStatus, Result
+from onewindow.cases.services import department_of
+from onewindow.core import calendar, clock
+from onewindow.core.errors import InvalidInput, NotFound
+from onewindow.core.scoping import get_in_scope, in_scope
+from onewindow.core.validators import mask_id_number
+from onewindow.org.models import Organisation
+
+
+def _with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.select_related(
+        "region",
+        "subitem",
+        "guide",
+        "authority",
+        "decided_department",
+        "window",
+        "claimed_by",
+        "result",
+        "result__seal_organisation",
+    ).prefetch_related(
+        Prefetch("events", queryset=CaseEvent.objects.select_related("organisation").order_by("at", "pk")),
+        "suspensions",
+        "extensions",
+    )
+
+
+def get_case(user, number: str) -> Case:
+    """One case in the caller's scope, else NotFound (404): unknown and forbidden look alike."""
+    return get_in_scope(_with_related(Case.objects.all()), user, number=number)
+
+
+def cases_for(
+    user, *, status: str | None = None, department: str | None = None, level: str | None = None
+) -> QuerySet[Case]:
+    """The caller's cases (scope: region for hall clerks and the supervisor, own department otherwise)."""
+    qs = in_scope(Case.objects.all(), user)
+    if status:
+        if status not in CaseStatus.values:
+            message = _("One of: %(values)s") % {"values": ", ".join(CaseStatus.values)}
+            raise InvalidInput(_("Unknown status."), code="case.unknown_status", errors={"status": [message]})
+        qs = qs.filter(status=status)
+    if department:
+        organisation = Organisation.objects.filter(code=department).first()
+        if organisation is None:
+            return qs.none()
+        qs = qs.of_department(organisation)
+    if level:
+        qs = filter_level(qs, level)
+    return _with_related(qs).order_by("due_date", "received_at", "pk")
+
+
+def filter_level(qs: QuerySet[Case], level: str, *, today: dt.date | None = None) -> QuerySet[Case]:
+    """Cases whose clock shows `level` today, in SQL over the stored due dates (see cases.clock)."""
+    if level not in case_clock.LEVELS:
+        message = _("One of: %(values)s") % {"values": ", ".join(case_clock.LEVELS)}
+        raise InvalidInput(_("Unknown level."), code="case.unknown_level", errors={"level": [message]})
+    today = today or clock.today()
+    running = Q(status__in=CLOCK_STATUSES, due_date__isnull=False)
+    overdue = (running & Q(due_date__lt=today)) | Q(
+        decided_at__isnull=False, due_date__isnull=False, decided_at__date__gt=F("due_date")
+    )
+    try:
+        horizon = calendar.add_workdays(today, case_clock.warning_days())
+    except calendar.CalendarMissing:
+        horizon = today
+    warning = running & Q(due_date__gte=today, due_date__lte=horizon)
+    if level == case_clock.OVERDUE:
+        return qs.filter(overdue)
+    if level == case_clock.WARNING:
+        return qs.filter(warning)
+    return qs.exclude(overdue).exclude(warning)
+
+
+def in_flight_cases(subitem_ids) -> QuerySet[Case]:
+    """Open cases of these sub-items (for a handover's impact preview): they move to the receiving
+    department at the effective time and keep their authority and seal (rules 2, 3)."""
+    return (
+        Case.objects.filter(subitem_id__in=list(subitem_ids), status__in=OPEN_STATUSES)
+        .select_related("subitem", "authority")
+        .order_by("subitem_id", "received_at")
+    )
+
+
+def _org(organisation) -> dict | None:
+    return {"code": organisation.code, "name": organisation.name} if organisation is not None else None
+
+
+def result_summary(result: Result | None) -> dict | None:
+    if result is None:
+        return None
+    return {
+        "number": result.number,
+        "verification_code": result.verification_code,
+        "decision": result.decision,
+        "seal": {
+            "id": result.seal_id,
+            "name": result.seal_name,
+            "organisation": _org(result.seal_organisation),
+        },
+        "authority": _org(result.authority),
+        "content_hash": result.content_hash,
+        "produced_at": result.produced_at,
+        "issued_at": result.issued_at,
+        "revoked": result.revoked,
+    }
+
+
+def _result_of(case: Case) -> Result | None:
+    try:
+        return case.result
+    except Result.DoesNotExist:
+        return None
+
+
+def case_detail(case: Case, *, today: dt.date | None = None) -> dict:
+    """The case as CONTRACT.md shows it, plus what the desks need (materials, clock breakdown, issuance)."""
+    events = list(case.events.all())
+    suspensions = list(case.suspensions.all())
+    extensions = list(case.extensions.all())
+    computed = case_clock.case_clock(case, today=today, suspensions=suspensions, extensions=extensions)
+    issuance = case_clock.issuance_clock(case, today=today)
+    return {
+        "number": case.number,
+        "status": case.status,
+        "status_label": str(CaseStatus(case.status).label),
+        "closure": case.closure or None,
+        "version": case.version,
+        "subitem": {"code": case.subitem.code, "name": case.subitem.name},
+        "guide_version": case.guide.version,
+        "applicant": {
+            "kind": case.applicant_kind,
+            "name": case.applicant_name,
+            "id_number": mask_id_number(case.applicant_id_number),
+        },
+        "authority": _org(case.authority),
+        "department": _org(department_of(case)),
+        "window": case.window.number if case.window_id else None,
+        "received_at": case.received_at,
+        "accepted_at": case.accepted_at,
+        "due_date": computed.due_date if case.accepted_at else None,
+        "clock": computed.as_dict(),
+        "issuance_clock": issuance.as_dict() if issuance else None,
+        "materials": list(case.materials),
+        "missing_materials": list(case.missing_materials),
+        "supplement_note": case.supplement_note,
+        "deferred_materials": list(case.deferred_materials),
+        "top_up_deadline": case.top_up_deadline,
+        "claimed_by": case.claimed_by.username if case.claimed_by_id else None,
+        "decision": case.decision or None,
+        "decision_reason": case.decision_reason,
+        "decided_at": case.decided_at,
+        "issued_at": case.issued_at,
+        "issue_method": case.issue_method or None,
+        "result": result_summary(_result_of(case)),
+        "suspensions": [
+            {
+                "procedure": s.procedure,
+                "reason": s.reason,
+                "planned_days": s.planned_days,
+                "participants": s.participants,
+                "started_on": s.started_on,
+                "ended_on": s.ended_on,
+                "outcome": s.outcome,
+            }
+            for s in suspensions
+        ],
+        "extensions": [{"days": e.days, "reason": e.reason, "granted_at": e.granted_at} for e in extensions],
+        "events": [
+            {
+                "at": e.at,
+                "action": e.action,
+                "actor": e.actor_name,
+                "actor_name": e.actor_full_name,
+                "role": e.role,
+                "organisation": e.organisation.code if e.organisation_id else None,
+                "organisation_name": e.organisation.name if e.organisation_id else None,
+                "comment": e.comment,
+                "status": e.status_after or None,
+            }
+            for e in events
+        ],
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Public, login-free: progress and verification (no personal data)
+# --------------------------------------------------------------------------------------------------
+
+# What the applicant sees of each event (internal steps such as reminders are left out).
+PUBLIC_STEPS = {
+    "request_supplement": gettext_noop("Supplement requested (one complete list)"),
+    "supplement": gettext_noop("Materials handed in"),
+    "accept": gettext_noop("Accepted"),
+    "routed": gettext_noop("Sent to the department for review"),
+    "claim": gettext_noop("In review"),
+    "suspend": gettext_noop("Special procedure started"),
+    "resume": gettext_noop("Special procedure ended"),
+    "extend": gettext_noop("Time limit extended"),
+    "return": gettext_noop("Returned to the window"),
+    "decide": gettext_noop("Decided"),
+    "produce_result": gettext_noop("Result ready at the issuing window"),
+    "issue": gettext_noop("Result handed out"),
+    "reject": gettext_noop("Not accepted"),
+    "withdraw": gettext_noop("Withdrawn"),
+    "deferral_expired": gettext_noop("Ended: deferred materials not handed in"),
+}
+
+
+def _step_label(action: str) -> str:
+    return _(PUBLIC_STEPS[action])
+
+
+def public_case(number: str, check: str) -> dict:
+    """Progress by case number + the last 4 digits of the applicant's phone; anything wrong is 404."""
+    case = (
+        Case.objects.select_related("subitem", "guide", "region", "decided_department")
+        .prefetch_related("suspensions", "extensions")
+        .filter(number=str(number)[:24])
+        .first()
+    )
+    check = (check or "").strip()
+    if case is None or len(check) != 4 or not case.applicant_phone.endswith(check):
+        raise NotFound(_("No case with this number and check digits."), code="not_found")
+    computed = case_clock.case_clock(case)
+    department = department_of(case)
+    events = CaseEvent.objects.filter(case=case, action__in=list(PUBLIC_STEPS)).order_by("at", "pk")
+    return {
+        "number": case.number,
+        "status": case.status,
+        "status_label": str(CaseStatus(case.status).label),
+        "subitem": {"code": case.subitem.code, "name": case.subitem.name},
+        "department": {"name": department.name} if department else None,
+        "accepted_on": clock.local_date(case.accepted_at) if case.accepted_at else None,
+        "due_date": computed.due_date,
+        "provisional": computed.provisional,
+        "missing_materials": [
+            {"code": m.code, "name": m.name}
+            for m in case.guide.materials.all()
+            if m.code in case.missing_materials
+        ],
+        "steps": [{"at": e.at, "step": e.action, "label": _step_label(e.action)} for e in events],
+    }
+
+
+def verify_result(code: str) -> dict:
+    """Whether a result is genuine, by its verification code; an unknown code is 404."""
+    result = (
+        Result.objects.select_related("authority", "seal_organisation", "case__subitem")
+        .filter(verification_code=str(code).strip().upper()[:16])
+        .first()
+    )
+    if result is None:
+        raise NotFound(_("No result with this verification code."), code="not_found")
+    return {
+        "genuine": not result.revoked,
+        "number": result.number,
+        "authority": _org(result.authority),
+        "seal": {
+            "id": result.seal_id,
+            "name": result.seal_name,
+            "organisation": _org(result.seal_organisation),
+        },
+        "issued_at": result.issued_at,
+        "produced_at": result.produced_at,
+        "decision": result.decision,
+        "subitem": {"code": result.case.subitem.code, "name": result.case.subitem.name},
+        "content_hash": result.content_hash,
+        "revoked": result.revoked,
+    }

@@ -1,0 +1,203 @@
+"""Fixtures of the cases tests: the sample organisations and seals, the calendar seeded from
+chinesecalendar, a small catalogue with published guides, and helpers to drive a case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+
+from onewindow.catalogue.models import Assignment, GuideMaterial, PowerItem, ServiceGuide, SubItem
+from onewindow.core import calendar, clock
+from onewindow.org.models import Organisation
+from tests.conftest import ApiClient
+
+HALL_TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+def at(*args) -> dt.datetime:
+    """A time in the hall's offset (+08:00)."""
+    return dt.datetime(*args, tzinfo=HALL_TZ)
+
+
+# Friday before the 2024 National Day holiday (10-01..10-07 off, 09-29 and 10-12 worked).
+ACCEPTED_AT = at(2024, 9, 27, 10, 0)
+
+
+def _valid_credit_code() -> str:
+    from onewindow.core.validators import credit_code_check_char
+
+    first17 = "91210300MA0QX1234"
+    return first17 + credit_code_check_char(first17)
+
+
+PERSON = {"kind": "person", "name": "张三", "id_number": "11010519491231002X", "phone": "13812345678"}
+COMPANY = {
+    "kind": "organisation",
+    "name": "鞍山示例科技有限公司",
+    "id_number": _valid_credit_code(),
+    "phone": "0412-5551234",
+}
+
+
+def user(username: str):
+    return get_user_model().objects.select_related("staff__organisation").get(username=username)
+
+
+@pytest.fixture(autouse=True)
+def _long_tokens(settings):
+    """The tests move the clock by days and weeks; Bearer tokens must outlive that."""
+    settings.ONEWINDOW_TOKEN_TTL_SECONDS = 10 * 365 * 86400
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    """Each test's database starts empty: forget calendar indexes and rate-limit counters of other tests."""
+    calendar.invalidate()
+    cache.clear()
+    yield
+    calendar.invalidate()
+    cache.clear()
+    clock.set_now(None)
+
+
+def build_world() -> SimpleNamespace:
+    """Organisations, demo users, seals, calendar 2004–2026 (+ provisional 2027), three sub-items."""
+    from onewindow.handover import sample as seal_sample
+    from onewindow.org import sample
+
+    loaded = sample.load_organisations()
+    sample.load_users(hall=loaded["hall"], stationed_from=dt.date(2024, 9, 1))
+    seal_sample.load()
+    region = loaded["region"]
+    calendar.seed_from_package(region=region)
+    calendar.create_provisional_year(year=2027, region=region)
+    bureau = Organisation.objects.get(code="data-bureau")
+    construction = Organisation.objects.get(code="construction")
+    health = Organisation.objects.get(code="health")
+    item = PowerItem.objects.create(
+        region=region,
+        code="XK09901",
+        name="建设工程施工许可",
+        power_type="licensing",
+        power_source="department",
+    )
+
+    def subitem(code, name, *, promised, statutory, implemented_by, procedures=(), kind="promised", cap=10):
+        sub = SubItem.objects.create(
+            region=region,
+            item=item,
+            code=code,
+            name=name,
+            kind=kind,
+            promised_days=promised,
+            statutory_days=statutory,
+            extension_cap_days=cap,
+            special_procedures=list(procedures),
+            target_department=construction,
+            result_name="建筑工程施工许可证",
+        )
+        guide = ServiceGuide.objects.create(
+            subitem=sub,
+            version=1,
+            status="published",
+            promised_days=promised,
+            statutory_days=statutory,
+            published_at=at(2024, 1, 1),
+        )
+        for n, (mcode, mname, required, deferrable) in enumerate(
+            [
+                ("M01", "申请表", True, False),
+                ("M02", "营业执照", True, False),
+                ("M03", "施工合同", True, True),
+                ("M04", "其他说明材料", False, False),
+            ]
+        ):
+            GuideMaterial.objects.create(
+                guide=guide, code=mcode, name=mname, required=required, deferrable=deferrable, sort_order=n
+            )
+        Assignment.objects.create(
+            region=region, subitem=sub, organisation=implemented_by, valid_from=at(2024, 1, 1)
+        )
+        return sub
+
+    permit = subitem(
+        "XK09901001",
+        "建设工程施工许可（新办）",
+        promised=5,
+        statutory=20,
+        implemented_by=construction,
+        procedures=["expert_review", "field_inspection"],
+    )
+    handed = subitem(
+        "XK09901002", "建设工程施工许可（变更）", promised=5, statutory=20, implemented_by=bureau
+    )
+    hygiene = subitem("XK09901003", "公共场所卫生许可", promised=10, statutory=20, implemented_by=health)
+    return SimpleNamespace(
+        region=region,
+        hall=loaded["hall"],
+        bureau=bureau,
+        construction=construction,
+        health=health,
+        permit=permit,
+        handed=handed,
+        hygiene=hygiene,
+    )
+
+
+@pytest.fixture
+def world(sample_org, frozen_clock):
+    frozen_clock(ACCEPTED_AT)
+    return build_world()
+
+
+@pytest.fixture
+def world_tx(transactional_db, frozen_clock):
+    """The same world, committed (for tests where several threads use their own connections)."""
+    frozen_clock(ACCEPTED_AT)
+    return build_world()
+
+
+_keys = itertools.count(1)
+
+
+def new_case(
+    client: ApiClient, *, subitem="XK09901001", materials=("M01", "M02", "M03"), applicant=None, **extra
+):
+    """POST /cases as `client`; returns the response body (asserting 201)."""
+    body = {"subitem": subitem, "applicant": applicant or PERSON, "materials": list(materials), **extra}
+    response = client.post("/cases", body, **{"Idempotency-Key": f"test-{next(_keys)}"})
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def act(client: ApiClient, case: dict, action: str, **params):
+    """POST /cases/{number}/actions with the case's current version; returns the response."""
+    return client.post(
+        f"/cases/{case['number']}/actions", {"action": action, "version": case["version"], **params}
+    )
+
+
+def ok(response) -> dict:
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.fixture
+def clients(world):
+    """clients.clerk, .approver (construction), .head, .issuer, .supervisor, … with Bearer tokens."""
+    return SimpleNamespace(
+        clerk=ApiClient("clerk1"),
+        clerk2=ApiClient("clerk2"),
+        approver=ApiClient("construction-approver"),
+        head=ApiClient("construction-head"),
+        other_approver=ApiClient("health-approver"),
+        issuer=ApiClient("issuer1"),
+        supervisor=ApiClient("supervisor1"),
+        auditor=ApiClient("auditor1"),
+        anonymous=ApiClient(),
+    )
