@@ -808,8 +808,8 @@ def load_schedule(
                 errors={"file": [str(exc)]},
             ) from exc
         filename = filename or path.name
-    region = _resolve_region(region)
     year, days, ignored = parse_schedule(content or b"", filename)
+    region = _resolve_region(region)
     with transaction.atomic():
         current = CalendarYear.objects.select_for_update().filter(region=region, year=year).first()
         before = None if current is None else current.status

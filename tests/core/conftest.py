@@ -1,0 +1,42 @@
+"""Fixtures of the working-day calendar: a region seeded from chinesecalendar, a fresh index per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from onewindow.core import calendar
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_index():
+    """Each test's database starts empty again: forget the index another test built in this process."""
+    calendar.invalidate()
+    yield
+    calendar.invalidate()
+
+
+@pytest.fixture
+def region(db):
+    from onewindow.org.models import Region
+
+    return Region.objects.create(code="210300", name="鞍山市")
+
+
+@pytest.fixture
+def seeded(region):
+    """The region with every official year chinesecalendar knows (2004–2026), nothing after."""
+    calendar.seed_from_package(region=region)
+    return region
+
+
+@pytest.fixture
+def changed_years():
+    """Record the calls of the on_calendar_changed hook (what the cases context registers)."""
+    calls: list[frozenset[int]] = []
+
+    def hook(*, region, years):
+        calls.append(years)
+
+    calendar.on_calendar_changed.append(hook)
+    yield calls
+    calendar.on_calendar_changed.remove(hook)

@@ -1,0 +1,69 @@
+"""GET /api/v1/calendar/add-workdays: the due date and whether it rests on a provisional year."""
+
+import pytest
+
+from onewindow.core import calendar
+
+
+@pytest.fixture
+def calendar_2004_to_2027(sample_org):
+    """What `onewindow load-sample` leaves: the package's years official, 2027 provisional."""
+    calendar.seed_from_package()
+    calendar.create_provisional_year(year=2027)
+
+
+def test_add_workdays_answers_the_due_date(api, calendar_2004_to_2027):
+    response = api("clerk1").get("/calendar/add-workdays", {"start": "2024-09-27", "days": "5"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "start": "2024-09-27",
+        "days": 5,
+        "due_date": "2024-10-10",
+        "provisional": False,
+    }
+
+
+def test_a_due_date_in_a_provisional_year_says_so(api, calendar_2004_to_2027):
+    response = api("supervisor1").get("/calendar/add-workdays", {"start": "2026-12-20", "days": "10"})
+    assert response.json() == {
+        "start": "2026-12-20",
+        "days": 10,
+        "due_date": "2027-01-04",
+        "provisional": True,
+    }
+
+
+def test_any_logged_in_staff_may_ask(api, calendar_2004_to_2027):
+    for username in ("construction-approver", "issuer1", "auditor1"):
+        response = api(username).get("/calendar/add-workdays", {"start": "2025-01-24", "days": "1"})
+        assert response.json()["due_date"] == "2025-01-26", username
+
+
+def test_a_year_without_schedule_is_422_naming_the_year(api, calendar_2004_to_2027):
+    response = api("clerk1").get("/calendar/add-workdays", {"start": "2027-12-01", "days": "30"})
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "calendar.missing"
+    assert "2028" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"start": "2024-13-01", "days": "5"}, "start"),
+        ({"start": "27.09.2024", "days": "5"}, "start"),
+        ({"start": "2024-09-27", "days": "-1"}, "days"),
+        ({"start": "2024-09-27", "days": "five"}, "days"),
+        ({"days": "5"}, "start"),
+    ],
+)
+def test_malformed_queries_are_400(api, calendar_2004_to_2027, params, field):
+    response = api("clerk1").get("/calendar/add-workdays", params)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert field in response.json()["errors"]
+
+
+def test_anonymous_callers_are_401(api, calendar_2004_to_2027):
+    assert api().get("/calendar/add-workdays", {"start": "2024-09-27", "days": "5"}).status_code == 401
