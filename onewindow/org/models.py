@@ -121,6 +121,19 @@ class Window(models.Model):
         return f"{self.number}"
 
 
+class StaffQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Supervisors, the 督考办 and the user/role administrators see everyone; others their own organisation."""
+        from onewindow.org import roles as r
+
+        if r.has_role(user, r.SUPERVISOR, r.SYSADMIN, r.SECADMIN, r.ASSESSMENT_OFFICE):
+            return self
+        staff = getattr(user, "staff", None)
+        if staff is None:
+            return self.none()
+        return self.filter(organisation_id=staff.organisation_id)
+
+
 class Staff(models.Model):
     """A person working in the system: a Django user, the organisation employing them, their roles (groups)."""
 
@@ -140,6 +153,8 @@ class Staff(models.Model):
             "The counter a hall clerk usually works at; any comprehensive window may accept any item."
         ),
     )
+
+    objects = StaffQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("staff member")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from onewindow.org import roles as r
+from onewindow.core.scoping import in_scope
 from onewindow.org.models import Organisation, OrganisationAlias, Staff, Stationing
 
 
@@ -16,14 +16,9 @@ def departments() -> QuerySet[Organisation]:
 
 
 def visible_staff(user) -> QuerySet[Staff]:
-    """Supervisors and administrators see everyone; others see their own organisation."""
+    """Staff in the caller's scope (StaffQuerySet.visible_to)."""
     qs = Staff.objects.select_related("user", "organisation", "window").prefetch_related("user__groups")
-    if r.has_role(user, r.SUPERVISOR, r.SYSADMIN, r.SECADMIN, r.ASSESSMENT_OFFICE):
-        return qs
-    staff = getattr(user, "staff", None)
-    if staff is None:
-        return qs.none()
-    return qs.filter(organisation_id=staff.organisation_id)
+    return in_scope(qs, user)
 
 
 def stationings(*, department: Organisation | None = None) -> QuerySet[Stationing]:

@@ -55,3 +55,10 @@ def test_docs_page_uses_no_cdn(api):
     html = ApiClient().get("/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
+
+
+def test_staff_list_is_scoped_to_the_callers_department(api):
+    mine = api("construction-approver").get("/staff", {"page_size": 1000}).json()["results"]
+    assert mine and {s["organisation"] for s in mine} == {"construction"}
+    everyone = api("supervisor1").get("/staff", {"page_size": 1000}).json()["results"]
+    assert len({s["organisation"] for s in everyone}) > 10
