@@ -214,3 +214,13 @@ def guide_changes(*, department: str = "") -> list[dict]:
     return sorted(
         result, key=lambda g: (-len(g["changes"]), g["department"].sort_order if g["department"] else 0)
     )
+
+
+def export_subitems() -> QuerySet[SubItem]:
+    """Every sub-item with its item, departments, current implementer and latest published guide."""
+    published = (
+        ServiceGuide.objects.filter(status=GuideStatus.PUBLISHED)
+        .prefetch_related("materials")
+        .order_by("-version")
+    )
+    return subitems().prefetch_related(Prefetch("guides", queryset=published, to_attr="current_guides"))
