@@ -1,0 +1,716 @@
+"""`onewindow bench cases`: full case lifecycles per second, in-process and over HTTP, against a bare view.
+
+A lifecycle is the whole life of a granted case: accept → claim → decide(grant) → produce_result →
+issue. It is measured three ways, all in ONE throwaway database of the configured engine (a
+`bench-<pid>.sqlite3` file in the data dir, or a `bench_onewindow_<pid>` PostgreSQL database made with
+the configured role and dropped at the end), so real data is never read or written:
+
+- in-process: the services called directly, one thread (no HTTP, no JSON);
+- over HTTP: `onewindow serve` (gunicorn) on 127.0.0.1 and a free port, with 32 client threads, each
+  with its own Bearer tokens and a keep-alive connection (stdlib http.client), running lifecycles
+  through the JSON API for a fixed time; two worker layouts are tried and the better one is reported;
+- the ceiling: the same clients hammering GET /healthz, a bare Django JSON view on the same server.
+  "ceiling ratio" = lifecycle requests/s ÷ /healthz requests/s.
+
+The calendar rows come from bench.calendar. Targets (issue 4) are marked met or not met. Every
+phase is bounded in time and count, and the server is always stopped. Bench accounts hash their
+passwords with a fast hasher (their tokens are issued in-process; the server never checks a
+password); that only affects the throwaway database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.db import connection
+from django.test.utils import override_settings
+
+from bench.report import database_label, table
+
+CLIENTS = 32
+SERVER_CONFIGS = ((4, 1), (2, 4))  # (workers, threads): 4 sync workers, or 2 gthread workers × 4 threads
+TARGET_HTTP_LIFECYCLES = 150.0  # per second, over HTTP, on PostgreSQL
+TARGET_ACCEPT_P99_MS = 150.0  # at 32 concurrent clients
+TARGET_ADD_WORKDAYS = 200_000.0  # calls per second
+COLUMNS = ["what", "value", "unit", "baseline", "ratio", "target", "met"]
+BENCH_PASSWORD = "Throwaway-Qz7-hall!"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STEPS = ("accept", "claim", "decide", "produce_result", "issue")
+
+
+@dataclass
+class Desk:
+    """What one client works with: a clerk, an approver of a department, an issuing clerk, one sub-item."""
+
+    clerk: object
+    approver: object
+    issuer: object
+    subitem: str
+    materials: list[str]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------------
+# The throwaway database
+# --------------------------------------------------------------------------------------------------
+
+
+def _database_url(db: dict) -> str:
+    """ONEWINDOW_DATABASE_URL for a subprocess that must use the database `db` (a settings dict)."""
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    query = {"conn_max_age": db.get("CONN_MAX_AGE", 60), **db.get("OPTIONS", {})}
+    host = db["HOST"] or "127.0.0.1"
+    port = db["PORT"] or "5432"
+    return f"postgresql://{credentials}@{host}:{port}/{quote(db['NAME'], safe='')}?{urlencode(query)}"
+
+
+def _use_database(name) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from onewindow.core import calendar
+
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    settings.DATABASES["default"]["NAME"] = name
+    ContentType.objects.clear_cache()
+    calendar.invalidate()
+
+
+def _drop_postgresql(name: str) -> None:
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def throwaway_database() -> Iterator[str]:
+    """Point the default connection at a new, migrated, empty database; yield its URL; drop it after."""
+    from django.core.management import call_command
+
+    original = connection.settings_dict["NAME"]
+    pid = os.getpid()
+    if connection.vendor == "sqlite":
+        path = Path(settings.DATA_DIR) / f"bench-{pid}.sqlite3"
+        files = [path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")]
+        for f in files:
+            f.unlink(missing_ok=True)
+        name = str(path)
+    else:
+        name = f"bench_onewindow_{pid}"
+        connection.close()
+        _drop_postgresql(name)
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        _use_database(name)
+        call_command("migrate", verbosity=0, interactive=False)
+        yield _database_url(connection.settings_dict)
+    finally:
+        _use_database(original)
+        if connection.vendor == "sqlite":
+            for f in files:
+                f.unlink(missing_ok=True)
+        else:
+            _drop_postgresql(name)
+            connection.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# Sample data and bench accounts
+# --------------------------------------------------------------------------------------------------
+
+
+def _resident_id(n: int) -> str:
+    from onewindow.core.validators import resident_id_check_char
+
+    first17 = f"21030319900101{n % 1000:03d}"
+    return first17 + resident_id_check_char(first17)
+
+
+def applicant(n: int) -> dict:
+    return {
+        "kind": "person",
+        "name": f"测试申请人{n % 1000:03d}",
+        "id_number": _resident_id(n),
+        "phone": f"139{n % 100_000_000:08d}",
+    }
+
+
+def _handed_over_subitems(now: dt.datetime) -> list[tuple[object, object]]:
+    """One sub-item per receiving department, handed over to it an hour ago: (department, sub-item).
+
+    The sample catalogue is still implemented by the bureau, which has no approvers; after a handover
+    the department decides. The sub-item's implementing period moves through the catalogue service.
+    """
+    from onewindow.catalogue.models import SubItem
+    from onewindow.catalogue.selectors import implementer
+    from onewindow.catalogue.services import start_assignment
+    from onewindow.handover.selectors import RECEIVING_KINDS
+    from onewindow.org.models import Organisation
+
+    pairs = []
+    for department in Organisation.objects.filter(kind__in=RECEIVING_KINDS).order_by("sort_order", "code"):
+        subitem = (
+            SubItem.objects.filter(target_department=department, promised_days__gte=1)
+            .order_by("code")
+            .first()
+        )
+        if subitem is None:
+            continue
+        if implementer(subitem, now) != department:
+            start_assignment(
+                subitem=subitem, organisation=department, at=now - dt.timedelta(hours=1), agreement_id=None
+            )
+        pairs.append((department, subitem))
+    if not pairs:
+        raise RuntimeError("the sample catalogue has no sub-item with a target department")
+    return pairs
+
+
+def _bench_user(username: str, role: str, department: str | None, window=None, hall=None):
+    from django.contrib.auth import get_user_model
+
+    from onewindow.org import roles as r
+    from onewindow.org import services
+    from onewindow.org.models import Staff, Stationing
+
+    User = get_user_model()
+    if not Staff.objects.filter(user__username=username).exists():
+        staff = services.create_user(
+            actor=None, username=username, role=role, password=BENCH_PASSWORD, department=department
+        )
+        if window is not None:
+            Staff.objects.filter(pk=staff.pk).update(window=window)
+        if role == r.APPROVER:
+            Stationing.objects.create(
+                staff=staff,
+                department=staff.organisation,
+                hall=hall,
+                valid_from=dt.date(2024, 9, 1),
+                qualification_number=f"BENCH-{username}",
+            )
+    return User.objects.select_related("staff__organisation__region", "staff__window").get(username=username)
+
+
+def prepare(clients: int = CLIENTS) -> list[Desk]:
+    """Load the sample (organisations, seals, calendar, catalogue) and `clients` desks with tokens."""
+    from onewindow.catalogue import sample as catalogue_sample
+    from onewindow.catalogue.selectors import current_guide
+    from onewindow.core import calendar as work_calendar
+    from onewindow.core import clock
+    from onewindow.handover import sample as handover_sample
+    from onewindow.org import roles as r
+    from onewindow.org import sample as org_sample
+    from onewindow.org.models import Window, WindowKind
+    from onewindow.org.services import issue_token
+
+    loaded = org_sample.load_organisations()
+    work_calendar.load_sample_calendar()
+    handover_sample.load()
+    catalogue_sample.load()
+    pairs = _handed_over_subitems(clock.now())
+    hall = loaded["hall"]
+    windows = {
+        kind: list(Window.objects.filter(hall=hall, kind=kind, active=True).order_by("number"))
+        for kind in (WindowKind.ACCEPTANCE, WindowKind.ISSUANCE)
+    }
+    desks = []
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        for i in range(clients):
+            department, subitem = pairs[i % len(pairs)]
+            acceptance = windows[WindowKind.ACCEPTANCE]
+            issuance = windows[WindowKind.ISSUANCE]
+            desk = Desk(
+                clerk=_bench_user(
+                    f"bench-clerk-{i:02d}",
+                    r.WINDOW_CLERK,
+                    None,
+                    window=acceptance[i % len(acceptance)] if acceptance else None,
+                ),
+                approver=_bench_user(f"bench-approver-{i:02d}", r.APPROVER, department.code, hall=hall),
+                issuer=_bench_user(
+                    f"bench-issuer-{i:02d}",
+                    r.ISSUING_CLERK,
+                    None,
+                    window=issuance[i % len(issuance)] if issuance else None,
+                ),
+                subitem=subitem.code,
+                materials=[m.code for m in current_guide(subitem).materials.all() if m.required],
+            )
+            for role in ("clerk", "approver", "issuer"):
+                username = getattr(desk, role).username
+                desk.tokens[role] = issue_token(username=username, password=BENCH_PASSWORD)[0]
+            desks.append(desk)
+    return desks
+
+
+# --------------------------------------------------------------------------------------------------
+# In-process: the services, one thread
+# --------------------------------------------------------------------------------------------------
+
+
+def lifecycle_in_process(desk: Desk, n: int):
+    """One granted case from the window to the applicant, through the services; returns the case."""
+    from onewindow.cases import services
+
+    case, _created = services.accept(
+        actor=desk.clerk,
+        subitem=desk.subitem,
+        applicant=applicant(n),
+        materials=desk.materials,
+        idempotency_key=f"bench-{uuid.uuid4().hex}",
+    )
+    case = services.claim(actor=desk.approver, case=case.number, version=case.version)
+    case = services.decide(
+        actor=desk.approver, case=case.number, version=case.version, decision="grant", reason="符合法定条件"
+    )
+    case = services.produce_result(actor=desk.approver, case=case.number, version=case.version)
+    return services.issue(actor=desk.issuer, case=case.number, version=case.version, method="pickup")
+
+
+def run_in_process(desks: list[Desk], *, lifecycles: int, max_seconds: float) -> tuple[int, float]:
+    """Lifecycles done and seconds taken, single-threaded; one warm-up lifecycle is not counted."""
+    lifecycle_in_process(desks[0], 0)
+    done = 0
+    started = time.perf_counter()
+    while done < lifecycles and time.perf_counter() - started < max_seconds:
+        case = lifecycle_in_process(desks[done % len(desks)], done + 1)
+        if case.status != "issued":
+            raise AssertionError(f"case {case.number} ended {case.status}, not issued")
+        done += 1
+    return done, time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------------------------------
+# Over HTTP: the server and the clients
+# --------------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(database_url: str, *, workers: int, threads: int, timeout: float = 60.0) -> Iterator[int]:
+    """`onewindow serve` on 127.0.0.1 against `database_url`; yields the port; always stops the server."""
+    port = _free_port()
+    env = {**os.environ, "ONEWINDOW_DATABASE_URL": database_url, "ONEWINDOW_DATA_DIR": str(settings.DATA_DIR)}
+    env.pop("ONEWINDOW_DEBUG", None)
+    command = [sys.executable, "-m", "onewindow", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--threads", str(threads)]
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if server.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(
+                        f"the server exited ({server.returncode}):\n{log.read().decode()[-3000:]}"
+                    )
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    conn.request("GET", "/healthz")
+                    if conn.getresponse().status == 200:
+                        conn.close()
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not answer /healthz within {timeout:g} s")
+                time.sleep(0.2)
+            yield port
+        finally:
+            _stop(server)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """SIGTERM to the server's own process group (the gunicorn master and its workers), then SIGKILL."""
+    if server.poll() is None:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+
+
+class HttpClient:
+    """One keep-alive connection (reopened when the server closes it), JSON in and out."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, dict | None]:
+        data = None if body is None else json.dumps(body).encode()
+        hdrs = {"Content-Type": "application/json", **(headers or {})} if data else dict(headers or {})
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=data, headers=hdrs)
+                response = self.conn.getresponse()
+                payload = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # An idle keep-alive connection the server closed: nothing was processed, reconnect once.
+                self.conn.close()
+                if attempt == 2:
+                    raise
+        if response.getheader("Content-Type", "").endswith("json") and payload:
+            return response.status, json.loads(payload)
+        return response.status, None
+
+    def close(self):
+        self.conn.close()
+
+
+@dataclass
+class Load:
+    """What a set of clients did in one timed phase."""
+
+    seconds: float = 0.0
+    requests: int = 0
+    failed_requests: int = 0
+    lifecycles: int = 0
+    latencies: list[float] = field(default_factory=list)  # of the measured request kind, seconds
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: Load) -> None:
+        self.requests += other.requests
+        self.failed_requests += other.failed_requests
+        self.lifecycles += other.lifecycles
+        self.latencies += other.latencies
+        self.errors += other.errors[: max(0, 5 - len(self.errors))]
+
+
+def _run_clients(work, clients: int, seconds: float) -> Load:
+    """Run `work(i, client, deadline, load)` on `clients` threads at once; wall time from start to last end."""
+    barrier = threading.Barrier(clients + 1)
+    loads = [Load() for _ in range(clients)]
+    box: dict[str, float] = {}
+
+    def body(i: int) -> None:
+        client = HttpClient(box["port"])
+        try:
+            barrier.wait()
+            work(i, client, box["deadline"], loads[i])
+        except Exception as exc:  # a client that dies is reported, not hidden
+            loads[i].errors.append(f"client {i}: {exc!r}")
+        finally:
+            client.close()
+
+    def start(port: int) -> Load:
+        box["port"] = port
+        threads = [threading.Thread(target=body, args=(i,), daemon=True) for i in range(clients)]
+        for thread in threads:
+            thread.start()
+        started = time.perf_counter()
+        box["deadline"] = started + seconds
+        barrier.wait()
+        for thread in threads:
+            thread.join(timeout=seconds + 120)
+        total = Load(seconds=time.perf_counter() - started)
+        for load in loads:
+            total.add(load)
+        if any(thread.is_alive() for thread in threads):
+            total.errors.append("some clients were still running after the time limit")
+        return total
+
+    return start
+
+
+def healthz_load(port: int, *, clients: int, seconds: float) -> Load:
+    def work(i, client, deadline, load):
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            status, _body = client.request("GET", "/healthz")
+            load.latencies.append(time.perf_counter() - started)
+            load.requests += 1
+            if status != 200:
+                load.failed_requests += 1
+
+    return _run_clients(work, clients, seconds)(port)
+
+
+def lifecycle_over_http(client: HttpClient, desk: Desk, n: int, load: Load) -> bool:
+    """One lifecycle through the JSON API; the acceptance request's latency goes to load.latencies."""
+    bearer = {role: {"Authorization": f"Bearer {token}"} for role, token in desk.tokens.items()}
+    body = {"subitem": desk.subitem, "applicant": applicant(n), "materials": desk.materials}
+    started = time.perf_counter()
+    status, case = client.request(
+        "POST", "/api/v1/cases", body, {**bearer["clerk"], "Idempotency-Key": f"bench-{uuid.uuid4().hex}"}
+    )
+    load.latencies.append(time.perf_counter() - started)
+    load.requests += 1
+    if status != 201 or not case or case.get("status") != "accepted":
+        load.failed_requests += 1
+        load.errors.append(f"accept → {status} {str(case)[:300]}")
+        return False
+    for action, role, extra in (
+        ("claim", "approver", {}),
+        ("decide", "approver", {"decision": "grant", "reason": "符合法定条件"}),
+        ("produce_result", "approver", {}),
+        ("issue", "issuer", {"method": "pickup"}),
+    ):
+        status, answer = client.request(
+            "POST",
+            f"/api/v1/cases/{case['number']}/actions",
+            {"action": action, "version": case["version"], **extra},
+            bearer[role],
+        )
+        load.requests += 1
+        if status != 200 or not answer:
+            load.failed_requests += 1
+            load.errors.append(f"{action} → {status} {str(answer)[:300]}")
+            return False
+        case = answer
+    return case.get("status") == "issued"
+
+
+def lifecycles_load(port: int, desks: list[Desk], *, seconds: float, per_client: int) -> Load:
+    def work(i, client, deadline, load):
+        desk = desks[i % len(desks)]
+        n = (i + 1) * 100_000
+        while time.perf_counter() < deadline and load.lifecycles < per_client:
+            n += 1
+            if lifecycle_over_http(client, desk, n, load):
+                load.lifecycles += 1
+
+    return _run_clients(work, len(desks), seconds)(port)
+
+
+def warm_up(port: int, desks: list[Desk]) -> None:
+    """One lifecycle per client, not measured: every worker has its connection, calendar index, caches."""
+
+    def work(i, client, deadline, load):
+        lifecycle_over_http(client, desks[i], 900_000 + i, load)
+
+    load = _run_clients(work, len(desks), 0)(port)
+    if load.errors:
+        raise RuntimeError("warm-up failed: " + "; ".join(load.errors[:3]))
+
+
+# --------------------------------------------------------------------------------------------------
+# The report
+# --------------------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0–100); 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(p / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def _met(ok: bool, on_postgresql: bool = True) -> str:
+    mark = "met" if ok else "NOT met"
+    return mark if on_postgresql else f"{mark} (PG target)"
+
+
+def in_process_rows(
+    desks: list[Desk], *, lifecycles: int, max_seconds: float, calendar_calls: int
+) -> list[dict]:
+    """The rows measured in this process: service lifecycles and the calendar."""
+    from bench import calendar as calendar_bench
+
+    done, seconds = run_in_process(desks, lifecycles=lifecycles, max_seconds=max_seconds)
+    rows = [
+        {
+            "what": f"in-process lifecycles (5 service calls, 1 thread, n={done})",
+            "value": done / seconds,
+            "unit": "lifecycles/s",
+            "baseline": "",
+            "ratio": "",
+            "target": "",
+            "met": "",
+        },
+        {
+            "what": "in-process: one service call (mean)",
+            "value": seconds / done / len(STEPS) * 1000,
+            "unit": "ms",
+            "baseline": "",
+            "ratio": "",
+            "target": "",
+            "met": "",
+        },
+    ]
+    calendar_rows = {row["measure"]: row for row in calendar_bench.run(calendar_calls)}
+    indexed = calendar_rows["add_workdays (indexed)"]
+    naive = calendar_rows["baseline: naive day-by-day add_workdays (in memory)"]
+    rows.append(
+        {
+            "what": f"add_workdays (indexed; baseline naive day-by-day; n={indexed['calls']})",
+            "value": indexed["calls_per_second"],
+            "unit": "calls/s",
+            "baseline": naive["calls_per_second"],
+            "ratio": indexed["ratio_to_baseline"],
+            "target": f"≥ {TARGET_ADD_WORKDAYS:,.0f}",
+            "met": _met(indexed["calls_per_second"] >= TARGET_ADD_WORKDAYS),
+        }
+    )
+    return rows
+
+
+def http_rows(lifecycle: Load, healthz: Load, *, clients: int, on_postgresql: bool) -> list[dict]:
+    lifecycles_per_s = lifecycle.lifecycles / lifecycle.seconds
+    requests_per_s = lifecycle.requests / lifecycle.seconds
+    healthz_per_s = healthz.requests / healthz.seconds
+    healthz_p99 = percentile(healthz.latencies, 99) * 1000
+    p = {q: percentile(lifecycle.latencies, q) * 1000 for q in (50, 95, 99)}
+    return [
+        {
+            "what": f"HTTP lifecycles ({clients} clients, n={lifecycle.lifecycles})",
+            "value": lifecycles_per_s,
+            "unit": "lifecycles/s",
+            "baseline": healthz_per_s / len(STEPS),
+            "ratio": lifecycles_per_s / (healthz_per_s / len(STEPS)),
+            "target": f"≥ {TARGET_HTTP_LIFECYCLES:.0f} on PostgreSQL",
+            "met": _met(lifecycles_per_s >= TARGET_HTTP_LIFECYCLES, on_postgresql),
+        },
+        {
+            "what": "HTTP lifecycle requests (ceiling ratio vs /healthz)",
+            "value": requests_per_s,
+            "unit": "requests/s",
+            "baseline": healthz_per_s,
+            "ratio": requests_per_s / healthz_per_s,
+            "target": "",
+            "met": "",
+        },
+        {
+            "what": "HTTP acceptance POST /cases p50",
+            "value": p[50],
+            "unit": "ms",
+            "baseline": percentile(healthz.latencies, 50) * 1000,
+            "ratio": p[50] / max(percentile(healthz.latencies, 50) * 1000, 1e-9),
+            "target": "",
+            "met": "",
+        },
+        {
+            "what": "HTTP acceptance POST /cases p95",
+            "value": p[95],
+            "unit": "ms",
+            "baseline": percentile(healthz.latencies, 95) * 1000,
+            "ratio": p[95] / max(percentile(healthz.latencies, 95) * 1000, 1e-9),
+            "target": "",
+            "met": "",
+        },
+        {
+            "what": f"HTTP acceptance POST /cases p99 ({clients} clients)",
+            "value": p[99],
+            "unit": "ms",
+            "baseline": healthz_p99,
+            "ratio": p[99] / max(healthz_p99, 1e-9),
+            "target": f"< {TARGET_ACCEPT_P99_MS:.0f}",
+            "met": _met(p[99] < TARGET_ACCEPT_P99_MS),
+        },
+        {
+            "what": f"HTTP GET /healthz ({clients} clients; the ceiling)",
+            "value": healthz_per_s,
+            "unit": "requests/s",
+            "baseline": "",
+            "ratio": "",
+            "target": "",
+            "met": "",
+        },
+        {
+            "what": "HTTP GET /healthz p99",
+            "value": healthz_p99,
+            "unit": "ms",
+            "baseline": "",
+            "ratio": "",
+            "target": "",
+            "met": "",
+        },
+        {
+            "what": "HTTP failed requests (lifecycles + /healthz)",
+            "value": lifecycle.failed_requests + healthz.failed_requests,
+            "unit": "requests",
+            "baseline": "",
+            "ratio": "",
+            "target": "0",
+            "met": "met" if not lifecycle.failed_requests + healthz.failed_requests else "NOT met",
+        },
+    ]
+
+
+def main(quick: bool = False) -> str:
+    clients = CLIENTS
+    healthz_seconds, lifecycle_seconds = (2.0, 3.0) if quick else (10.0, 30.0)
+    configs = SERVER_CONFIGS[1:] if quick else SERVER_CONFIGS
+    lines = []
+    with throwaway_database() as url:
+        label = database_label()
+        on_postgresql = connection.vendor == "postgresql"
+        prepare_started = time.perf_counter()
+        desks = prepare(clients)
+        prepared = time.perf_counter() - prepare_started
+        rows = in_process_rows(
+            desks,
+            lifecycles=20 if quick else 2000,
+            max_seconds=5.0 if quick else 20.0,
+            calendar_calls=20_000 if quick else 200_000,
+        )
+        tried = []
+        for workers, threads in configs:
+            with serve(url, workers=workers, threads=threads) as port:
+                warm_up(port, desks)
+                healthz = healthz_load(port, clients=clients, seconds=healthz_seconds)
+                lifecycle = lifecycles_load(port, desks, seconds=lifecycle_seconds, per_client=5000)
+            tried.append(((workers, threads), lifecycle, healthz))
+        (workers, threads), lifecycle, healthz = max(tried, key=lambda t: t[1].lifecycles / t[1].seconds)
+        rows += http_rows(lifecycle, healthz, clients=clients, on_postgresql=on_postgresql)
+
+    def layout(w, t):
+        return f"{w} workers × {t} thread{'s' if t > 1 else ''} ({'gthread' if t > 1 else 'sync'})"
+
+    lines.append(f"database: {label} (throwaway copy, dropped after the run)")
+    lines.append(
+        f"machine: {os.cpu_count()} CPUs; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; "
+        f"setup {prepared:.1f} s; clients: {clients} threads, keep-alive, same machine"
+    )
+    for (w, t), lc, hz in tried:
+        lines.append(
+            f"server tried: {layout(w, t)}: {lc.lifecycles / lc.seconds:,.1f} lifecycles/s, "
+            f"/healthz {hz.requests / hz.seconds:,.0f} requests/s"
+        )
+    lines.append(
+        f"server reported: onewindow serve --workers {workers} --threads {threads} = {layout(workers, threads)}"
+    )
+    lines.append(
+        f"phases: /healthz {healthz_seconds:g} s, lifecycles {lifecycle_seconds:g} s, after one warm-up lifecycle per client"
+    )
+    errors = [e for _c, lc, hz in tried for e in lc.errors + hz.errors]
+    if errors:
+        lines.append("errors (first ones): " + " | ".join(errors[:5]))
+    lines.append("")
+    lines.append(table(rows, COLUMNS))
+    return "\n".join(lines)
