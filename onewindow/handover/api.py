@@ -1,5 +1,371 @@
-"""JSON API of the handover context."""
+"""JSON API of the handover context: agreements, their signatures and impact, the seal registry, progress."""
 
-from ninja import Router
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+from ninja.pagination import paginate
+
+from onewindow.core import clock
+from onewindow.core.api import Page
+from onewindow.core.errors import PermissionDenied
+from onewindow.core.scoping import get_in_scope, in_scope
+from onewindow.handover import documents, selectors, services
+from onewindow.org import roles as r
 
 router = Router(tags=["handover"])
+
+
+class OrgRef(Schema):
+    code: str
+    name: str
+
+
+class Contact(Schema):
+    name: str = ""
+    phone: str = ""
+
+
+class TermsIn(Schema):
+    rights_duties: str = ""
+    liaison: str = ""
+    bureau_contact: Contact | None = None
+    department_contact: Contact | None = None
+
+
+class HandoverIn(Schema):
+    receiving_department: str
+    subitems: list[str] = []
+    items: list[str] = []
+    effective_at: dt.datetime
+    terms: TermsIn | str = ""
+
+
+class HandoverEditIn(Schema):
+    subitems: list[str] = []
+    items: list[str] = []
+    effective_at: dt.datetime
+    terms: TermsIn | str = ""
+
+
+class SupersedeIn(HandoverEditIn):
+    pass
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class SubItemRef(Schema):
+    code: str
+    name: str
+    item: OrgRef
+
+
+class TermsOut(Schema):
+    rights_duties: str
+    liaison: str
+    bureau_contact: Contact
+    department_contact: Contact
+
+
+class SignatureOut(Schema):
+    side: str
+    name: str
+    role: str
+    organisation: OrgRef
+    signed_at: dt.datetime
+
+
+class HandoverOut(Schema):
+    id: int
+    number: str
+    status: str
+    bureau: OrgRef
+    receiving_department: OrgRef
+    subitems: list[SubItemRef]
+    effective_at: dt.datetime
+    in_effect: bool
+    terms: TermsOut
+    signatures: list[SignatureOut]
+    signed_at: dt.datetime | None
+    supersedes: str | None
+    superseded_by: str | None
+    created_at: dt.datetime
+
+
+class SealOut(Schema):
+    id: int
+    name: str
+    organisation: OrgRef
+    purpose: str
+    valid_from: dt.datetime
+    valid_to: dt.datetime | None
+    void: bool
+    void_reason: str
+    voided_at: dt.datetime | None
+
+
+class StationedOut(Schema):
+    name: str
+    roles: list[str]
+    valid_from: dt.date
+    valid_to: dt.date | None
+    qualification_number: str
+    qualification_expiry: dt.date | None
+    qualified_approver: bool
+
+
+class ImpactOut(Schema):
+    effective_on: dt.date
+    cases: list[dict]
+    cases_available: bool
+    stationed: list[StationedOut]
+    qualified_approver_count: int
+    unstaffed_subitems: list[str]
+
+
+class DepartmentProgressOut(Schema):
+    department: OrgRef
+    targeted: int
+    handed_over: int
+    agreements: dict
+    responsible: Contact
+    qualified_approvers: int
+    unstaffed_subitems: list[str]
+
+
+class ProgressOut(Schema):
+    deadline: dt.date
+    days_left: int
+    targeted: int
+    handed_over: int
+    agreements: dict
+    departments: list[DepartmentProgressOut]
+
+
+def _org(o) -> dict:
+    return {"code": o.code, "name": o.name}
+
+
+def _agreement_out(a) -> dict:
+    successor = a.superseded_by
+    return {
+        "id": a.pk,
+        "number": a.number,
+        "status": a.status,
+        "bureau": _org(a.bureau),
+        "receiving_department": _org(a.department),
+        "subitems": [{"code": s.code, "name": s.name, "item": _org(s.item)} for s in a.subitems.all()],
+        "effective_at": a.effective_at,
+        "in_effect": a.status == "signed" and a.effective_at <= clock.now(),
+        "terms": {
+            "rights_duties": a.rights_duties,
+            "liaison": a.liaison,
+            "bureau_contact": {"name": a.bureau_contact_name, "phone": a.bureau_contact_phone},
+            "department_contact": {"name": a.department_contact_name, "phone": a.department_contact_phone},
+        },
+        "signatures": [
+            {
+                "side": s.side,
+                "name": s.full_name,
+                "role": s.role,
+                "organisation": _org(s.organisation),
+                "signed_at": s.signed_at,
+            }
+            for s in a.signatures.all()
+        ],
+        "signed_at": a.signed_at,
+        "supersedes": a.supersedes.number if a.supersedes else None,
+        "superseded_by": successor.number if successor else None,
+        "created_at": a.created_at,
+    }
+
+
+def _seal_out(s) -> dict:
+    return {
+        "id": s.pk,
+        "name": s.name,
+        "organisation": _org(s.organisation),
+        "purpose": s.purpose,
+        "valid_from": s.valid_from,
+        "valid_to": s.valid_to,
+        "void": s.void,
+        "void_reason": s.void_reason,
+        "voided_at": s.voided_at,
+    }
+
+
+def _terms(payload) -> dict:
+    terms = payload.terms
+    if isinstance(terms, str):
+        return {"rights_duties": terms}
+    fields = {"rights_duties": terms.rights_duties, "liaison": terms.liaison}
+    for side in ("bureau", "department"):
+        contact = getattr(terms, f"{side}_contact")
+        if contact is not None:
+            fields[f"{side}_contact_name"] = contact.name
+            fields[f"{side}_contact_phone"] = contact.phone
+    return fields
+
+
+def _agreement(request, agreement_id: int):
+    return get_in_scope(selectors.agreements(), request.auth, pk=agreement_id)
+
+
+@router.get("/handovers", response=list[HandoverOut], summary="Handover agreements (readable by all staff)")
+@paginate(Page)
+def list_handovers(request, status: str | None = None, department: str | None = None):
+    qs = in_scope(selectors.agreements(), request.auth)
+    if status:
+        qs = qs.filter(status=status)
+    if department:
+        qs = qs.filter(department__code=department)
+    return [_agreement_out(a) for a in qs]
+
+
+@router.post("/handovers", response={201: HandoverOut}, summary="Draft a handover agreement (supervisor)")
+def create_handover(request, payload: HandoverIn):
+    agreement = services.draft_agreement(
+        actor=request.auth,
+        department=payload.receiving_department,
+        subitems=payload.subitems,
+        items=payload.items,
+        effective_at=payload.effective_at,
+        **_terms(payload),
+    )
+    return Status(201, _agreement_out(selectors.agreements().get(pk=agreement.pk)))
+
+
+@router.get("/handovers/{agreement_id}", response=HandoverOut, summary="One handover agreement")
+def get_handover(request, agreement_id: int):
+    return _agreement_out(_agreement(request, agreement_id))
+
+
+@router.put("/handovers/{agreement_id}", response=HandoverOut, summary="Edit a draft (withdraws signatures)")
+def edit_handover(request, agreement_id: int, payload: HandoverEditIn):
+    agreement = _agreement(request, agreement_id)
+    services.update_draft(
+        actor=request.auth,
+        agreement=agreement,
+        subitems=payload.subitems,
+        items=payload.items,
+        effective_at=payload.effective_at,
+        **_terms(payload),
+    )
+    return _agreement_out(selectors.agreements().get(pk=agreement.pk))
+
+
+@router.post(
+    "/handovers/{agreement_id}/sign",
+    response=HandoverOut,
+    summary="Sign for your party (the bureau's supervisor or the receiving department's head)",
+)
+def sign_handover(request, agreement_id: int):
+    agreement = _agreement(request, agreement_id)
+    services.sign_agreement(actor=request.auth, agreement=agreement)
+    return _agreement_out(selectors.agreements().get(pk=agreement.pk))
+
+
+@router.post(
+    "/handovers/{agreement_id}/supersede",
+    response={201: HandoverOut},
+    summary="Draft a new agreement replacing a signed one once both parties sign it",
+)
+def supersede_handover(request, agreement_id: int, payload: SupersedeIn):
+    agreement = _agreement(request, agreement_id)
+    new = services.supersede_agreement(
+        actor=request.auth,
+        agreement=agreement,
+        subitems=payload.subitems,
+        items=payload.items,
+        effective_at=payload.effective_at,
+        **_terms(payload),
+    )
+    return Status(201, _agreement_out(selectors.agreements().get(pk=new.pk)))
+
+
+@router.post("/handovers/{agreement_id}/withdraw", response=HandoverOut, summary="Withdraw a draft")
+def withdraw_handover(request, agreement_id: int, payload: ReasonIn):
+    agreement = _agreement(request, agreement_id)
+    services.withdraw_draft(actor=request.auth, agreement=agreement, reason=payload.reason)
+    return _agreement_out(selectors.agreements().get(pk=agreement.pk))
+
+
+@router.get(
+    "/handovers/{agreement_id}/impact",
+    response=ImpactOut,
+    summary="What signing touches: in-flight cases, stationed staff, unstaffed sub-items",
+)
+def handover_impact(request, agreement_id: int):
+    impact = selectors.impact_preview(_agreement(request, agreement_id))
+    return {
+        **impact,
+        "stationed": [
+            {**{k: v for k, v in s.items() if k != "staff"}, "name": s["staff"].full_name}
+            for s in impact["stationed"]
+        ],
+        "unstaffed_subitems": [s.code for s in impact["unstaffed_subitems"]],
+    }
+
+
+@router.get("/handovers/{agreement_id}/pdf", summary="The agreement as a PDF in Chinese")
+def handover_pdf(request, agreement_id: int):
+    agreement = _agreement(request, agreement_id)
+    response = HttpResponse(documents.agreement_pdf(agreement), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{agreement.number}.pdf"'
+    return response
+
+
+@router.get(
+    "/handover-progress", response=ProgressOut, summary="Handover progress per department (supervisor)"
+)
+def handover_progress(request):
+    if not r.has_role(request.auth, r.SUPERVISOR):
+        raise PermissionDenied(
+            _("Only the Data Bureau's supervisor follows the handover progress."), code="handover.forbidden"
+        )
+    progress = selectors.progress(request.auth.staff.organisation.region)
+    return {
+        "deadline": progress.deadline,
+        "days_left": progress.days_left,
+        "targeted": progress.targeted,
+        "handed_over": progress.handed_over,
+        "agreements": {
+            "drafted": progress.drafted,
+            "signed": progress.signed_pending,
+            "effective": progress.effective,
+        },
+        "departments": [
+            {
+                "department": _org(d.department),
+                "targeted": d.targeted,
+                "handed_over": d.handed_over,
+                "agreements": {"drafted": d.drafted, "signed": d.signed_pending, "effective": d.effective},
+                "responsible": {"name": d.responsible_name, "phone": d.responsible_phone},
+                "qualified_approvers": d.qualified_approvers,
+                "unstaffed_subitems": [s.code for s in d.unstaffed],
+            }
+            for d in progress.departments
+        ],
+    }
+
+
+@router.get("/seals", response=list[SealOut], summary="The seal registry")
+@paginate(Page)
+def list_seals(request, organisation: str | None = None, void: bool | None = None):
+    qs = in_scope(selectors.seals(), request.auth)
+    if organisation:
+        qs = qs.filter(organisation__code=organisation)
+    if void is not None:
+        qs = qs.filter(void=void)
+    return [_seal_out(s) for s in qs]
+
+
+@router.post("/seals/{seal_id}/void", response=SealOut, summary="Void a seal for good (supervisor)")
+def void_seal(request, seal_id: int, payload: ReasonIn):
+    seal = get_in_scope(selectors.seals(), request.auth, pk=seal_id)
+    return _seal_out(services.void_seal(actor=request.auth, seal=seal, reason=payload.reason))

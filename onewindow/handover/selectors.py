@@ -210,6 +210,10 @@ class Progress:
         return (self.deadline - clock.local_date(self.at)).days
 
     @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left)
+
+    @property
     def complete(self) -> bool:
         return self.targeted > 0 and self.handed_over == self.targeted
 
@@ -274,3 +278,31 @@ def progress(region: Region) -> Progress:
         departments=[rows[d.pk] for d in departments],
         still_valid_bureau_approval_seals=still_valid,
     )
+
+
+# -- the sub-item picker of the draft form -----------------------------------------------------------
+
+
+def handover_candidates(region: Region, department: Organisation, *, agreement=None, supersedes=None) -> dict:
+    """Sub-items the bureau can still hand over, grouped by item: those the plan sends to `department`,
+    and the others. Sub-items of another open agreement are left out; those of the agreement being
+    edited or superseded stay in."""
+    bureau = bureau_of(region)
+    with_bureau = Assignment.objects.filter(valid_to__isnull=True, organisation=bureau).values("subitem_id")
+    ids = set(SubItem.objects.filter(region=region, pk__in=with_bureau).values_list("pk", flat=True))
+    for own in (agreement, supersedes):
+        if own is not None:
+            ids |= set(own.subitems.values_list("pk", flat=True))
+    busy = HandoverAgreement.objects.filter(
+        status__in=[AgreementStatus.DRAFT, AgreementStatus.SIGNED]
+    ).exclude(pk__in=[a.pk for a in (agreement, supersedes) if a is not None])
+    ids -= set(SubItem.objects.filter(handover_agreements__in=busy).values_list("pk", flat=True))
+    subitems = SubItem.objects.filter(pk__in=ids).select_related("item", "target_department").order_by("code")
+    groups: dict[str, list] = {"targeted": [], "others": []}
+    for sub in subitems:
+        key = "targeted" if sub.target_department_id == department.pk else "others"
+        bucket = groups[key]
+        if not bucket or bucket[-1]["item"].pk != sub.item_id:
+            bucket.append({"item": sub.item, "subitems": []})
+        bucket[-1]["subitems"].append(sub)
+    return groups
