@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("onewindow.catalogue.urls")),
     path("", include("onewindow.handover.urls")),
     path("", include("onewindow.cases.urls")),
+    path("", include("onewindow.core.urls")),
 ]
 
 handler404 = "onewindow.core.views.not_found"

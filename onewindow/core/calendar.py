@@ -550,7 +550,7 @@ def parse_schedule(content: bytes, filename: str) -> tuple[int, list[ScheduleDay
                 _("date %(date)s already appears in row %(row)s") % {"date": day, "row": seen[day]}
             )
         if problems:
-            errors[_("row %(number)s") % {"number": number}] = problems
+            errors[f"row {number}"] = problems  # a stable key, like a field name; the messages are translated
             continue
         seen[day] = number
         if (kind == OFF) == (day.weekday() >= 5):
@@ -875,3 +875,53 @@ def load_sample_calendar(*, region=None) -> dict:
         "calendar official years": len(seeded["created"]) + len(seeded["updated"]),
         "calendar provisional years": ", ".join(str(y) for y in provisional) or "none",
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# Reads for the supervisor's pages
+# --------------------------------------------------------------------------------------------------
+
+
+def years_overview(*, region=None):
+    """Every year with a schedule, newest first, with its counts of weekdays off and make-up days."""
+    from django.db.models import Q
+
+    region = _resolve_region(region)
+    return (
+        CalendarYear.objects.filter(region=region)
+        .select_related("loaded_by")
+        .annotate(
+            days_off=Count("days", filter=Q(days__kind=OFF)),
+            make_up_days=Count("days", filter=Q(days__kind=WORK)),
+        )
+        .order_by("-year")
+    )
+
+
+def year_months(year: int, *, region=None) -> tuple[CalendarYear | None, list[dict]]:
+    """A year's schedule and its twelve months as weeks of days, for a page to draw.
+
+    Each day: {date, working, exception (the CalendarDay or None), weekend}; days outside the month
+    are None so every week has seven cells (Monday first).
+    """
+    import calendar as std_calendar
+
+    region = _resolve_region(region)
+    calendar_year = CalendarYear.objects.filter(region=region, year=year).first()
+    exceptions = {} if calendar_year is None else {d.date: d for d in calendar_year.days.all()}
+    months = []
+    for month in range(1, 13):
+        weeks = []
+        for week in std_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+            cells = []
+            for day in week:
+                if day.month != month:
+                    cells.append(None)
+                    continue
+                exception = exceptions.get(day)
+                weekend = day.weekday() >= 5
+                working = (exception.kind == WORK) if exception is not None else not weekend
+                cells.append({"date": day, "working": working, "exception": exception, "weekend": weekend})
+            weeks.append(cells)
+        months.append({"month": month, "weeks": weeks})
+    return calendar_year, months

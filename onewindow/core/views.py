@@ -34,6 +34,7 @@ def role_required(*roles: str):
 NAV_MODULES = [
     "onewindow.cases.nav",
     "onewindow.catalogue.nav",
+    "onewindow.core.nav",
     "onewindow.handover.nav",
     "onewindow.org.nav",
 ]

@@ -40,3 +40,12 @@ def changed_years():
     calendar.on_calendar_changed.append(hook)
     yield calls
     calendar.on_calendar_changed.remove(hook)
+
+
+@pytest.fixture
+def english():
+    """Messages in English, for tests that quote them (the default language is zh-hans)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

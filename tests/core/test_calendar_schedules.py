@@ -16,6 +16,7 @@ from onewindow.core.models import AuditEntry, CalendarDay, CalendarYear
 from tests.conftest import database_env_for_subprocess
 
 D = dt.date
+pytestmark = pytest.mark.usefixtures("english")
 
 # What the State Council might announce for 2027 (illustrative): 春节 2/5–2/11 with 2/13 Saturday worked.
 OFFICIAL_2027 = """date,kind,name

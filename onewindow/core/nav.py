@@ -1,0 +1,9 @@
+"""Home-page links this context offers each role: {role: [(url name, label)]}."""
+
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.org import roles as r
+
+LINKS = {
+    r.SUPERVISOR: [("core:calendar", _("Working-day calendar"))],
+}
