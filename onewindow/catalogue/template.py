@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 from onewindow.catalogue.models import MaterialForm, PowerSource, SpecialProcedure, SubItemKind
 from onewindow.catalogue.selectors import POWER_TYPE_BY_NAME, POWER_TYPE_NAMES
@@ -32,51 +31,58 @@ class Column:
 
 
 COLUMNS = [
-    Column("item_code", "事项编码", True, _l("Basic code of the power item, e.g. XK00103")),
-    Column("item_name", "事项名称", True, _l("Name of the power item")),
-    Column("power_type", "事项类型", True, _l("One of the 10 national types, e.g. 行政许可")),
-    Column("power_source", "权力来源", True, _l("部门划转 / 市行政审批局委托 / 立山区政府委托")),
-    Column("legal_basis", "设定依据", False, _l("Legal basis")),
-    Column("subitem_code", "子项编码", True, _l("Code of the sub-item (业务办理项), unique")),
-    Column("subitem_name", "子项名称", True, _l("Name of the sub-item")),
-    Column("kind", "办件类型", True, _l("即办件 / 承诺件")),
-    Column("statutory_days", "法定时限（工作日）", True, _l("Whole number of working days")),
+    Column("item_code", "事项编码", True, gettext_lazy("Basic code of the power item, e.g. XK00103")),
+    Column("item_name", "事项名称", True, gettext_lazy("Name of the power item")),
+    Column("power_type", "事项类型", True, gettext_lazy("One of the 10 national types, e.g. 行政许可")),
+    Column("power_source", "权力来源", True, gettext_lazy("部门划转 / 市行政审批局委托 / 立山区政府委托")),
+    Column("legal_basis", "设定依据", False, gettext_lazy("Legal basis")),
+    Column("subitem_code", "子项编码", True, gettext_lazy("Code of the sub-item (业务办理项), unique")),
+    Column("subitem_name", "子项名称", True, gettext_lazy("Name of the sub-item")),
+    Column("kind", "办件类型", True, gettext_lazy("即办件 / 承诺件")),
+    Column("statutory_days", "法定时限（工作日）", True, gettext_lazy("Whole number of working days")),
     Column(
         "promised_days",
         "承诺时限（工作日）",
         True,
-        _l("Whole number, at most the statutory limit; 0 for 即办件"),
+        gettext_lazy("Whole number, at most the statutory limit; 0 for 即办件"),
     ),
-    Column("extension_cap_days", "延期上限（工作日）", False, _l("Whole number; empty means 10")),
-    Column("fee", "收费标准", False, _l("Empty means 不收费")),
+    Column("extension_cap_days", "延期上限（工作日）", False, gettext_lazy("Whole number; empty means 10")),
+    Column("fee", "收费标准", False, gettext_lazy("Empty means 不收费")),
     Column(
         "special_procedures",
         "特别程序",
         False,
-        _l("专家评审、现场核查、听证、检验检测、其他 (separated by 、)"),
+        gettext_lazy("专家评审、现场核查、听证、检验检测、其他 (separated by 、)"),
     ),
-    Column("result_name", "办理结果", False, _l("Name of the result (licence, approval …)")),
-    Column("conditions", "受理条件", False, _l("Conditions of acceptance")),
-    Column("steps", "办理流程", False, _l("Steps")),
+    Column("result_name", "办理结果", False, gettext_lazy("Name of the result (licence, approval …)")),
+    Column("conditions", "受理条件", False, gettext_lazy("Conditions of acceptance")),
+    Column("steps", "办理流程", False, gettext_lazy("Steps")),
     Column(
         "target_department",
         "划转部门编码",
         True,
-        _l("Code of the receiving department the work plan sends it to"),
+        gettext_lazy("Code of the receiving department the work plan sends it to"),
     ),
-    Column("target_department_name", "划转部门名称", False, _l("For reading only; the code decides")),
+    Column(
+        "target_department_name", "划转部门名称", False, gettext_lazy("For reading only; the code decides")
+    ),
     Column(
         "implementer",
         "实施主体编码",
         False,
-        _l("New sub-items only: who implements it from the import on; empty means the Data Bureau"),
+        gettext_lazy("New sub-items only: who implements it from the import on; empty means the Data Bureau"),
     ),
-    Column("material_code", "材料编码", False, _l("Empty on the one row of a sub-item without materials")),
-    Column("material_name", "材料名称", False, _l("Required when a material code is given")),
-    Column("material_required", "是否必要", False, _l("是 / 否; empty means 是")),
-    Column("material_form", "材料形式", False, _l("原件 / 复印件 / 电子; empty means 原件")),
-    Column("material_copies", "份数", False, _l("Whole number from 1 to 99; empty means 1")),
-    Column("material_deferrable", "容缺后补", False, _l("是 / 否; empty means 否")),
+    Column(
+        "material_code",
+        "材料编码",
+        False,
+        gettext_lazy("Empty on the one row of a sub-item without materials"),
+    ),
+    Column("material_name", "材料名称", False, gettext_lazy("Required when a material code is given")),
+    Column("material_required", "是否必要", False, gettext_lazy("是 / 否; empty means 是")),
+    Column("material_form", "材料形式", False, gettext_lazy("原件 / 复印件 / 电子; empty means 原件")),
+    Column("material_copies", "份数", False, gettext_lazy("Whole number from 1 to 99; empty means 1")),
+    Column("material_deferrable", "容缺后补", False, gettext_lazy("是 / 否; empty means 否")),
 ]
 COLUMN = {c.key: c for c in COLUMNS}
 ITEM_KEYS = ("item_name", "power_type", "power_source", "legal_basis")
