@@ -1,0 +1,507 @@
+"""HTML workbenches of the cases context (thin: parse the form, call one service or selector, render).
+
+The acceptance desk, the department's queue and the case page, the issuance desk, the supervisor's list
+with its Excel export, the printable documents, and the login-free public pages.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from onewindow.cases import clock as case_clock
+from onewindow.cases import documents, selectors, services, ui_selectors
+from onewindow.cases import transitions as t
+from onewindow.cases.api import throttled
+from onewindow.cases.models import OPEN_STATUSES, ApplicantKind, CaseStatus, IssueMethod
+from onewindow.catalogue.models import SpecialProcedure
+from onewindow.catalogue.selectors import current_guide, subitems
+from onewindow.core import clock
+from onewindow.core.errors import DomainError, NotFound
+from onewindow.core.views import role_required
+from onewindow.org import roles as r
+
+CASE_ROLES = (r.WINDOW_CLERK, r.ISSUING_CLERK, r.APPROVER, r.DEPARTMENT_HEAD, r.SUPERVISOR)
+ACTING_ROLES = (r.WINDOW_CLERK, r.ISSUING_CLERK, r.APPROVER, r.DEPARTMENT_HEAD)
+PAGE_SIZE = 50
+EXPORT_LIMIT = 50_000
+
+# Button labels of the actions (the transition table decides which ones a user sees).
+ACTION_LABELS = {
+    t.SUPPLEMENT: gettext_lazy("Hand in materials"),
+    t.REJECT: gettext_lazy("Reject (not accepted)"),
+    t.WITHDRAW: gettext_lazy("Withdraw"),
+    t.CLAIM: gettext_lazy("Claim for review"),
+    t.SUSPEND: gettext_lazy("Start a special procedure"),
+    t.RESUME: gettext_lazy("End the special procedure"),
+    t.EXTEND: gettext_lazy("Extend the time limit"),
+    t.RETURN: gettext_lazy("Return to the window"),
+    t.DECIDE: gettext_lazy("Decide"),
+    t.PRODUCE_RESULT: gettext_lazy("Produce the result"),
+    t.ISSUE: gettext_lazy("Issue the result"),
+}
+
+# What each event of the timeline is called.
+EVENT_LABELS = {
+    "accept": gettext_lazy("Accepted"),
+    "routed": gettext_lazy("Routed to the department"),
+    "request_supplement": gettext_lazy("Supplement requested (one complete list)"),
+    "supplement": gettext_lazy("Materials handed in"),
+    "reject": gettext_lazy("Not accepted"),
+    "withdraw": gettext_lazy("Withdrawn"),
+    "claim": gettext_lazy("Claimed for review"),
+    "suspend": gettext_lazy("Special procedure started"),
+    "resume": gettext_lazy("Special procedure ended"),
+    "extend": gettext_lazy("Time limit extended"),
+    "return": gettext_lazy("Returned to the window"),
+    "decide": gettext_lazy("Decided"),
+    "produce_result": gettext_lazy("Result produced"),
+    "issue": gettext_lazy("Result issued"),
+    "remind": gettext_lazy("Reminder from the Data Bureau"),
+    "revoke_result": gettext_lazy("Result revoked"),
+    "deferral_expired": gettext_lazy("Ended: deferred materials not handed in"),
+}
+
+LEVEL_LABELS = {
+    case_clock.NORMAL: gettext_lazy("Normal"),
+    case_clock.WARNING: gettext_lazy("Warning"),
+    case_clock.OVERDUE: gettext_lazy("Overdue"),
+}
+
+
+def _field_errors(exc: DomainError) -> dict:
+    """The service's {field: [messages]} with dots made template-friendly (applicant.phone → applicant_phone)."""
+    return {key.replace(".", "_"): [str(m) for m in value] for key, value in (exc.errors or {}).items()}
+
+
+def _message(exc: DomainError) -> str:
+    if exc.code == "case.stale_version":
+        return _("This case was updated by someone else; reload it and try again.")
+    return str(exc.message)
+
+
+# --------------------------------------------------------------------------------------------------
+# The comprehensive window: acceptance desk
+# --------------------------------------------------------------------------------------------------
+
+
+@role_required(r.WINDOW_CLERK)
+@require_GET
+def subitem_search(request):
+    """htmx: sub-items matching a name, code or pinyin initials (e.g. 'qytz')."""
+    q = request.GET.get("q", "").strip()
+    found = list(subitems(q=q)[:20]) if q else []
+    return render(request, "cases/_subitem_results.html", {"q": q, "found": found})
+
+
+@role_required(r.WINDOW_CLERK)
+def accept_desk(request):
+    """Search a sub-item, tick the materials of its published guide, enter the applicant, accept."""
+    code = (request.POST.get("subitem") or request.GET.get("subitem") or "").strip()
+    context = {"q": request.GET.get("q", ""), "kinds": ApplicantKind.choices}
+    if code:
+        subitem = subitems().filter(code=code).first()
+        if subitem is None:
+            raise Http404
+        try:
+            context["guide"] = current_guide(subitem)
+        except DomainError as exc:
+            context["guide_error"] = exc.message
+        context["subitem"] = subitem
+    if request.method == "POST":
+        form = _acceptance_form(request)
+        try:
+            case, created = services.accept(
+                actor=request.user,
+                subitem=code,
+                applicant=form["applicant"],
+                materials=form["materials"],
+                deferred_materials=form["deferred_materials"],
+                commitment=form["commitment"],
+                top_up_days=form["top_up_days"],
+                idempotency_key=form["idempotency_key"],
+            )
+        except DomainError as exc:
+            context.update(form=form, error=_message(exc), field_errors=_field_errors(exc))
+            return render(request, "cases/accept.html", context, status=exc.status)
+        if not created:
+            messages.info(request, _("This application was already submitted; here is its case."))
+        elif case.status == CaseStatus.ACCEPTED:
+            messages.success(request, _("Accepted. Print the acceptance receipt for the applicant."))
+        else:
+            messages.warning(
+                request, _("Materials are missing. Print the one-time supplement notice for the applicant.")
+            )
+        return redirect("cases:case", number=case.number)
+    context["form"] = {
+        "idempotency_key": uuid.uuid4().hex,
+        "applicant": {"kind": ApplicantKind.PERSON},
+        "materials": [],
+        "deferred_materials": [],
+    }
+    return render(request, "cases/accept.html", context)
+
+
+def _acceptance_form(request) -> dict:
+    post = request.POST
+    days = post.get("top_up_days", "").strip()
+    return {
+        "idempotency_key": post.get("idempotency_key", "")[:100],
+        "applicant": {
+            "kind": post.get("applicant_kind", ""),
+            "name": post.get("applicant_name", ""),
+            "id_number": post.get("applicant_id_number", ""),
+            "phone": post.get("applicant_phone", ""),
+        },
+        "materials": post.getlist("materials"),
+        "deferred_materials": post.getlist("deferred_materials"),
+        "commitment": post.get("commitment", ""),
+        "top_up_days": int(days) if days.isdigit() else None,
+        "top_up_days_raw": days,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Lists: the department's queue, the hall's cases, the supervisor's view and export
+# --------------------------------------------------------------------------------------------------
+
+
+def _list_filters(request) -> dict:
+    return {
+        "status": request.GET.get("status", "open"),
+        "level": request.GET.get("level", ""),
+        "department": request.GET.get("department", ""),
+        "q": request.GET.get("q", ""),
+    }
+
+
+def _filtered(request, filters: dict):
+    status = filters["status"]
+    qs = ui_selectors.case_list(
+        request.user,
+        status="" if status in ("open", "all") else status,
+        level=filters["level"] if filters["level"] in case_clock.LEVELS else "",
+        department=filters["department"],
+        q=filters["q"],
+    )
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    return qs
+
+
+@role_required(*CASE_ROLES)
+def case_list(request):
+    """The approver's queue (own department), the head's, the hall's and the supervisor's list."""
+    filters = _list_filters(request)
+    page = Paginator(_filtered(request, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    supervisor = r.has_role(request.user, r.SUPERVISOR)
+    if r.has_role(request.user, r.APPROVER, r.DEPARTMENT_HEAD):
+        title = _("My department's queue")
+    elif supervisor:
+        title = _("All cases")
+    else:
+        title = _("Cases of the hall")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "title": title,
+            "page": page,
+            "rows": ui_selectors.with_clocks(page.object_list),
+            "filters": filters,
+            "statuses": CaseStatus.choices,
+            "levels": LEVEL_LABELS.items(),
+            "departments": ui_selectors.departments() if supervisor else [],
+            "can_export": supervisor,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@role_required(r.SUPERVISOR)
+def case_export(request):
+    """The filtered list as an Excel workbook (every row, not only one page)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    filters = _list_filters(request)
+    rows = ui_selectors.with_clocks(_filtered(request, filters)[:EXPORT_LIMIT])
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Cases")
+    header = [
+        _("Case number"),
+        _("Sub-item code"),
+        _("Sub-item"),
+        _("Status"),
+        _("Authority"),
+        _("Department"),
+        _("Received at"),
+        _("Accepted on"),
+        _("Due date"),
+        _("Allowed days"),
+        _("Used days"),
+        _("Suspended days"),
+        _("Extended days"),
+        _("Remaining days"),
+        _("Level"),
+        _("Decided on"),
+        _("Issued on"),
+    ]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+
+    def local(moment):
+        return clock.local_date(moment) if moment else None
+
+    for row in rows:
+        case = row.case
+        sheet.append(
+            [
+                case.number,
+                case.subitem.code,
+                case.subitem.name,
+                str(CaseStatus(case.status).label),
+                case.authority.name if case.authority_id else "",
+                row.department.name if row.department else "",
+                timezone.localtime(case.received_at).replace(tzinfo=None),
+                local(case.accepted_at),
+                row.clock.due_date,
+                row.clock.allowed_days,
+                row.clock.used_days,
+                row.clock.suspended_days,
+                row.clock.extended_days,
+                row.clock.remaining_days if case.accepted_at else None,
+                str(LEVEL_LABELS[row.clock.level]),
+                local(case.decided_at),
+                local(case.issued_at),
+            ]
+        )
+    widths = [22, 14, 36, 14, 24, 24, 18, 12, 12, 8, 8, 8, 8, 8, 8, 12, 12]
+    for column, width in zip("ABCDEFGHIJKLMNOPQ", widths, strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="cases-{clock.today():%Y%m%d}.xlsx"'
+    return response
+
+
+# --------------------------------------------------------------------------------------------------
+# The case page and its actions
+# --------------------------------------------------------------------------------------------------
+
+
+def _case_context(request, number: str) -> dict:
+    try:
+        case = selectors.get_case(request.user, number)
+    except NotFound as exc:
+        raise Http404 from exc
+    detail = selectors.case_detail(case)
+    actions = ui_selectors.available_actions(request.user, case, detail["department"])
+    procedures = [(code, SpecialProcedure(code).label) for code in (case.subitem.special_procedures or [])]
+    return {
+        "case": case,
+        "detail": detail,
+        "clock": detail["clock"],
+        "issuance": detail["issuance_clock"],
+        "materials": ui_selectors.materials_table(case),
+        "events": [
+            {**event, "label": EVENT_LABELS.get(event["action"], event["action"])}
+            for event in detail["events"]
+        ],
+        "suspensions": list(case.suspensions.all()),
+        "actions": [(a, ACTION_LABELS[a]) for a in actions],
+        "action_names": set(actions),
+        "procedures": procedures,
+        "issue_methods": IssueMethod.choices,
+        "documents": documents.available(case),
+        "level_label": LEVEL_LABELS.get(detail["clock"]["level"]),
+        "is_head": r.has_role(request.user, r.DEPARTMENT_HEAD),
+    }
+
+
+@role_required(*CASE_ROLES)
+def case_detail(request, number):
+    return render(request, "cases/case_detail.html", _case_context(request, number))
+
+
+def _action_params(action: str, post) -> dict:
+    """The form fields each action takes (the services validate them)."""
+    if action == t.SUPPLEMENT:
+        return {"materials": post.getlist("materials")}
+    if action in (t.REJECT, t.WITHDRAW, t.RETURN):
+        return {"reason": post.get("reason", "")}
+    if action == t.SUSPEND:
+        days = post.get("planned_days", "").strip()
+        people = post.get("participants", "").replace("，", ",").replace("、", ",").replace("\n", ",")
+        return {
+            "procedure": post.get("procedure", ""),
+            "reason": post.get("reason", ""),
+            "planned_days": int(days) if days.isdigit() else None,
+            "participants": [p.strip() for p in people.split(",") if p.strip()],
+        }
+    if action == t.RESUME:
+        return {"outcome": post.get("outcome", "")}
+    if action == t.EXTEND:
+        return {"days": post.get("days", "").strip() or None, "reason": post.get("reason", "")}
+    if action == t.DECIDE:
+        return {"decision": post.get("decision") or None, "reason": post.get("reason", "")}
+    if action == t.ISSUE:
+        return {"method": post.get("method") or None, "recipient": post.get("recipient", "")}
+    return {}
+
+
+DONE_MESSAGES = {
+    t.SUPPLEMENT: gettext_lazy("Materials recorded."),
+    t.REJECT: gettext_lazy("Not accepted. Print the rejection notice for the applicant."),
+    t.WITHDRAW: gettext_lazy("The application was withdrawn."),
+    t.CLAIM: gettext_lazy("You have claimed this case."),
+    t.SUSPEND: gettext_lazy(
+        "Special procedure started; the clock is stopped. Print the written notice for the applicant."
+    ),
+    t.RESUME: gettext_lazy("Special procedure ended; the clock runs again."),
+    t.EXTEND: gettext_lazy("Time limit extended."),
+    t.RETURN: gettext_lazy("Returned to the window."),
+    t.DECIDE: gettext_lazy("Decision recorded. Produce the result next."),
+    t.PRODUCE_RESULT: gettext_lazy("Result produced and sent to the issuing window."),
+    t.ISSUE: gettext_lazy("Result issued. Print the hand-over slip."),
+}
+
+
+@role_required(*ACTING_ROLES)
+@require_POST
+def case_action(request, number, action):
+    """One action on the case at the version the page showed; a stale version changes nothing."""
+    if action not in t.ACTIONS:
+        raise Http404
+    try:
+        services.perform(
+            actor=request.user,
+            case=number,
+            action=action,
+            version=request.POST.get("version"),
+            **_action_params(action, request.POST),
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        context = _case_context(request, number)
+        context["action_error"] = {
+            "action": action,
+            "message": _message(exc),
+            "errors": _field_errors(exc),
+            "values": request.POST,
+        }
+        return render(request, "cases/case_detail.html", context, status=exc.status)
+    messages.success(request, DONE_MESSAGES[action])
+    if action == t.ISSUE and request.POST.get("next") == "desk":
+        return redirect("cases:issuance")
+    return redirect("cases:case", number=number)
+
+
+@role_required(*CASE_ROLES)
+def case_document(request, number, kind, index=None):
+    """A printable document of the case, rendered now from the stored case and result (never inside an action)."""
+    try:
+        case = selectors.get_case(request.user, number)
+    except NotFound as exc:
+        raise Http404 from exc
+    pdf = documents.render(case, kind, index=index, base_url=request.build_absolute_uri("/"))
+    if pdf is None:
+        raise Http404
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{case.number}-{kind}.pdf"'
+    return response
+
+
+# --------------------------------------------------------------------------------------------------
+# The unified issuing window
+# --------------------------------------------------------------------------------------------------
+
+
+@role_required(r.ISSUING_CLERK)
+def issuance_desk(request):
+    """Results waiting at the issuing window (oldest decision first), and what was handed out today."""
+    waiting = ui_selectors.case_list(request.user, status=CaseStatus.RESULT_READY).order_by(
+        "decided_at", "pk"
+    )
+    today = clock.today()
+    issued = (
+        ui_selectors.case_list(request.user, status=CaseStatus.ISSUED)
+        .filter(issued_by=request.user)
+        .order_by("-issued_at")[:20]
+    )
+    return render(
+        request,
+        "cases/issuance.html",
+        {
+            "rows": ui_selectors.with_clocks(waiting[:200]),
+            "issued": [c for c in issued if clock.local_date(c.issued_at) == today],
+            "issue_methods": IssueMethod.choices,
+            "level_labels": LEVEL_LABELS,
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Public pages: progress query and result verification (no login, no personal data)
+# --------------------------------------------------------------------------------------------------
+
+
+def public_progress(request):
+    number = request.GET.get("number", "").strip()
+    check = request.GET.get("check", "").strip()
+    context = {"number": number, "check": check}
+    status = 200
+    if number or check:
+        refused = throttled(request, "case")
+        if refused is not None:
+            context["error"] = _("Too many queries from your address; try again in a minute.")
+            status = 429
+        else:
+            try:
+                context["progress"] = selectors.public_case(number, check)
+            except NotFound:
+                context["error"] = _(
+                    "No case matches this number and these digits. Check the case number on your receipt "
+                    "and the last 4 digits of the phone number you gave."
+                )
+                status = 404
+    return render(request, "cases/public_progress.html", context, status=status)
+
+
+def public_verify(request):
+    code = request.GET.get("code", "").strip()
+    if code:
+        return redirect("cases:public_result", code=code.upper().replace(" ", ""))
+    return render(request, "cases/public_result.html", {"asked": False})
+
+
+def public_result(request, code):
+    refused = throttled(request, "result")
+    if refused is not None:
+        context = {
+            "asked": True,
+            "code": code,
+            "error": _("Too many queries from your address; try again in a minute."),
+        }
+        return render(request, "cases/public_result.html", context, status=429)
+    result = ui_selectors.result_by_code(code)
+    context = {"asked": True, "code": code, "result": result}
+    return render(request, "cases/public_result.html", context, status=200 if result else 404)
