@@ -121,6 +121,7 @@ class StationedOut(Schema):
 
 class ImpactOut(Schema):
     effective_on: dt.date
+    effective_passed: bool
     cases: list[dict]
     cases_available: bool
     stationed: list[StationedOut]

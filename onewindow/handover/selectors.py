@@ -107,9 +107,11 @@ def _case_row(case) -> dict:
         return case
     subitem = getattr(case, "subitem", None)
     authority = getattr(case, "authority", None)
+    status_label = getattr(case, "get_status_display", None)
     return {
         "number": getattr(case, "number", str(case)),
         "status": getattr(case, "status", ""),
+        "status_label": str(status_label()) if status_label else getattr(case, "status", ""),
         "subitem": getattr(subitem, "code", ""),
         "authority": getattr(authority, "name", ""),
         "accepted_at": getattr(case, "accepted_at", None),
@@ -129,6 +131,7 @@ def impact_preview(agreement: HandoverAgreement) -> dict:
     cases_available, cases = _in_flight_cases([s.pk for s in subitems])
     return {
         "effective_on": on,
+        "effective_passed": agreement.effective_at <= clock.now(),
         "subitems": subitems,
         "stationed": [
             {

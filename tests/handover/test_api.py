@@ -159,3 +159,32 @@ def test_progress_counts_targeted_and_handed_over_sub_items(api, catalogue, froz
     assert construction["handed_over"] == 2 and construction["agreements"]["effective"] == 1
     assert after["handed_over"] == 2 and after["targeted"] == 4
     assert api("clerk1").get("/handover-progress").status_code == 403
+
+
+def test_impact_preview_lists_the_in_flight_cases_the_cases_context_reports(api, catalogue, monkeypatch):
+    from types import SimpleNamespace
+
+    from onewindow.cases import selectors as case_selectors
+
+    seen = {}
+
+    def in_flight_cases(subitem_ids):
+        seen["ids"] = sorted(subitem_ids)
+        return [
+            SimpleNamespace(
+                number="2024090300001",
+                status="in_review",
+                subitem=catalogue.permit_subs[0],
+                authority=catalogue.bureau,
+                accepted_at=BEFORE_HANDOVER,
+            )
+        ]
+
+    monkeypatch.setattr(case_selectors, "in_flight_cases", in_flight_cases)
+    agreement_id = post_draft(api).json()["id"]
+    impact = api("supervisor1").get(f"/handovers/{agreement_id}/impact").json()
+    assert seen["ids"] == sorted(s.pk for s in catalogue.permit_subs)
+    assert impact["cases_available"] is True
+    assert impact["cases"][0]["number"] == "2024090300001"
+    assert impact["cases"][0]["subitem"] == "XK00201001"
+    assert impact["cases"][0]["authority"] == "鞍山高新区数据局"
