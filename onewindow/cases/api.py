@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from onewindow.cases import selectors, services
@@ -177,12 +177,6 @@ class ActionIn(Schema):
     recipient: str | None = None
 
 
-class CaseFilters(Schema):
-    status: str | None = None
-    department: str | None = None
-    level: str | None = None
-
-
 class ReminderIn(Schema):
     message: str
 
@@ -258,10 +252,9 @@ def create_case(request, payload: CaseIn):
 
 @router.get("/cases", response=list[CaseOut], summary="Cases in the caller's scope")
 @paginate(Page)
-def list_cases(request, filters: Query[CaseFilters]):
-    qs = selectors.cases_for(
-        request.auth, status=filters.status, department=filters.department, level=filters.level
-    )
+def list_cases(request, status: str | None = None, department: str | None = None, level: str | None = None):
+    """Filters: `status`, `department` (code of the department working the case), `level`."""
+    qs = selectors.cases_for(request.auth, status=status, department=department, level=level)
     return _DetailList(qs)
 
 

@@ -201,3 +201,65 @@ def clients(world):
         auditor=ApiClient("auditor1"),
         anonymous=ApiClient(),
     )
+
+
+# The service calls that bring a fresh case to each status (the shortest path).
+def drive(status: str, *, subitem="XK09901001", deferred: bool = False, applicant=None):
+    """A new case in `status`, made through the services as the demo users would."""
+    from onewindow.cases import services
+
+    clerk, approver, issuer = user("clerk1"), user("construction-approver"), user("issuer1")
+    if status in ("supplement_requested", "rejected"):
+        case, _ = services.accept(
+            actor=clerk, subitem=subitem, applicant=applicant or PERSON, materials=["M01"]
+        )
+        if status == "rejected":
+            case = services.reject(
+                actor=clerk, case=case, version=case.version, reason="不属于本机关职权范围"
+            )
+        return case
+    if deferred:
+        case, _ = services.accept(
+            actor=clerk,
+            subitem=subitem,
+            applicant=applicant or PERSON,
+            materials=["M01", "M02"],
+            deferred_materials=["M03"],
+            commitment="本人承诺五个工作日内补交施工合同。",
+        )
+    else:
+        case, _ = services.accept(
+            actor=clerk, subitem=subitem, applicant=applicant or PERSON, materials=["M01", "M02", "M03"]
+        )
+    steps = {
+        "accepted": [],
+        "withdrawn": [("withdraw", clerk, {"reason": "申请人撤回"})],
+        "in_review": [("claim", approver, {})],
+        "suspended": [
+            ("claim", approver, {}),
+            (
+                "suspend",
+                approver,
+                {"procedure": "expert_review", "reason": "组织专家评审", "planned_days": 5},
+            ),
+        ],
+        "decided": [
+            ("claim", approver, {}),
+            ("decide", approver, {"decision": "grant", "reason": "符合条件"}),
+        ],
+        "result_ready": [
+            ("claim", approver, {}),
+            ("decide", approver, {"decision": "grant", "reason": "符合条件"}),
+            ("produce_result", approver, {}),
+        ],
+        "issued": [
+            ("claim", approver, {}),
+            ("decide", approver, {"decision": "grant", "reason": "符合条件"}),
+            ("produce_result", approver, {}),
+            ("issue", issuer, {"method": "pickup"}),
+        ],
+    }[status]
+    for action, actor, params in steps:
+        case = services.perform(actor=actor, case=case, action=action, version=case.version, **params)
+    assert case.status == status
+    return case
