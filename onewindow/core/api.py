@@ -182,5 +182,5 @@ def calendar_add_workdays(request, start: dt.date, days: int):
     with no schedule, official or provisional. Any logged-in user."""
     from onewindow.core import calendar
 
-    result = calendar.add_workdays_info(start, days)
+    result = calendar.add_workdays_info(start, days, region=calendar.region_of(request.auth))
     return {"start": start, "days": days, "due_date": result.date, "provisional": result.provisional}

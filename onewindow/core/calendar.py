@@ -18,6 +18,7 @@ cases context can recompute the due dates of open cases all-or-nothing with the 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -634,6 +635,12 @@ def _resolve_region(region):
     return region
 
 
+def region_of(user):
+    """The region of a staff member's organisation (None for an account without one: the default region)."""
+    staff = getattr(user, "staff", None) if user is not None else None
+    return None if staff is None else staff.organisation.region
+
+
 def _check_actor(actor) -> None:
     from onewindow.org import roles as r
 
@@ -680,6 +687,16 @@ def _write_year(
     return calendar_year
 
 
+@contextlib.contextmanager
+def _forget_on_error():
+    """A change that fails rolls back: forget any index built from it inside the transaction."""
+    try:
+        yield
+    except BaseException:
+        invalidate()
+        raise
+
+
 def _changed(region, years: set[int]) -> None:
     """After a change inside the transaction: fresh index here and now, then the hooks."""
     if not years:
@@ -702,7 +719,7 @@ def seed_from_package(*, actor=None, region=None) -> dict:
     source = package_version()
     wanted = package_years()
     created, updated = [], []
-    with transaction.atomic():
+    with _forget_on_error(), transaction.atomic():
         existing = {
             cy.year: cy
             for cy in CalendarYear.objects.select_for_update()
@@ -759,7 +776,7 @@ def create_provisional_year(*, year: int, actor=None, region=None) -> tuple[Cale
     _check_actor(actor)
     region = _resolve_region(region)
     days = provisional_days(year)
-    with transaction.atomic():
+    with _forget_on_error(), transaction.atomic():
         current = CalendarYear.objects.select_for_update().filter(region=region, year=year).first()
         if current is not None and (current.status == OFFICIAL or _same_days(current, days)):
             return current, False
@@ -810,7 +827,7 @@ def load_schedule(
         filename = filename or path.name
     year, days, ignored = parse_schedule(content or b"", filename)
     region = _resolve_region(region)
-    with transaction.atomic():
+    with _forget_on_error(), transaction.atomic():
         current = CalendarYear.objects.select_for_update().filter(region=region, year=year).first()
         before = None if current is None else current.status
         changed = not (current is not None and current.status == OFFICIAL and _same_days(current, days))
@@ -861,9 +878,11 @@ def load_sample_calendar(*, region=None) -> dict:
     """
     region = _resolve_region(region)
     seeded = seed_from_package(region=region)
-    official = CalendarYear.objects.filter(region=region, status=OFFICIAL).aggregate(last=Max("year"))["last"]
+    last_official = CalendarYear.objects.filter(region=region, status=OFFICIAL).aggregate(last=Max("year"))[
+        "last"
+    ]
     provisional = []
-    start = (official or clock.today().year) + 1
+    start = (last_official or clock.today().year) + 1
     for year in range(start, clock.today().year + 2):
         if (
             year <= PROVISIONAL_LAST_YEAR
@@ -871,9 +890,15 @@ def load_sample_calendar(*, region=None) -> dict:
         ):
             create_provisional_year(year=year, region=region)
             provisional.append(year)
+    statuses = dict(CalendarYear.objects.filter(region=region).values_list("year", "status"))
+    official = sorted(y for y, status in statuses.items() if status == OFFICIAL)
+    loaded_now = len(seeded["created"]) + len(seeded["updated"])
     return {
-        "calendar official years": len(seeded["created"]) + len(seeded["updated"]),
-        "calendar provisional years": ", ".join(str(y) for y in provisional) or "none",
+        "calendar official years": (f"{official[0]}–{official[-1]}" if official else "none")
+        + (f" ({loaded_now} loaded now)" if loaded_now else ""),
+        "provisional years": ", ".join(str(y) for y, s in sorted(statuses.items()) if s == PROVISIONAL)
+        or "none",
+        "provisional created now": ", ".join(str(y) for y in provisional) or "none",
     }
 
 

@@ -43,7 +43,7 @@ def _where(key: str) -> str:
 
 def _years_page(request, *, provisional=None, upload=None, errors=None, status=200):
     context = {
-        "years": calendar.years_overview(),
+        "years": calendar.years_overview(region=calendar.region_of(request.user)),
         "provisional_form": provisional or ProvisionalYearForm(initial={"year": clock.today().year + 1}),
         "upload_form": upload or ScheduleUploadForm(),
         "errors": [(_where(key), messages) for key, messages in (errors or {}).items()],
@@ -58,7 +58,7 @@ def calendar_years(request):
 
 @role_required(r.SUPERVISOR)
 def calendar_year(request, year: int):
-    calendar_year, months = calendar.year_months(year)
+    calendar_year, months = calendar.year_months(year, region=calendar.region_of(request.user))
     return render(
         request, "core/calendar_year.html", {"year": year, "calendar_year": calendar_year, "months": months}
     )
@@ -72,7 +72,9 @@ def calendar_provisional(request):
         return _years_page(request, provisional=form, status=400)
     year = form.cleaned_data["year"]
     try:
-        made, created = calendar.create_provisional_year(year=year, actor=request.user)
+        made, created = calendar.create_provisional_year(
+            year=year, actor=request.user, region=calendar.region_of(request.user)
+        )
     except DomainError as exc:
         return _years_page(
             request, provisional=form, errors=exc.errors or {"": [exc.message]}, status=exc.status
@@ -101,7 +103,12 @@ def calendar_upload(request):
         form.add_error("file", _("The file is larger than 1 MB."))
         return _years_page(request, upload=form, status=400)
     try:
-        report = calendar.load_schedule(content=upload.read(), filename=upload.name, actor=request.user)
+        report = calendar.load_schedule(
+            content=upload.read(),
+            filename=upload.name,
+            actor=request.user,
+            region=calendar.region_of(request.user),
+        )
     except DomainError as exc:
         return _years_page(request, upload=form, errors=exc.errors or {"": [exc.message]}, status=exc.status)
     if report.changed:
