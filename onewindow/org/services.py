@@ -130,7 +130,10 @@ def user_for_token(raw: str):
     """The active user a Bearer token belongs to, or None when unknown or expired."""
     if not raw:
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash_token(raw)).first()
+    # The staff row and organisation come along: every API call needs them (scope, role, audit).
+    token = (
+        ApiToken.objects.select_related("user__staff__organisation").filter(key_hash=_hash_token(raw)).first()
+    )
     if token is None or token.expires_at <= clock.now() or not token.user.is_active:
         return None
     return token.user
