@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pypinyin import Style, lazy_pinyin
 
 
+@lru_cache(maxsize=4096)
 def initials(*names: str) -> str:
     """Lower-case initials of each name (non-Chinese characters kept), names separated by a space."""
     parts = []

@@ -284,11 +284,15 @@ def publish_guide(*, actor, guide: ServiceGuide) -> ServiceGuide:
     return guide
 
 
-def after_publish(guide: ServiceGuide, *, actor=None, notify: bool = True) -> None:
-    """What every publication does, in the caller's transaction: current limits, notice, training hook."""
-    SubItem.objects.filter(pk=guide.subitem_id).update(
-        statutory_days=guide.statutory_days, promised_days=guide.promised_days, fee=guide.fee
-    )
+def after_publish(guide: ServiceGuide, *, actor=None, notify: bool = True, sync: bool = True) -> None:
+    """What every publication does, in the caller's transaction: current limits, notice, training hook.
+
+    `sync=False` when the caller already wrote the guide's limits and fee onto the sub-item (imports).
+    """
+    if sync:
+        SubItem.objects.filter(pk=guide.subitem_id).update(
+            statutory_days=guide.statutory_days, promised_days=guide.promised_days, fee=guide.fee
+        )
     if notify:
         subitem = guide.subitem
         who = _organisation_of(actor) if actor is not None else None
@@ -524,6 +528,7 @@ def _write_import(parsed) -> dict:
     region = bureau.region
     now = clock.now()
     organisations = {o.code: o for o in Organisation.objects.all()}
+    organisation_by_pk = {o.pk: o for o in organisations.values()}
     items = {i.code: i for i in PowerItem.objects.all()}
     subs = {s.code: s for s in SubItem.objects.all()}
     implementer_of = dict(selectors.subitems().values_list("pk", "implementer_id"))
@@ -546,7 +551,7 @@ def _write_import(parsed) -> dict:
     report["new_guide_versions"] = 0
 
     # Items.
-    new_items, changed_items = [], []
+    new_items, changed_items, renamed_items = [], [], set()
     for code, row in parsed.items.items():
         values = {
             "name": row["item_name"],
@@ -560,6 +565,8 @@ def _write_import(parsed) -> dict:
             new_items.append(item)
             items[code] = item
         elif any(getattr(item, k) != v for k, v in values.items()):
+            if item.name != values["name"]:
+                renamed_items.add(item.pk)
             for k, v in values.items():
                 setattr(item, k, v)
             changed_items.append(item)
@@ -569,13 +576,16 @@ def _write_import(parsed) -> dict:
 
     # Sub-items (the current limits and fee follow the guide, set below).
     new_subs, changed_subs, planned = [], [], []
-    sub_fields = [
+    compared = [
         "name",
         "kind",
         "extension_cap_days",
         "special_procedures",
         "result_name",
-        "target_department",
+        "target_department_id",
+        "statutory_days",
+        "promised_days",
+        "fee",
     ]
     for item_code, row in parsed.items.items():
         for code, sub_row in row["subitems"].items():
@@ -585,31 +595,34 @@ def _write_import(parsed) -> dict:
                 "extension_cap_days": sub_row["extension_cap_days"],
                 "special_procedures": sub_row["special_procedures"],
                 "result_name": sub_row["result_name"],
-                "target_department": organisations[sub_row["target_department"]],
+                "target_department_id": organisations[sub_row["target_department"]].pk,
                 "statutory_days": sub_row["statutory_days"],
                 "promised_days": sub_row["promised_days"],
                 "fee": sub_row["fee"],
-                "pinyin_initials": initials(sub_row["subitem_name"], row["item_name"]),
             }
             sub = subs.get(code)
             if sub is None:
-                sub = SubItem(region=region, item=items[item_code], code=code, sort_order=next_sort, **values)
+                sub = SubItem(
+                    region=region,
+                    item=items[item_code],
+                    code=code,
+                    sort_order=next_sort,
+                    pinyin_initials=initials(sub_row["subitem_name"], row["item_name"]),
+                    **values,
+                )
                 next_sort += 1
                 new_subs.append(sub)
             else:
-                differs = any(
-                    getattr(sub, k) != values[k]
-                    for k in (*sub_fields, "statutory_days", "promised_days", "fee")
-                )
-                if differs or sub.pinyin_initials != values["pinyin_initials"]:
+                renamed = sub.name != values["name"] or items[item_code].pk in renamed_items
+                if renamed or any(getattr(sub, k) != values[k] for k in compared):
                     for k, v in values.items():
                         setattr(sub, k, v)
+                    if renamed:
+                        sub.pinyin_initials = initials(sub_row["subitem_name"], row["item_name"])
                     changed_subs.append(sub)
             planned.append((sub, sub_row))
     SubItem.objects.bulk_create(new_subs)
-    SubItem.objects.bulk_update(
-        changed_subs, [*sub_fields, "statutory_days", "promised_days", "fee", "pinyin_initials"]
-    )
+    SubItem.objects.bulk_update(changed_subs, [*(f.removesuffix("_id") for f in compared), "pinyin_initials"])
     report.update(
         subitems=len(planned),
         created_subitems=len(new_subs),
@@ -654,7 +667,7 @@ def _write_import(parsed) -> dict:
         implementer_id = implementer_of.get(sub.pk)
         drafted_by = organisations.get(sub_row["implementer"]) or bureau
         if implementer_id is not None:
-            drafted_by = next(o for o in organisations.values() if o.pk == implementer_id)
+            drafted_by = organisation_by_pk[implementer_id]
         new_guides.append(
             ServiceGuide(
                 subitem=sub,
@@ -680,7 +693,7 @@ def _write_import(parsed) -> dict:
         for k, m in enumerate(rows, start=1)
     )
     for guide in new_guides:
-        after_publish(guide, notify=False)
+        after_publish(guide, notify=False, sync=False)
     report["new_guide_versions"] = len(new_guides)
     if new_guides and any(g.version > 1 for g in new_guides):
         Notification.objects.create(
