@@ -25,6 +25,7 @@ import http.client
 import json
 import math
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -313,9 +314,68 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass
+class Server:
+    port: int
+    pid: int  # of the gunicorn master, which leads its own process group
+    database: str  # the PostgreSQL database name ("" for SQLite: its work happens in the workers)
+
+
+def _cpu_of(pid: int) -> float | None:
+    """User + system CPU seconds of a live process, from /proc (None when it is gone or unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pids(match) -> list[int]:
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if match(int(entry.name)):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+class CpuMeter:
+    """CPU seconds spent by the server's processes, the database's backends and this process (the clients)."""
+
+    def __init__(self, server: Server):
+        self.server = server
+
+    def _in_group(self, pid: int) -> bool:
+        return os.getpgid(pid) == self.server.pid
+
+    def _is_backend(self, pid: int) -> bool:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return title.startswith(b"postgres:") and f" {self.server.database} ".encode() in title
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        groups = {"server": _pids(self._in_group)}
+        groups["database"] = _pids(self._is_backend) if self.server.database else []
+        snap = {
+            name: {pid: cpu for pid in pids if (cpu := _cpu_of(pid)) is not None}
+            for name, pids in groups.items()
+        }
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        snap["client"] = {0: usage.ru_utime + usage.ru_stime}
+        return snap
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict[str, float]:
+        return {
+            name: sum(cpu - before[name].get(pid, 0.0) for pid, cpu in after[name].items()) for name in after
+        }
+
+
 @contextmanager
-def serve(database_url: str, *, workers: int, threads: int, timeout: float = 60.0) -> Iterator[int]:
-    """`onewindow serve` on 127.0.0.1 against `database_url`; yields the port; always stops the server."""
+def serve(database_url: str, *, workers: int, threads: int, timeout: float = 60.0) -> Iterator[Server]:
+    """`onewindow serve` on 127.0.0.1 against `database_url`; yields the Server; always stops it."""
     port = _free_port()
     env = {**os.environ, "ONEWINDOW_DATABASE_URL": database_url, "ONEWINDOW_DATA_DIR": str(settings.DATA_DIR)}
     env.pop("ONEWINDOW_DEBUG", None)
@@ -344,7 +404,11 @@ def serve(database_url: str, *, workers: int, threads: int, timeout: float = 60.
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"the server did not answer /healthz within {timeout:g} s")
                 time.sleep(0.2)
-            yield port
+            yield Server(
+                port=port,
+                pid=server.pid,
+                database="" if database_url.startswith("sqlite") else connection.settings_dict["NAME"],
+            )
         finally:
             _stop(server)
 
@@ -383,7 +447,7 @@ class HttpClient:
                 self.conn.close()
                 if attempt == 2:
                     raise
-        if response.getheader("Content-Type", "").endswith("json") and payload:
+        if "json" in response.getheader("Content-Type", "") and payload:
             return response.status, json.loads(payload)
         return response.status, None
 
@@ -401,6 +465,7 @@ class Load:
     lifecycles: int = 0
     latencies: list[float] = field(default_factory=list)  # of the measured request kind, seconds
     errors: list[str] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds: server, database, client
 
     def add(self, other: Load) -> None:
         self.requests += other.requests
@@ -426,17 +491,20 @@ def _run_clients(work, clients: int, seconds: float) -> Load:
         finally:
             client.close()
 
-    def start(port: int) -> Load:
-        box["port"] = port
+    def start(server: Server) -> Load:
+        box["port"] = server.port
+        meter = CpuMeter(server)
         threads = [threading.Thread(target=body, args=(i,), daemon=True) for i in range(clients)]
         for thread in threads:
             thread.start()
+        before = meter.snapshot()
         started = time.perf_counter()
         box["deadline"] = started + seconds
         barrier.wait()
         for thread in threads:
             thread.join(timeout=seconds + 120)
         total = Load(seconds=time.perf_counter() - started)
+        total.cpu = meter.spent(before, meter.snapshot())
         for load in loads:
             total.add(load)
         if any(thread.is_alive() for thread in threads):
@@ -446,7 +514,7 @@ def _run_clients(work, clients: int, seconds: float) -> Load:
     return start
 
 
-def healthz_load(port: int, *, clients: int, seconds: float) -> Load:
+def healthz_load(server: Server, *, clients: int, seconds: float) -> Load:
     def work(i, client, deadline, load):
         while time.perf_counter() < deadline:
             started = time.perf_counter()
@@ -456,7 +524,7 @@ def healthz_load(port: int, *, clients: int, seconds: float) -> Load:
             if status != 200:
                 load.failed_requests += 1
 
-    return _run_clients(work, clients, seconds)(port)
+    return _run_clients(work, clients, seconds)(server)
 
 
 def lifecycle_over_http(client: HttpClient, desk: Desk, n: int, load: Load) -> bool:
@@ -494,7 +562,7 @@ def lifecycle_over_http(client: HttpClient, desk: Desk, n: int, load: Load) -> b
     return case.get("status") == "issued"
 
 
-def lifecycles_load(port: int, desks: list[Desk], *, seconds: float, per_client: int) -> Load:
+def lifecycles_load(server: Server, desks: list[Desk], *, seconds: float, per_client: int) -> Load:
     def work(i, client, deadline, load):
         desk = desks[i % len(desks)]
         n = (i + 1) * 100_000
@@ -503,16 +571,16 @@ def lifecycles_load(port: int, desks: list[Desk], *, seconds: float, per_client:
             if lifecycle_over_http(client, desk, n, load):
                 load.lifecycles += 1
 
-    return _run_clients(work, len(desks), seconds)(port)
+    return _run_clients(work, len(desks), seconds)(server)
 
 
-def warm_up(port: int, desks: list[Desk]) -> None:
+def warm_up(server: Server, desks: list[Desk]) -> None:
     """One lifecycle per client, not measured: every worker has its connection, calendar index, caches."""
 
     def work(i, client, deadline, load):
         lifecycle_over_http(client, desks[i], 900_000 + i, load)
 
-    load = _run_clients(work, len(desks), 0)(port)
+    load = _run_clients(work, len(desks), 0)(server)
     if load.errors:
         raise RuntimeError("warm-up failed: " + "; ".join(load.errors[:3]))
 
@@ -650,6 +718,7 @@ def http_rows(lifecycle: Load, healthz: Load, *, clients: int, on_postgresql: bo
             "target": "",
             "met": "",
         },
+        *_cpu_rows(lifecycle, healthz, on_postgresql=on_postgresql),
         {
             "what": "HTTP failed requests (lifecycles + /healthz)",
             "value": lifecycle.failed_requests + healthz.failed_requests,
@@ -662,13 +731,58 @@ def http_rows(lifecycle: Load, healthz: Load, *, clients: int, on_postgresql: bo
     ]
 
 
+def _cpu_rows(lifecycle: Load, healthz: Load, *, on_postgresql: bool) -> list[dict]:
+    """Where the CPU went, per lifecycle: load-independent figures on a machine shared with other work."""
+    if not lifecycle.cpu or not lifecycle.lifecycles:
+        return []
+    per = {name: seconds / lifecycle.lifecycles * 1000 for name, seconds in lifecycle.cpu.items()}
+    bare = healthz.cpu.get("server", 0.0) / max(healthz.requests, 1) * 1000 * len(STEPS)
+    blank = {"baseline": "", "ratio": "", "target": "", "met": ""}
+    rows = [
+        {
+            "what": "server CPU per HTTP lifecycle (gunicorn; baseline 5 × /healthz)",
+            "value": per["server"],
+            "unit": "CPU ms",
+            "baseline": bare,
+            "ratio": per["server"] / bare if bare else "",
+            "target": "",
+            "met": "",
+        }
+    ]
+    if on_postgresql:
+        rows.append(
+            {"what": "PostgreSQL CPU per HTTP lifecycle", "value": per["database"], "unit": "CPU ms", **blank}
+        )
+    rows.append(
+        {
+            "what": "client CPU per HTTP lifecycle (bench threads)",
+            "value": per["client"],
+            "unit": "CPU ms",
+            **blank,
+        }
+    )
+    cores = os.cpu_count() or 1
+    estimate = cores * 1000 / (per["server"] + per.get("database", 0.0))
+    rows.append(
+        {
+            "what": f"estimate: {cores} cores ÷ (server + database CPU per lifecycle)",
+            "value": estimate,
+            "unit": "lifecycles/s",
+            **blank,
+        }
+    )
+    return rows
+
+
 def main(quick: bool = False) -> str:
     clients = CLIENTS
     healthz_seconds, lifecycle_seconds = (2.0, 3.0) if quick else (10.0, 30.0)
     configs = SERVER_CONFIGS[1:] if quick else SERVER_CONFIGS
     lines = []
+    load_at_start = os.getloadavg()[0]
     with throwaway_database() as url:
         label = database_label()
+        where = Path(connection.settings_dict["NAME"]).name
         on_postgresql = connection.vendor == "postgresql"
         prepare_started = time.perf_counter()
         desks = prepare(clients)
@@ -681,10 +795,10 @@ def main(quick: bool = False) -> str:
         )
         tried = []
         for workers, threads in configs:
-            with serve(url, workers=workers, threads=threads) as port:
-                warm_up(port, desks)
-                healthz = healthz_load(port, clients=clients, seconds=healthz_seconds)
-                lifecycle = lifecycles_load(port, desks, seconds=lifecycle_seconds, per_client=5000)
+            with serve(url, workers=workers, threads=threads) as server:
+                warm_up(server, desks)
+                healthz = healthz_load(server, clients=clients, seconds=healthz_seconds)
+                lifecycle = lifecycles_load(server, desks, seconds=lifecycle_seconds, per_client=5000)
             tried.append(((workers, threads), lifecycle, healthz))
         (workers, threads), lifecycle, healthz = max(tried, key=lambda t: t[1].lifecycles / t[1].seconds)
         rows += http_rows(lifecycle, healthz, clients=clients, on_postgresql=on_postgresql)
@@ -692,10 +806,15 @@ def main(quick: bool = False) -> str:
     def layout(w, t):
         return f"{w} workers × {t} thread{'s' if t > 1 else ''} ({'gthread' if t > 1 else 'sync'})"
 
-    lines.append(f"database: {label} (throwaway copy, dropped after the run)")
+    lines.append(f"database: {label}, throwaway {where} (removed after the run)")
     lines.append(
-        f"machine: {os.cpu_count()} CPUs; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; "
-        f"setup {prepared:.1f} s; clients: {clients} threads, keep-alive, same machine"
+        f"machine: {os.cpu_count()} CPUs; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load average "
+        f"{load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at end (other work on the machine slows every row "
+        "but the CPU ones); setup "
+        f"{prepared:.1f} s"
+    )
+    lines.append(
+        f"clients: {clients} threads on the same machine, one keep-alive connection and own tokens each"
     )
     for (w, t), lc, hz in tried:
         lines.append(
