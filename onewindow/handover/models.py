@@ -10,10 +10,17 @@ from onewindow.org import roles as r
 from onewindow.org.models import Organisation, Region
 
 
+def _in_own_region(queryset, user):
+    staff = getattr(user, "staff", None)
+    if staff is None or not r.has_role(user, *r.BUSINESS_ROLES):
+        return queryset.none()
+    return queryset.filter(region_id=staff.organisation.region_id)
+
+
 class SealQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Every business role reads the seal registry; administrators see no business data."""
-        return self if r.has_role(user, *r.BUSINESS_ROLES) else self.none()
+        """Every business role reads its region's seal registry; administrators see no business data."""
+        return _in_own_region(self, user)
 
 
 class SealPurpose(models.TextChoices):
@@ -100,8 +107,8 @@ class AgreementStatus(models.TextChoices):
 
 class HandoverAgreementQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Agreements are readable by all business staff; administrators see none (404)."""
-        return self if r.has_role(user, *r.BUSINESS_ROLES) else self.none()
+        """Agreements are readable by all business staff of the region; administrators see none (404)."""
+        return _in_own_region(self, user)
 
 
 class HandoverAgreement(models.Model):

@@ -74,10 +74,19 @@ def select_seal_for_case(case) -> Seal:
 
 
 def official_seal(organisation, at: dt.datetime) -> Seal | None:
-    """The organisation's official seal valid at `at` (for documents it signs, e.g. an agreement), or None."""
+    """The official seal `organisation` applied to a document it signed at `at` (e.g. an agreement), or None.
+
+    Unlike a result produced now, the document was sealed at `at`: a seal voided *later* still shows on it.
+    """
+    in_use_then = (
+        Seal.objects.select_related("organisation")
+        .filter(organisation=organisation, valid_from__lte=at)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+        .filter(Q(void=False) | Q(voided_at__gt=at))
+    )
     return (
-        valid_seals(authority=organisation, at=at).filter(purpose=SealPurpose.OFFICIAL).first()
-        or valid_seals(authority=organisation, at=at).first()
+        in_use_then.filter(purpose=SealPurpose.OFFICIAL).order_by("-valid_from", "-pk").first()
+        or in_use_then.order_by("-valid_from", "-pk").first()
     )
 
 

@@ -188,3 +188,22 @@ def test_impact_preview_lists_the_in_flight_cases_the_cases_context_reports(api,
     assert impact["cases"][0]["number"] == "2024090300001"
     assert impact["cases"][0]["subitem"] == "XK00201001"
     assert impact["cases"][0]["authority"] == "鞍山高新区数据局"
+
+
+def test_a_superseding_draft_is_201_and_a_draft_can_be_withdrawn(api, catalogue):
+    client = api("supervisor1")
+    agreement_id = post_draft(api).json()["id"]
+    client.post(f"/handovers/{agreement_id}/sign")
+    api("construction-head").post(f"/handovers/{agreement_id}/sign")
+    response = client.post(
+        f"/handovers/{agreement_id}/supersede",
+        {"subitems": ["XK00201001"], "effective_at": "2024-09-06T00:00:00+08:00", "terms": "修订后的协议"},
+    )
+    assert response.status_code == 201
+    new = response.json()
+    assert (
+        new["status"] == "draft"
+        and new["supersedes"] == client.get(f"/handovers/{agreement_id}").json()["number"]
+    )
+    assert client.post(f"/handovers/{new['id']}/withdraw", {"reason": "暂缓"}).json()["status"] == "withdrawn"
+    assert client.post(f"/handovers/{new['id']}/withdraw", {"reason": "暂缓"}).status_code == 409

@@ -58,3 +58,18 @@ def test_signed_agreement_pdf_reads_in_chinese_and_renders(draft, catalogue, tmp
 def test_draft_pdf_has_blank_signature_lines(draft, catalogue):
     pdf = documents.agreement_pdf(agreements().get(pk=draft().pk))
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000
+
+
+def test_an_agreement_keeps_the_seal_it_was_signed_with_after_that_seal_is_voided(draft, catalogue):
+    from onewindow.handover.models import Seal
+
+    agreement = draft()
+    services.sign_agreement(actor=user("supervisor1"), agreement=agreement)
+    services.sign_agreement(actor=user("construction-head"), agreement=agreement)
+    seal = Seal.objects.get(organisation=catalogue.construction)
+    services.void_seal(actor=user("supervisor1"), seal=seal, reason="印章更换")
+    seal.refresh_from_db()
+    seal.voided_at = seal.voided_at.replace(year=2025)  # voided long after the signature
+    seal.save()
+    parties = documents.agreement_context(agreements().get(pk=agreement.pk))["parties"]
+    assert [p["seal"].organisation for p in parties] == [catalogue.bureau, catalogue.construction]

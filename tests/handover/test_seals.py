@@ -117,6 +117,7 @@ HOURS = st.integers(min_value=0, max_value=24 * 20)
     void_official_h=st.none() | HOURS,
     void_department_h=st.none() | HOURS,
     new_department_seal_h=st.none() | HOURS,
+    superseding_h=st.none() | st.integers(min_value=1, max_value=24 * 10),
 )
 def test_rule_2_the_seal_follows_the_authority_at_acceptance(
     catalogue,
@@ -129,6 +130,7 @@ def test_rule_2_the_seal_follows_the_authority_at_acceptance(
     void_official_h,
     void_department_h,
     new_department_seal_h,
+    superseding_h,
 ):
     base = BEFORE_HANDOVER
     hours = lambda h: base + dt.timedelta(hours=h, seconds=1)  # noqa: E731
@@ -140,6 +142,17 @@ def test_rule_2_the_seal_follows_the_authority_at_acceptance(
         services.sign_agreement(actor=user("supervisor1"), agreement=agreement)
         services.sign_agreement(actor=user("construction-head"), agreement=agreement)
         sub = catalogue.permit_subs[0]
+        if superseding_h is not None:  # a second agreement replaces the first before anything else happens
+            replacement = services.supersede_agreement(
+                actor=user("supervisor1"),
+                agreement=agreement,
+                subitems=[sub.code],
+                effective_at=base + dt.timedelta(hours=superseding_h, seconds=3),
+            )
+            services.sign_agreement(actor=user("supervisor1"), agreement=replacement)
+            services.sign_agreement(actor=user("construction-head"), agreement=replacement)
+            if effective > base:  # not yet in effect: the new time replaces the old one
+                effective = replacement.effective_at
         accepted, produced = hours(accepted_h), hours(accepted_h + produced_after_h)
         if new_department_seal_h is not None:
             Seal.objects.create(
