@@ -208,3 +208,19 @@ def test_cli_import_of_a_bad_file_exits_1_with_row_errors(sample_catalogue, tmp_
     )
     assert result.returncode == 1
     assert "row 2 [子项编码]" in result.stderr
+
+
+def test_renaming_an_item_by_import_renames_and_reindexes_its_subitems(sample_catalogue, tmp_path):
+    from onewindow.catalogue import selectors
+
+    rows = template.export_rows()
+    header = rows[0]
+    for row in rows[1:]:
+        if row[header.index("事项编码")] == "XK00103":
+            row[header.index("事项名称")] = "重大项目核准"
+    path = tmp_path / "renamed.csv"
+    write_csv(path, rows)
+    report = services.import_catalogue(actor=None, path=path)
+    assert report["updated_items"] == 1 and report["new_guide_versions"] == 0
+    assert PowerItem.objects.get(code="XK00103").name == "重大项目核准"
+    assert "XK00103001" in {s.code for s in selectors.subitems(q="zdxmhz")}
