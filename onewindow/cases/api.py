@@ -272,7 +272,7 @@ class _DetailList:
 
     def __getitem__(self, item):
         today = clock.today()
-        return [selectors.case_detail(c, today=today) for c in self.qs[item]]
+        return [selectors.case_detail(c, today=today) for c in selectors.attach_departments(self.qs[item])]
 
 
 @router.get("/cases/{number}", response=CaseOut, summary="One case")

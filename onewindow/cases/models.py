@@ -77,7 +77,9 @@ class CaseQuerySet(models.QuerySet):
         ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
         return self.annotate(
             department_id_now=Coalesce(
-                F("decided_department_id"), Subquery(implementer_now.values("organisation_id")[:1])
+                F("decided_department_id"),
+                Subquery(implementer_now.values("organisation_id")[:1]),
+                output_field=models.BigIntegerField(),
             )
         )
 

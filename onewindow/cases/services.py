@@ -44,7 +44,7 @@ from onewindow.core.errors import Conflict, InvalidInput, NotFound, PermissionDe
 from onewindow.core.scoping import in_scope
 from onewindow.core.validators import validate_credit_code, validate_phone, validate_resident_id
 from onewindow.org import roles as r
-from onewindow.org.models import Window, WindowKind
+from onewindow.org.models import Notification, Window, WindowKind
 
 SYSTEM = "system"
 # Default working days to hand in deferred materials (容缺), never beyond the promised limit.
@@ -143,6 +143,8 @@ def department_of(case: Case):
     sub-item's implementer now; None during a gap in the catalogue's assignments."""
     if case.decided_department_id:
         return case.decided_department
+    if hasattr(case, "department_now"):  # attached by selectors for a whole page at once
+        return case.department_now
     try:
         return implementer(case.subitem_id)
     except RuleViolation:
@@ -886,6 +888,17 @@ def remind(*, actor, case, message: str) -> Reminder:
         reminder = Reminder.objects.create(
             case=locked, message=message, by=actor, at=clock.now(), department=department
         )
+        if department is not None:
+            Notification.objects.create(
+                recipient=department,
+                kind="cases.reminder",
+                title=_("Reminder on case %(number)s") % {"number": locked.number},
+                body=message,
+                link=f"/cases/{locked.number}/",
+                object_type="cases.case",
+                object_id=locked.number,
+                created_at=reminder.at,
+            )
         _event(
             locked,
             action="remind",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from onewindow.cases.models import Case, CaseEvent, Reminder
 from onewindow.core.models import AuditEntry
+from onewindow.org.models import Notification
 from tests.cases.conftest import act, new_case, ok
 from tests.conftest import ApiClient
 
@@ -159,6 +160,8 @@ def test_the_supervisor_sends_reminders_that_do_not_make_the_approver_stale(clie
     assert body["message"] == "请加快办理" and body["department"]["code"] == "construction"
     assert ok(act(clients.approver, case, "claim"))["version"] == case["version"] + 1
     assert Reminder.objects.get().by.username == "supervisor1"
+    notice = Notification.objects.get(kind="cases.reminder")
+    assert notice.recipient.code == "construction" and notice.body == "请加快办理"
     events = ok(clients.approver.get(f"/cases/{case['number']}"))["events"]
     assert "remind" in [e["action"] for e in events]
 
@@ -178,3 +181,20 @@ def test_only_the_supervisor_reminds_and_an_empty_message_is_400(clients):
 def test_a_closed_case_cannot_be_reminded(clients):
     case = ok(act(clients.clerk, new_case(clients.clerk), "withdraw", reason="撤回"))
     assert clients.supervisor.post(f"/cases/{case['number']}/reminders", {"message": "快"}).status_code == 409
+
+
+def test_the_list_costs_the_same_number_of_queries_for_2_or_12_cases(clients):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost():
+        with CaptureQueriesContext(connection) as queries:
+            ok(clients.supervisor.get("/cases", {"page_size": 50}))
+        return len(queries)
+
+    for _ in range(2):
+        ok(act(clients.approver, new_case(clients.clerk), "claim"))
+    few = cost()
+    for _ in range(10):
+        ok(act(clients.approver, new_case(clients.clerk), "claim"))
+    assert cost() == few
