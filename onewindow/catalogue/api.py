@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from onewindow.catalogue import selectors
+from onewindow.catalogue.models import GuideStatus
 from onewindow.core.api import Page
 from onewindow.core.errors import InvalidInput, NotFound
 
@@ -98,8 +99,12 @@ def subitem_detail(request, code: str, at: dt.datetime | None = None):
     subitem = selectors.subitems(at=at).filter(code=code).first()
     if subitem is None:
         raise NotFound(_("No sub-item has this code."), code="not_found")
-    guide = selectors.guide_at(subitem, at) or selectors.guide_at(
-        subitem, dt.datetime.max.replace(tzinfo=dt.UTC)
+    # The guide in force at `at`; before the first publication, the first published one.
+    guide = selectors.guide_at(subitem, at) or (
+        subitem.guides.filter(status=GuideStatus.PUBLISHED)
+        .prefetch_related("materials")
+        .order_by("version")
+        .first()
     )
     return {
         **_summary(subitem),

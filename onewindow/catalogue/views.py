@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from onewindow.catalogue import jobs, selectors, services, template
 from onewindow.catalogue.models import GuideStatus, ImportJob, MaterialForm, ServiceGuide, SpecialProcedure
+from onewindow.core import clock
 from onewindow.core.errors import DomainError
 from onewindow.core.views import role_required
 from onewindow.org import roles as r
@@ -66,7 +67,15 @@ def subitem_detail(request, code):
     draft = next((g for g in guides if g.status == GuideStatus.DRAFT), None)
     current = next((g for g in guides if g.status == GuideStatus.PUBLISHED), None)
     assignments = list(subitem.assignments.all())
-    implementer = selectors.assignment_at(subitem).organisation if assignments else None
+    now = clock.now()
+    implementer = next(
+        (
+            a.organisation
+            for a in assignments
+            if a.valid_from <= now and (a.valid_to is None or now < a.valid_to)
+        ),
+        None,
+    )
     return render(
         request,
         "catalogue/subitem_detail.html",
