@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from onewindow.cases import clock as case_clock
@@ -50,25 +50,47 @@ ACTION_LABELS = {
     t.ISSUE: gettext_lazy("Issue the result"),
 }
 
-# What each event of the timeline is called.
+# What each event of the timeline is called (with a context: other catalogues use the same English words).
 EVENT_LABELS = {
-    "accept": gettext_lazy("Accepted"),
-    "routed": gettext_lazy("Routed to the department"),
-    "request_supplement": gettext_lazy("Supplement requested (one complete list)"),
-    "supplement": gettext_lazy("Materials handed in"),
-    "reject": gettext_lazy("Not accepted"),
-    "withdraw": gettext_lazy("Withdrawn"),
-    "claim": gettext_lazy("Claimed for review"),
-    "suspend": gettext_lazy("Special procedure started"),
-    "resume": gettext_lazy("Special procedure ended"),
-    "extend": gettext_lazy("Time limit extended"),
-    "return": gettext_lazy("Returned to the window"),
-    "decide": gettext_lazy("Decided"),
-    "produce_result": gettext_lazy("Result produced"),
-    "issue": gettext_lazy("Result issued"),
-    "remind": gettext_lazy("Reminder from the Data Bureau"),
-    "revoke_result": gettext_lazy("Result revoked"),
-    "deferral_expired": gettext_lazy("Ended: deferred materials not handed in"),
+    "accept": pgettext_lazy("case event", "Accepted"),
+    "routed": pgettext_lazy("case event", "Routed to the department"),
+    "request_supplement": pgettext_lazy("case event", "Supplement requested (one complete list)"),
+    "supplement": pgettext_lazy("case event", "Materials handed in"),
+    "reject": pgettext_lazy("case event", "Not accepted"),
+    "withdraw": pgettext_lazy("case event", "Withdrawn"),
+    "claim": pgettext_lazy("case event", "Claimed for review"),
+    "suspend": pgettext_lazy("case event", "Special procedure started"),
+    "resume": pgettext_lazy("case event", "Special procedure ended"),
+    "extend": pgettext_lazy("case event", "Time limit extended"),
+    "return": pgettext_lazy("case event", "Returned to the window"),
+    "decide": pgettext_lazy("case event", "Decided"),
+    "produce_result": pgettext_lazy("case event", "Result produced"),
+    "issue": pgettext_lazy("case event", "Result issued"),
+    "remind": pgettext_lazy("case event", "Reminder from the Data Bureau"),
+    "revoke_result": pgettext_lazy("case event", "Result revoked"),
+    "deferral_expired": pgettext_lazy("case event", "Ended: deferred materials not handed in"),
+}
+
+# The statuses as the desks show them (a context keeps them apart from other apps' "Accepted" etc.).
+STATUS_LABELS = {
+    CaseStatus.SUPPLEMENT_REQUESTED: pgettext_lazy("case status", "Supplement requested"),
+    CaseStatus.REJECTED: pgettext_lazy("case status", "Not accepted"),
+    CaseStatus.WITHDRAWN: pgettext_lazy("case status", "Withdrawn"),
+    CaseStatus.ACCEPTED: pgettext_lazy("case status", "Accepted"),
+    CaseStatus.IN_REVIEW: pgettext_lazy("case status", "In review"),
+    CaseStatus.SUSPENDED: pgettext_lazy("case status", "Suspended (special procedure)"),
+    CaseStatus.DECIDED: pgettext_lazy("case status", "Decided"),
+    CaseStatus.RESULT_READY: pgettext_lazy("case status", "Result ready for issuance"),
+    CaseStatus.ISSUED: pgettext_lazy("case status", "Issued"),
+}
+
+# The steps the public progress page shows (the applicant's words for the events).
+PUBLIC_STEP_LABELS = {
+    **EVENT_LABELS,
+    "routed": pgettext_lazy("public step", "Sent to the department for review"),
+    "claim": pgettext_lazy("public step", "In review"),
+    "produce_result": pgettext_lazy("public step", "Result ready at the issuing window"),
+    "issue": pgettext_lazy("public step", "Result handed out"),
 }
 
 LEVEL_LABELS = {
@@ -210,6 +232,9 @@ def case_list(request):
         title = _("All cases")
     else:
         title = _("Cases of the hall")
+    rows = ui_selectors.with_clocks(page.object_list)
+    for row in rows:
+        row.status_label = STATUS_LABELS[row.case.status]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -218,9 +243,9 @@ def case_list(request):
         {
             "title": title,
             "page": page,
-            "rows": ui_selectors.with_clocks(page.object_list),
+            "rows": rows,
             "filters": filters,
-            "statuses": CaseStatus.choices,
+            "statuses": STATUS_LABELS.items(),
             "levels": LEVEL_LABELS.items(),
             "departments": ui_selectors.departments() if supervisor else [],
             "can_export": supervisor,
@@ -273,7 +298,7 @@ def case_export(request):
                 case.number,
                 case.subitem.code,
                 case.subitem.name,
-                str(CaseStatus(case.status).label),
+                str(STATUS_LABELS[case.status]),
                 case.authority.name if case.authority_id else "",
                 row.department.name if row.department else "",
                 timezone.localtime(case.received_at).replace(tzinfo=None),
@@ -332,6 +357,7 @@ def _case_context(request, number: str) -> dict:
         "issue_methods": IssueMethod.choices,
         "documents": documents.available(case),
         "level_label": LEVEL_LABELS.get(detail["clock"]["level"]),
+        "status_label": STATUS_LABELS[case.status],
         "is_head": r.has_role(request.user, r.DEPARTMENT_HEAD),
     }
 
@@ -476,7 +502,11 @@ def public_progress(request):
             status = 429
         else:
             try:
-                context["progress"] = selectors.public_case(number, check)
+                progress = selectors.public_case(number, check)
+                progress["status_label"] = STATUS_LABELS[progress["status"]]
+                for step in progress["steps"]:
+                    step["label"] = PUBLIC_STEP_LABELS.get(step["step"], step["label"])
+                context["progress"] = progress
             except NotFound:
                 context["error"] = _(
                     "No case matches this number and these digits. Check the case number on your receipt "
