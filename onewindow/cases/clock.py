@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -288,10 +289,11 @@ def refresh_due_dates(case, *, suspensions=None, extensions=None) -> bool:
     before = (case.due_date, case.due_provisional, case.issue_due_date)
     computed = case_clock(case, suspensions=suspensions, extensions=extensions, strict=True)
     case.due_date, case.due_provisional = computed.due_date, computed.provisional
+    case.issue_due_date = None
     if case.decided_at is not None:
-        case.issue_due_date, _provisional = _add(
-            clock.local_date(case.decided_at), ISSUANCE_DAYS, _region(case)
-        )
-    else:
-        case.issue_due_date = None
+        # Unknown until next year's schedule is loaded (which recomputes it).
+        with contextlib.suppress(calendar.CalendarMissing):
+            case.issue_due_date, _provisional = _add(
+                clock.local_date(case.decided_at), ISSUANCE_DAYS, _region(case)
+            )
     return before != (case.due_date, case.due_provisional, case.issue_due_date)

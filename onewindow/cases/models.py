@@ -462,7 +462,13 @@ class Result(models.Model):
     content_hash = models.CharField(_("content hash (SM3)"), max_length=64)
     produced_at = models.DateTimeField(_("produced at"))
     produced_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("produced by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("produced by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty only for history imported from the previous system."),
     )
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     revoked = models.BooleanField(_("revoked"), default=False)

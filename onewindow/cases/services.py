@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import logging
 import secrets
 from collections.abc import Iterable
 
@@ -45,6 +46,8 @@ from onewindow.core.scoping import in_scope
 from onewindow.core.validators import validate_credit_code, validate_phone, validate_resident_id
 from onewindow.org import roles as r
 from onewindow.org.models import Notification, Window, WindowKind
+
+logger = logging.getLogger(__name__)
 
 SYSTEM = "system"
 # Default working days to hand in deferred materials (容缺), never beyond the promised limit.
@@ -994,7 +997,13 @@ def refresh_open_due_dates(*, region=None, **_ignored) -> int:
         qs = qs.filter(region=region)
     changed = 0
     for case in qs.prefetch_related("suspensions", "extensions").iterator(chunk_size=500):
-        if case_clock.refresh_due_dates(case):
+        try:
+            moved = case_clock.refresh_due_dates(case)
+        except calendar.CalendarMissing:
+            # An open procedure ran into a year without a schedule: keep the last known date, never guess.
+            logger.warning("case %s: due date not recomputed, calendar missing", case.number)
+            continue
+        if moved:
             Case.objects.filter(pk=case.pk).update(
                 due_date=case.due_date,
                 due_provisional=case.due_provisional,

@@ -6,215 +6,699 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalogue', '0001_initial'),
-        ('org', '0001_initial'),
+        ("catalogue", "0001_initial"),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(help_text='Region code + YYYYMMDD + a 5-digit serial of that day; stays the same across a handover.', max_length=24, unique=True, verbose_name='case number')),
-                ('status', models.CharField(choices=[('supplement_requested', 'Supplement requested'), ('rejected', 'Not accepted'), ('withdrawn', 'Withdrawn'), ('accepted', 'Accepted'), ('in_review', 'In review'), ('suspended', 'Suspended (special procedure)'), ('decided', 'Decided'), ('result_ready', 'Result ready for issuance'), ('issued', 'Issued')], db_index=True, max_length=24, verbose_name='status')),
-                ('version', models.PositiveIntegerField(default=1, help_text='Incremented on every change; an action on a stale version is 409.', verbose_name='version')),
-                ('closure', models.CharField(blank=True, choices=[('rejected', 'Not accepted (不予受理)'), ('withdrawn', 'Withdrawn by the applicant'), ('deferral_expired', 'Deferred materials not handed in by the deadline (退件)')], max_length=20, verbose_name='closure')),
-                ('received_at', models.DateTimeField(verbose_name='received at')),
-                ('idempotency_key', models.CharField(blank=True, help_text='The Idempotency-Key of the request that created the case; unique per clerk.', max_length=100, verbose_name='idempotency key')),
-                ('request_fingerprint', models.CharField(blank=True, max_length=64)),
-                ('applicant_kind', models.CharField(choices=[('person', 'Person'), ('organisation', 'Organisation')], max_length=12, verbose_name='applicant kind')),
-                ('applicant_name', models.CharField(max_length=200, verbose_name='applicant name')),
-                ('applicant_id_number', models.CharField(help_text='居民身份证 or 统一社会信用代码, check digit validated; shown masked only.', max_length=18, verbose_name='applicant ID number')),
-                ('applicant_phone', models.CharField(max_length=20, verbose_name='applicant phone')),
-                ('materials', models.JSONField(blank=True, default=list, verbose_name='materials received')),
-                ('missing_materials', models.JSONField(blank=True, default=list, help_text='Codes of the required materials still missing: the one complete list (一次性告知).', verbose_name='missing materials')),
-                ('supplement_note', models.TextField(blank=True, help_text='Why the back office returned the case to the window.', verbose_name='supplement note')),
-                ('deferred_materials', models.JSONField(blank=True, default=list, help_text='Deferrable materials accepted on a written commitment (容缺受理) and not yet handed in.', verbose_name='deferred materials')),
-                ('commitment', models.TextField(blank=True, verbose_name='written commitment')),
-                ('top_up_deadline', models.DateField(blank=True, help_text='Last day to hand in the deferred materials, within the promised limit; missed → 退件.', null=True, verbose_name='top-up deadline')),
-                ('accepted_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='accepted at')),
-                ('due_date', models.DateField(blank=True, db_index=True, null=True, verbose_name='due date')),
-                ('due_provisional', models.BooleanField(default=False, help_text='Computed over a provisional calendar year.', verbose_name='due date provisional')),
-                ('decision', models.CharField(blank=True, choices=[('grant', 'Grant'), ('deny', 'Deny')], max_length=8, verbose_name='decision')),
-                ('decision_reason', models.TextField(blank=True, verbose_name='reasons of the decision')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('issue_due_date', models.DateField(blank=True, help_text='行政许可法 art. 44: 10 working days.', null=True, verbose_name='issuance due date')),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='issued at')),
-                ('issue_method', models.CharField(blank=True, choices=[('pickup', 'Pickup at the issuing window'), ('mail', 'Mail')], max_length=8, verbose_name='issue method')),
-                ('issue_recipient', models.CharField(blank=True, max_length=200, verbose_name='recipient')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended at')),
-                ('updated_at', models.DateTimeField(verbose_name='updated at')),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='accepted by')),
-                ('authority', models.ForeignKey(blank=True, help_text='The implementer when the case was first accepted; its seal goes on the result (rule 2).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='authority_cases', to='org.organisation', verbose_name='authority')),
-                ('claimed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='claimed by')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='received by')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('decided_department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decided_cases', to='org.organisation', verbose_name='deciding department')),
-                ('guide', models.ForeignKey(help_text='The published guide version the materials were reviewed against (pinned).', on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='catalogue.serviceguide', verbose_name='service guide version')),
-                ('issued_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='issued by')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='org.region', verbose_name='region')),
-                ('subitem', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='catalogue.subitem', verbose_name='sub-item')),
-                ('window', models.ForeignKey(blank=True, help_text='The comprehensive window that received the application.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.window', verbose_name='window')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        help_text="Region code + YYYYMMDD + a 5-digit serial of that day; stays the same across a handover.",
+                        max_length=24,
+                        unique=True,
+                        verbose_name="case number",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("supplement_requested", "Supplement requested"),
+                            ("rejected", "Not accepted"),
+                            ("withdrawn", "Withdrawn"),
+                            ("accepted", "Accepted"),
+                            ("in_review", "In review"),
+                            ("suspended", "Suspended (special procedure)"),
+                            ("decided", "Decided"),
+                            ("result_ready", "Result ready for issuance"),
+                            ("issued", "Issued"),
+                        ],
+                        db_index=True,
+                        max_length=24,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        help_text="Incremented on every change; an action on a stale version is 409.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "closure",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("rejected", "Not accepted (不予受理)"),
+                            ("withdrawn", "Withdrawn by the applicant"),
+                            ("deferral_expired", "Deferred materials not handed in by the deadline (退件)"),
+                        ],
+                        max_length=20,
+                        verbose_name="closure",
+                    ),
+                ),
+                ("received_at", models.DateTimeField(verbose_name="received at")),
+                (
+                    "idempotency_key",
+                    models.CharField(
+                        blank=True,
+                        help_text="The Idempotency-Key of the request that created the case; unique per clerk.",
+                        max_length=100,
+                        verbose_name="idempotency key",
+                    ),
+                ),
+                ("request_fingerprint", models.CharField(blank=True, max_length=64)),
+                (
+                    "applicant_kind",
+                    models.CharField(
+                        choices=[("person", "Person"), ("organisation", "Organisation")],
+                        max_length=12,
+                        verbose_name="applicant kind",
+                    ),
+                ),
+                ("applicant_name", models.CharField(max_length=200, verbose_name="applicant name")),
+                (
+                    "applicant_id_number",
+                    models.CharField(
+                        help_text="居民身份证 or 统一社会信用代码, check digit validated; shown masked only.",
+                        max_length=18,
+                        verbose_name="applicant ID number",
+                    ),
+                ),
+                ("applicant_phone", models.CharField(max_length=20, verbose_name="applicant phone")),
+                ("materials", models.JSONField(blank=True, default=list, verbose_name="materials received")),
+                (
+                    "missing_materials",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Codes of the required materials still missing: the one complete list (一次性告知).",
+                        verbose_name="missing materials",
+                    ),
+                ),
+                (
+                    "supplement_note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Why the back office returned the case to the window.",
+                        verbose_name="supplement note",
+                    ),
+                ),
+                (
+                    "deferred_materials",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Deferrable materials accepted on a written commitment (容缺受理) and not yet handed in.",
+                        verbose_name="deferred materials",
+                    ),
+                ),
+                ("commitment", models.TextField(blank=True, verbose_name="written commitment")),
+                (
+                    "top_up_deadline",
+                    models.DateField(
+                        blank=True,
+                        help_text="Last day to hand in the deferred materials, within the promised limit; missed → 退件.",
+                        null=True,
+                        verbose_name="top-up deadline",
+                    ),
+                ),
+                (
+                    "accepted_at",
+                    models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="accepted at"),
+                ),
+                ("due_date", models.DateField(blank=True, db_index=True, null=True, verbose_name="due date")),
+                (
+                    "due_provisional",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Computed over a provisional calendar year.",
+                        verbose_name="due date provisional",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("grant", "Grant"), ("deny", "Deny")],
+                        max_length=8,
+                        verbose_name="decision",
+                    ),
+                ),
+                ("decision_reason", models.TextField(blank=True, verbose_name="reasons of the decision")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                (
+                    "issue_due_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="行政许可法 art. 44: 10 working days.",
+                        null=True,
+                        verbose_name="issuance due date",
+                    ),
+                ),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="issued at")),
+                (
+                    "issue_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[("pickup", "Pickup at the issuing window"), ("mail", "Mail")],
+                        max_length=8,
+                        verbose_name="issue method",
+                    ),
+                ),
+                ("issue_recipient", models.CharField(blank=True, max_length=200, verbose_name="recipient")),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended at")),
+                ("updated_at", models.DateTimeField(verbose_name="updated at")),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="accepted by",
+                    ),
+                ),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The implementer when the case was first accepted; its seal goes on the result (rule 2).",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="authority_cases",
+                        to="org.organisation",
+                        verbose_name="authority",
+                    ),
+                ),
+                (
+                    "claimed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="claimed by",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="received by",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "decided_department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decided_cases",
+                        to="org.organisation",
+                        verbose_name="deciding department",
+                    ),
+                ),
+                (
+                    "guide",
+                    models.ForeignKey(
+                        help_text="The published guide version the materials were reviewed against (pinned).",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="catalogue.serviceguide",
+                        verbose_name="service guide version",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="issued by",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="org.region", verbose_name="region"
+                    ),
+                ),
+                (
+                    "subitem",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="catalogue.subitem",
+                        verbose_name="sub-item",
+                    ),
+                ),
+                (
+                    "window",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The comprehensive window that received the application.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.window",
+                        verbose_name="window",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case',
-                'verbose_name_plural': 'cases',
-                'ordering': ['-received_at', '-pk'],
+                "verbose_name": "case",
+                "verbose_name_plural": "cases",
+                "ordering": ["-received_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(verbose_name='time')),
-                ('action', models.CharField(max_length=30, verbose_name='action')),
-                ('actor_name', models.CharField(help_text="Username, or 'system'.", max_length=150, verbose_name='actor')),
-                ('actor_full_name', models.CharField(blank=True, max_length=60, verbose_name="actor's name")),
-                ('role', models.CharField(blank=True, max_length=40, verbose_name='role')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('status_after', models.CharField(blank=True, choices=[('supplement_requested', 'Supplement requested'), ('rejected', 'Not accepted'), ('withdrawn', 'Withdrawn'), ('accepted', 'Accepted'), ('in_review', 'In review'), ('suspended', 'Suspended (special procedure)'), ('decided', 'Decided'), ('result_ready', 'Result ready for issuance'), ('issued', 'Issued')], max_length=24, verbose_name='status after')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='data')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='cases.case', verbose_name='case')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(verbose_name="time")),
+                ("action", models.CharField(max_length=30, verbose_name="action")),
+                (
+                    "actor_name",
+                    models.CharField(
+                        help_text="Username, or 'system'.", max_length=150, verbose_name="actor"
+                    ),
+                ),
+                ("actor_full_name", models.CharField(blank=True, max_length=60, verbose_name="actor's name")),
+                ("role", models.CharField(blank=True, max_length=40, verbose_name="role")),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                (
+                    "status_after",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("supplement_requested", "Supplement requested"),
+                            ("rejected", "Not accepted"),
+                            ("withdrawn", "Withdrawn"),
+                            ("accepted", "Accepted"),
+                            ("in_review", "In review"),
+                            ("suspended", "Suspended (special procedure)"),
+                            ("decided", "Decided"),
+                            ("result_ready", "Result ready for issuance"),
+                            ("issued", "Issued"),
+                        ],
+                        max_length=24,
+                        verbose_name="status after",
+                    ),
+                ),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="data")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="actor",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case event',
-                'verbose_name_plural': 'case events',
-                'ordering': ['at', 'pk'],
+                "verbose_name": "case event",
+                "verbose_name_plural": "case events",
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CaseSerial',
+            name="CaseSerial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=12)),
-                ('key', models.CharField(max_length=12)),
-                ('last', models.PositiveIntegerField(default=0)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='org.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.CharField(max_length=12)),
+                ("key", models.CharField(max_length=12)),
+                ("last", models.PositiveIntegerField(default=0)),
+                ("region", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="org.region")),
             ],
             options={
-                'verbose_name': 'number counter',
+                "verbose_name": "number counter",
             },
         ),
         migrations.CreateModel(
-            name='Extension',
+            name="Extension",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('days', models.PositiveSmallIntegerField(verbose_name='working days')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('granted_at', models.DateTimeField(verbose_name='granted at')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='extensions', to='cases.case', verbose_name='case')),
-                ('granted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='granted by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("days", models.PositiveSmallIntegerField(verbose_name="working days")),
+                ("reason", models.TextField(verbose_name="reason")),
+                ("granted_at", models.DateTimeField(verbose_name="granted at")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="extensions",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="granted by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'extension',
-                'verbose_name_plural': 'extensions',
-                'ordering': ['case', 'granted_at'],
+                "verbose_name": "extension",
+                "verbose_name_plural": "extensions",
+                "ordering": ["case", "granted_at"],
             },
         ),
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message', models.TextField(verbose_name='message')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reminders', to='cases.case', verbose_name='case')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.organisation', verbose_name='department reminded')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message", models.TextField(verbose_name="message")),
+                ("at", models.DateTimeField(verbose_name="at")),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reminders",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.organisation",
+                        verbose_name="department reminded",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reminder',
-                'verbose_name_plural': 'reminders',
-                'ordering': ['-at'],
+                "verbose_name": "reminder",
+                "verbose_name_plural": "reminders",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='Result',
+            name="Result",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, unique=True, verbose_name='result number')),
-                ('verification_code', models.CharField(help_text='16 base32 characters (80 random bits).', max_length=16, unique=True, verbose_name='verification code')),
-                ('decision', models.CharField(choices=[('grant', 'Grant'), ('deny', 'Deny')], max_length=8, verbose_name='decision')),
-                ('seal_id', models.BigIntegerField(help_text='handover.Seal applied (rule 2).', verbose_name='seal')),
-                ('seal_name', models.CharField(max_length=100, verbose_name='seal text')),
-                ('content', models.JSONField(verbose_name='content')),
-                ('content_hash', models.CharField(max_length=64, verbose_name='content hash (SM3)')),
-                ('produced_at', models.DateTimeField(verbose_name='produced at')),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='issued at')),
-                ('revoked', models.BooleanField(default=False, verbose_name='revoked')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('revoked_reason', models.CharField(blank=True, max_length=300, verbose_name='reason for revocation')),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='org.organisation', verbose_name='authority')),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='result', to='cases.case', verbose_name='case')),
-                ('produced_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='produced by')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='org.region', verbose_name='region')),
-                ('seal_organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.organisation', verbose_name="seal's organisation")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=30, unique=True, verbose_name="result number")),
+                (
+                    "verification_code",
+                    models.CharField(
+                        help_text="16 base32 characters (80 random bits).",
+                        max_length=16,
+                        unique=True,
+                        verbose_name="verification code",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("grant", "Grant"), ("deny", "Deny")], max_length=8, verbose_name="decision"
+                    ),
+                ),
+                (
+                    "seal_id",
+                    models.BigIntegerField(help_text="handover.Seal applied (rule 2).", verbose_name="seal"),
+                ),
+                ("seal_name", models.CharField(max_length=100, verbose_name="seal text")),
+                ("content", models.JSONField(verbose_name="content")),
+                ("content_hash", models.CharField(max_length=64, verbose_name="content hash (SM3)")),
+                ("produced_at", models.DateTimeField(verbose_name="produced at")),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="issued at")),
+                ("revoked", models.BooleanField(default=False, verbose_name="revoked")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked at")),
+                (
+                    "revoked_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="reason for revocation"),
+                ),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="results",
+                        to="org.organisation",
+                        verbose_name="authority",
+                    ),
+                ),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="result",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "produced_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="produced by",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="org.region", verbose_name="region"
+                    ),
+                ),
+                (
+                    "seal_organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.organisation",
+                        verbose_name="seal's organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'result',
-                'verbose_name_plural': 'results',
-                'ordering': ['-produced_at'],
+                "verbose_name": "result",
+                "verbose_name_plural": "results",
+                "ordering": ["-produced_at"],
             },
         ),
         migrations.CreateModel(
-            name='Suspension',
+            name="Suspension",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('procedure', models.CharField(choices=[('expert_review', 'Expert review'), ('field_inspection', 'Field inspection'), ('hearing', 'Hearing'), ('testing', 'Testing'), ('other', 'Other special procedure')], max_length=20, verbose_name='procedure')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('planned_days', models.PositiveSmallIntegerField(blank=True, help_text='Told to the applicant in writing.', null=True, verbose_name='planned working days')),
-                ('participants', models.JSONField(blank=True, default=list, help_text='Names of the experts or inspectors.', verbose_name='experts or inspectors')),
-                ('started_at', models.DateTimeField(verbose_name='started at')),
-                ('started_on', models.DateField(verbose_name='started on')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended at')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='ended on')),
-                ('outcome', models.TextField(blank=True, verbose_name='outcome')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='suspensions', to='cases.case', verbose_name='case')),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ended by')),
-                ('started_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='started by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "procedure",
+                    models.CharField(
+                        choices=[
+                            ("expert_review", "Expert review"),
+                            ("field_inspection", "Field inspection"),
+                            ("hearing", "Hearing"),
+                            ("testing", "Testing"),
+                            ("other", "Other special procedure"),
+                        ],
+                        max_length=20,
+                        verbose_name="procedure",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                (
+                    "planned_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Told to the applicant in writing.",
+                        null=True,
+                        verbose_name="planned working days",
+                    ),
+                ),
+                (
+                    "participants",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Names of the experts or inspectors.",
+                        verbose_name="experts or inspectors",
+                    ),
+                ),
+                ("started_at", models.DateTimeField(verbose_name="started at")),
+                ("started_on", models.DateField(verbose_name="started on")),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended at")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="ended on")),
+                ("outcome", models.TextField(blank=True, verbose_name="outcome")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="suspensions",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="ended by",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="started by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'suspension',
-                'verbose_name_plural': 'suspensions',
-                'ordering': ['case', 'started_at'],
+                "verbose_name": "suspension",
+                "verbose_name_plural": "suspensions",
+                "ordering": ["case", "started_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['region', 'status'], name='case_region_status'),
+            model_name="case",
+            index=models.Index(fields=["region", "status"], name="case_region_status"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['subitem', 'status'], name='case_subitem_status'),
+            model_name="case",
+            index=models.Index(fields=["subitem", "status"], name="case_subitem_status"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('created_by', 'idempotency_key'), name='case_idempotency_key_per_clerk'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key", ""), _negated=True),
+                fields=("created_by", "idempotency_key"),
+                name="case_idempotency_key_per_clerk",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='case_version_positive'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("version__gte", 1)), name="case_version_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='caseevent',
-            index=models.Index(fields=['case', 'at'], name='case_event_case_at'),
+            model_name="caseevent",
+            index=models.Index(fields=["case", "at"], name="case_event_case_at"),
         ),
         migrations.AddConstraint(
-            model_name='caseserial',
-            constraint=models.UniqueConstraint(fields=('region', 'scope', 'key'), name='case_serial_unique'),
+            model_name="caseserial",
+            constraint=models.UniqueConstraint(fields=("region", "scope", "key"), name="case_serial_unique"),
         ),
         migrations.AddConstraint(
-            model_name='extension',
-            constraint=models.CheckConstraint(condition=models.Q(('days__gte', 1)), name='extension_days_positive'),
+            model_name="extension",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("days__gte", 1)), name="extension_days_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='suspension',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('case',), name='suspension_one_open_per_case'),
+            model_name="suspension",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_at__isnull", True)),
+                fields=("case",),
+                name="suspension_one_open_per_case",
+            ),
         ),
     ]

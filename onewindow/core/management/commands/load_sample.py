@@ -26,4 +26,7 @@ class Command(BaseCommand):
             if report:
                 self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()))
         if cases:
-            self.stderr.write("--cases: synthetic cases arrive with the cases module")
+            from onewindow.cases import sample as cases_sample
+
+            report = cases_sample.load(cases)
+            self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()) or "synthetic cases: none")

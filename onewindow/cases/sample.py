@@ -1,0 +1,290 @@
+"""`onewindow load-sample --cases N`: synthetic historical cases of the last months (illustrative).
+
+The history is written as an import from the previous system, not replayed through the services: the
+sample catalogue is implemented by the Approval Bureau, whose back office has no logins here, so the
+back-office steps carry no personal actor ("history"), while the window clerks who accepted and the
+issuing clerk who handed out are the demo users. Everything else follows the same rules as live
+cases: numbers from the same counters, the authority pinned at acceptance, the seal of rule 2, due
+dates from cases.clock, one event per step. Idempotent: the N cases are keyed `sample-<i>`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from onewindow.cases import clock as case_clock
+from onewindow.cases.models import Case, CaseEvent, CaseStatus, Closure, Decision, Result
+from onewindow.cases.services import REMEDIES, _next_serial, case_number, new_verification_code
+from onewindow.catalogue.models import GuideStatus, ServiceGuide
+from onewindow.catalogue.selectors import implementer
+from onewindow.core import audit, calendar, clock
+from onewindow.core.errors import RuleViolation
+from onewindow.core.validators import resident_id_check_char
+from onewindow.org import roles as r
+
+HISTORY = "history"
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+]
+
+
+def _person(rng: random.Random) -> dict:
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 40))
+    first17 = f"210302{birth:%Y%m%d}{rng.randrange(0, 1000):03d}"
+    return {
+        "kind": "person",
+        "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+        "id_number": first17 + resident_id_check_char(first17),
+        "phone": f"13{rng.randrange(0, 10**9):09d}",
+    }
+
+
+def _at(day: dt.date, minutes: int) -> dt.datetime:
+    """A time on `day` in the hall's time zone, `minutes` after 08:30."""
+    naive = dt.datetime.combine(day, dt.time(8, 30)) + dt.timedelta(minutes=minutes)
+    return timezone.make_aware(naive)
+
+
+def _event(case, at, action, *, actor=None, role="", organisation=None, comment="", data=None):
+    staff = getattr(actor, "staff", None)
+    return CaseEvent(
+        case=case,
+        at=at,
+        action=action,
+        actor=actor,
+        actor_name=actor.username if actor is not None else HISTORY,
+        actor_full_name=staff.full_name if staff is not None else "",
+        role=role,
+        organisation=organisation or (staff.organisation if staff is not None else None),
+        comment=comment,
+        status_after=case.status,
+        data=data or {},
+    )
+
+
+def load(n: int, *, days: int = 120, seed: int = 2024) -> dict:
+    """Add synthetic cases until there are `n` of them, received over the `days` before today."""
+    User = get_user_model()
+    clerks = list(
+        User.objects.filter(groups__name=r.WINDOW_CLERK, staff__isnull=False)
+        .select_related("staff__organisation", "staff__window")
+        .order_by("username")
+    )
+    issuers = list(
+        User.objects.filter(groups__name=r.ISSUING_CLERK, staff__isnull=False).order_by("username")
+    )
+    guides = list(
+        ServiceGuide.objects.filter(status=GuideStatus.PUBLISHED, promised_days__gte=1)
+        .select_related("subitem__region")
+        .prefetch_related("materials")
+        .order_by("subitem__code", "-version")
+    )
+    latest = {}
+    for guide in guides:
+        latest.setdefault(guide.subitem_id, guide)
+    guides = list(latest.values())
+    if n <= 0 or not clerks or not issuers or not guides:
+        return {}
+    existing = set(
+        Case.objects.filter(idempotency_key__startswith="sample-").values_list("idempotency_key", flat=True)
+    )
+    today = clock.today()
+    first_day = today - dt.timedelta(days=days)
+    made = 0
+    for start in range(0, n, 200):
+        with transaction.atomic():
+            for i in range(start, min(n, start + 200)):
+                key = f"sample-{i}"
+                if key in existing:
+                    continue
+                if _one(random.Random(seed * 100_003 + i), key, clerks, issuers, guides, first_day, today):
+                    made += 1
+            audit.record(action="cases.sample_loaded", detail={"created": made, "requested": n})
+    return {"synthetic cases created": made}
+
+
+def _one(rng, key, clerks, issuers, guides, first_day, today) -> bool:
+    guide = rng.choice(guides)
+    subitem = guide.subitem
+    region = subitem.region
+    day = first_day + dt.timedelta(days=rng.randrange(0, (today - first_day).days + 1))
+    try:
+        if not calendar.is_workday(day, region=region):
+            day = calendar.add_workdays(day, 1, region=region)
+    except calendar.CalendarMissing:
+        return False
+    if day > today:
+        return False
+    received_at = _at(day, rng.randrange(0, 420))
+    if received_at > clock.now():
+        return False
+    try:
+        authority = implementer(subitem, received_at)
+    except RuleViolation:
+        return False
+    clerk = rng.choice(clerks)
+    person = _person(rng)
+    required = [m.code for m in guide.materials.all() if m.required]
+    roll = rng.random()
+    serial = _next_serial(region, "case", f"{day:%Y%m%d}")
+    case = Case(
+        region=region,
+        number=case_number(region, day, serial),
+        status=CaseStatus.SUPPLEMENT_REQUESTED,
+        subitem=subitem,
+        guide=guide,
+        window=clerk.staff.window,
+        created_by=clerk,
+        received_at=received_at,
+        idempotency_key=key,
+        applicant_kind=person["kind"],
+        applicant_name=person["name"],
+        applicant_id_number=person["id_number"],
+        applicant_phone=person["phone"],
+        materials=list(required),
+        updated_at=received_at,
+    )
+    events = []
+    if roll < 0.06:  # incomplete: one complete list, then rejected or still waiting
+        case.materials = required[:1]
+        case.missing_materials = required[1:] or required
+        events.append(_event(case, received_at, "request_supplement", actor=clerk, role=r.WINDOW_CLERK))
+        if roll < 0.03:
+            case.status, case.closure, case.ended_at = CaseStatus.REJECTED, Closure.REJECTED, received_at
+            events.append(
+                _event(
+                    case, received_at, "reject", actor=clerk, role=r.WINDOW_CLERK, comment="不符合受理条件"
+                )
+            )
+        case.save(force_insert=True)
+        CaseEvent.objects.bulk_create(events)
+        return True
+    case.status = CaseStatus.ACCEPTED
+    case.authority = authority
+    case.accepted_at = received_at
+    case.accepted_by = clerk
+    case_clock.refresh_due_dates(case, suspensions=[], extensions=[])
+    events.append(_event(case, received_at, "accept", actor=clerk, role=r.WINDOW_CLERK))
+    events.append(_event(case, received_at, "routed", organisation=authority, comment=authority.name))
+    promised = guide.promised_days
+    # Most cases decide within the limit; about one in ten runs late.
+    work_days = rng.randint(1, promised) if rng.random() > 0.1 else promised + rng.randint(1, 4)
+    decided_on = calendar.add_workdays(day, work_days, region=region)
+    if roll < 0.09:
+        withdrawn_at = _at(calendar.add_workdays(day, 1, region=region), rng.randrange(0, 420))
+        if withdrawn_at <= clock.now():
+            case.status, case.closure, case.ended_at = CaseStatus.WITHDRAWN, Closure.WITHDRAWN, withdrawn_at
+            events.append(
+                _event(case, withdrawn_at, "withdraw", actor=clerk, role=r.WINDOW_CLERK, comment="申请人撤回")
+            )
+        return _save(case, events)
+    if decided_on >= today:
+        # Still in the back office (some already overdue when their limit passed).
+        if rng.random() < 0.7:
+            case.status = CaseStatus.IN_REVIEW
+            events.append(_event(case, received_at + dt.timedelta(hours=1), "claim", organisation=authority))
+        return _save(case, events)
+    case.status = CaseStatus.IN_REVIEW
+    events.append(_event(case, received_at + dt.timedelta(hours=1), "claim", organisation=authority))
+    decided_at = _at(decided_on, rng.randrange(0, 420))
+    deny = rng.random() < 0.05
+    case.decision = Decision.DENY if deny else Decision.GRANT
+    case.decision_reason = "不符合法定条件" if deny else "符合法定条件"
+    case.decided_at = decided_at
+    case.decided_department = authority
+    case.status = CaseStatus.DECIDED
+    case_clock.refresh_due_dates(case, suspensions=[], extensions=[])
+    events.append(
+        _event(
+            case,
+            decided_at,
+            "decide",
+            organisation=authority,
+            comment=case.decision_reason,
+            data={"decision": case.decision, **({"remedies": REMEDIES} if deny else {})},
+        )
+    )
+    from onewindow.handover.seals import NoValidSeal, select_seal
+
+    try:
+        seal = select_seal(authority=authority, at=decided_at)
+    except NoValidSeal:
+        return _save(case, events)
+    case.status = CaseStatus.RESULT_READY
+    case.save(force_insert=True)
+    number = f"{region.code}-{decided_on:%Y}-{_next_serial(region, 'result', f'{decided_on:%Y}'):06d}"
+    code = new_verification_code()
+    content = {
+        "title": (subitem.result_name or "准予行政许可决定书") if not deny else "不予行政许可决定书",
+        "number": number,
+        "verification_code": code,
+        "case_number": case.number,
+        "subitem": {"code": subitem.code, "name": subitem.name},
+        "decision": case.decision,
+        "reason": case.decision_reason,
+        "authority": {"code": authority.code, "name": authority.name},
+        "seal": {"id": seal.pk, "name": seal.name, "organisation": seal.organisation.code},
+        "decided_at": decided_at.isoformat(),
+        "produced_at": decided_at.isoformat(),
+        "synthetic": True,
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    result = Result(
+        case=case,
+        region=region,
+        number=number,
+        verification_code=code,
+        decision=case.decision,
+        authority=authority,
+        seal_id=seal.pk,
+        seal_name=seal.name,
+        seal_organisation=seal.organisation,
+        content=content,
+        content_hash=audit.sm3_hex(canonical.encode()),
+        produced_at=decided_at,
+        produced_by=None,  # no back-office login exists for the history
+    )
+    events.append(_event(case, decided_at, "produce_result", organisation=authority, data={"result": number}))
+    issue_on = calendar.add_workdays(decided_on, rng.randint(0, 12), region=region)
+    if issue_on < today:
+        issued_at = _at(issue_on, rng.randrange(0, 420))
+        case.status = CaseStatus.ISSUED
+        case.issued_at = case.ended_at = result.issued_at = issued_at
+        case.issued_by = rng.choice(issuers)
+        case.issue_method = "pickup" if rng.random() < 0.8 else "mail"
+        case.issue_recipient = case.applicant_name
+        events.append(_event(case, issued_at, "issue", actor=case.issued_by, role=r.ISSUING_CLERK))
+    case.save()
+    result.save(force_insert=True)
+    CaseEvent.objects.bulk_create(events)
+    return True
+
+
+def _save(case: Case, events: list) -> bool:
+    case.save(force_insert=True)
+    CaseEvent.objects.bulk_create(events)
+    return True
