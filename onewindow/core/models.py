@@ -100,6 +100,19 @@ class CalendarYear(models.Model):
     def __str__(self):
         return f"{self.year} ({self.get_status_display()})"
 
+    @property
+    def source_label(self) -> str:
+        """The source as a person reads it."""
+        from django.utils.translation import gettext
+
+        if self.status == CalendarStatus.PROVISIONAL:
+            return gettext(
+                "Holiday regulation (State Council Decree No. 795) over Monday–Friday weeks, without make-up days"
+            )
+        if self.source.startswith("file "):
+            return gettext("File %(name)s") % {"name": self.source[5:]}
+        return self.source
+
 
 class DayKind(models.TextChoices):
     OFF = "off", _("Day off")

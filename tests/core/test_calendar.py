@@ -110,6 +110,20 @@ def test_a_region_can_be_named_by_code_and_an_unknown_one_is_refused(seeded):
         calendar.add_workdays(D(2024, 9, 27), 5, region="999999")
 
 
+def test_each_region_counts_with_its_own_calendar(seeded, tmp_path):
+    from onewindow.org.models import Region
+
+    other = Region.objects.create(code="210100", name="沈阳市")
+    path = tmp_path / "2024.csv"
+    path.write_text("date,kind\n2024-09-30,off\n", encoding="utf-8")
+    calendar.load_schedule(path=path, region=other)
+    assert calendar.add_workdays(D(2024, 9, 27), 1, region=other) == D(2024, 10, 1)
+    assert calendar.add_workdays(D(2024, 9, 27), 1, region=seeded) == D(2024, 9, 29)
+    assert calendar.add_workdays(D(2024, 9, 27), 1) == D(2024, 9, 29)  # the first region by default
+    with pytest.raises(calendar.CalendarMissing):
+        calendar.add_workdays(D(2025, 6, 1), 1, region="210100")
+
+
 def test_without_any_calendar_every_count_is_an_error(region):
     with pytest.raises(calendar.CalendarMissing) as exc:
         calendar.add_workdays(D(2024, 9, 27), 5)

@@ -256,6 +256,7 @@ def test_an_unsupported_file_type_is_refused(seeded, tmp_path):
 
 def test_a_failing_recomputation_rolls_the_load_back(seeded, tmp_path):
     def broken(*, region, years):
+        calendar.add_workdays(D(2026, 12, 20), 10)  # the index now holds the new year, inside the transaction
         raise RuntimeError("recomputation failed")
 
     calendar.on_calendar_changed.append(broken)
@@ -266,6 +267,8 @@ def test_a_failing_recomputation_rolls_the_load_back(seeded, tmp_path):
         calendar.on_calendar_changed.remove(broken)
     assert not CalendarYear.objects.filter(year=2027).exists()
     assert not AuditEntry.objects.filter(action="calendar.load").exists()
+    with pytest.raises(calendar.CalendarMissing):
+        calendar.add_workdays(D(2026, 12, 20), 10)
 
 
 # --- the console script ------------------------------------------------------------------------------
