@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/export.xlsx", views.case_export, name="export"),
     path("cases/<str:number>/", views.case_detail, name="case"),
     path("cases/<str:number>/actions/<slug:action>/", views.case_action, name="action"),
+    path("cases/<str:number>/remind/", views.case_remind, name="remind"),
     path("cases/<str:number>/documents/<slug:kind>.pdf", views.case_document, name="document"),
     path("cases/<str:number>/documents/<slug:kind>/<int:index>.pdf", views.case_document, name="document_n"),
     path("issue/", views.issuance_desk, name="issuance"),

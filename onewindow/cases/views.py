@@ -358,7 +358,7 @@ def _case_context(request, number: str) -> dict:
         "documents": documents.available(case),
         "level_label": LEVEL_LABELS.get(detail["clock"]["level"]),
         "status_label": STATUS_LABELS[case.status],
-        "is_head": r.has_role(request.user, r.DEPARTMENT_HEAD),
+        "can_remind": case.is_open and r.has_role(request.user, r.SUPERVISOR),
     }
 
 
@@ -438,6 +438,27 @@ def case_action(request, number, action):
     messages.success(request, DONE_MESSAGES[action])
     if action == t.ISSUE and request.POST.get("next") == "desk":
         return redirect("cases:issuance")
+    return redirect("cases:case", number=number)
+
+
+@role_required(r.SUPERVISOR)
+@require_POST
+def case_remind(request, number):
+    """The Data Bureau urges the department working the case (催办); it does not change the case's version."""
+    try:
+        services.remind(actor=request.user, case=number, message=request.POST.get("message", ""))
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        context = _case_context(request, number)
+        context["action_error"] = {
+            "action": "remind",
+            "message": _message(exc),
+            "errors": _field_errors(exc),
+            "values": request.POST,
+        }
+        return render(request, "cases/case_detail.html", context, status=exc.status)
+    messages.success(request, _("Reminder sent to the department."))
     return redirect("cases:case", number=number)
 
 

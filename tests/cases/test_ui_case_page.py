@@ -155,3 +155,21 @@ def test_people_without_a_case_role_cannot_open_a_case(world, username):
 def test_an_unknown_case_is_404(world):
     assert signed_in("supervisor1").get("/cases/210300202409279999/").status_code == 404
     assert Case.objects.count() == 0
+
+
+def test_the_supervisor_urges_the_department_without_making_the_page_stale(world):
+    case = drive("in_review")
+    supervisor = signed_in("supervisor1")
+    assert 'id="remind"' in supervisor.get(f"/cases/{case.number}/").content.decode()
+    response = supervisor.post(f"/cases/{case.number}/remind/", {"message": "请抓紧办理"})
+    assert response.status_code == 302
+    assert case.reminders.get().message == "请抓紧办理"
+    assert (
+        'data-event="remind"'
+        in signed_in("construction-approver").get(f"/cases/{case.number}/").content.decode()
+    )
+    assert post(signed_in("construction-approver"), case, "decide", decision="grant").status_code == 302
+    assert (
+        signed_in("construction-approver").post(f"/cases/{case.number}/remind/", {"message": "x"}).status_code
+        == 403
+    )
