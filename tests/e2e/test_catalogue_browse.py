@@ -69,3 +69,24 @@ def test_supervisor_uploads_a_bad_file_and_sees_the_row_errors(
     assert "5" in errors and "承诺时限（工作日）" in errors and "三十" in errors
     screenshot(page, "catalogue-import-errors")
     assert SubItem.objects.count() == 181
+
+
+def test_supervisor_publishes_a_shorter_guide_and_sees_the_compression(
+    page, live_server, e2e_catalogue, login, screenshot
+):
+    login(page, "supervisor1")
+    page.goto(f"{live_server.url}/catalogue/XK00103001/")
+    page.click("#draft-new-version")
+    page.wait_for_url("**/catalogue/XK00103001/guide/2/")
+    page.fill("#promised_days", "7")
+    page.fill("input[name=m6-code]", "")
+    page.fill("input[name=m6-name]", "")
+    page.fill("#change_note", "压缩承诺时限，取消营业执照复印件")
+    screenshot(page, "catalogue-guide-draft")
+    page.click("button[name=publish]")
+    page.wait_for_url("**/catalogue/XK00103001/")
+    assert page.locator("#materials tbody tr").count() == 5
+    assert "已发布" in page.locator("#guide-versions tbody tr").first.inner_text()
+    page.goto(f"{live_server.url}/catalogue/changes/")
+    assert "10 → 7" in page.locator("body").inner_text()
+    screenshot(page, "catalogue-guide-changes")
