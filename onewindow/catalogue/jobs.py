@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import uuid
@@ -65,6 +66,25 @@ def start_import(*, actor, uploaded) -> ImportJob:
             created_by=actor, created_at=clock.now(), filename=name[:200], stored_path=str(stored)
         )
         transaction.on_commit(lambda: runner(job.pk))
+    return job
+
+
+STALE_AFTER = dt.timedelta(minutes=30)
+
+
+def fail_if_stale(job: ImportJob) -> ImportJob:
+    """A job still unfinished long after it started died with its process (a restart); say so.
+
+    Nothing was changed by it: the import writes in one transaction.
+    """
+    if not job.finished and job.created_at < clock.now() - STALE_AFTER:
+        job.status = ImportJobStatus.FAILED
+        job.phase = "error"
+        job.finished_at = clock.now()
+        job.errors = [
+            {"row": 0, "column": "", "message": _("The import was interrupted; nothing was changed.")}
+        ]
+        job.save(update_fields=["status", "phase", "finished_at", "errors"])
     return job
 
 

@@ -242,7 +242,7 @@ def import_upload(request):
 
 @role_required(r.SUPERVISOR)
 def import_job(request, pk):
-    job = get_object_or_404(ImportJob, pk=pk)
+    job = jobs.fail_if_stale(get_object_or_404(ImportJob, pk=pk))
     name = (
         "catalogue/_import_progress.html"
         if request.headers.get("HX-Request")

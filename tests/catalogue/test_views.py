@@ -169,3 +169,23 @@ def test_a_running_job_page_keeps_polling(sample_catalogue):
     )
     html = login("supervisor1").get(f"/catalogue/import/{job.pk}/").content.decode()
     assert 'hx-get="/catalogue/import/' in html and "width: 42%" in html
+
+
+def test_a_job_unfinished_after_half_an_hour_is_shown_as_interrupted(sample_catalogue, frozen_clock):
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+
+    from onewindow.core import clock
+
+    started = clock.now()
+    job = ImportJob.objects.create(
+        created_by=get_user_model().objects.get(username="supervisor1"),
+        created_at=started,
+        filename="big.xlsx",
+        stored_path="/nonexistent",
+        status="running",
+    )
+    frozen_clock(started + dt.timedelta(minutes=31))
+    html = login("supervisor1").get(f"/catalogue/import/{job.pk}/").content.decode()
+    assert 'data-status="failed"' in html and "中断" in html
