@@ -590,6 +590,70 @@ def warm_up(server: Server, desks: list[Desk]) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# Profile of the HTTP path in this process (for finding hot spots; not part of `bench cases`)
+# --------------------------------------------------------------------------------------------------
+
+
+class InProcessClient:
+    """HttpClient's interface over Django's test client: the whole stack but the socket and gunicorn.
+    Counts the SQL queries of each request by step."""
+
+    def __init__(self):
+        from django.test import Client
+
+        self.client = Client()
+        self.queries: dict[str, list[int]] = {}
+
+    def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, dict | None]:
+        from django.test.utils import CaptureQueriesContext
+
+        meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in (headers or {}).items()}
+        with CaptureQueriesContext(connection) as captured:
+            response = self.client.generic(
+                method, path, json.dumps(body) if body is not None else "", "application/json", **meta
+            )
+        step = (body or {}).get("action", "accept") if method == "POST" else path
+        self.queries.setdefault(step, []).append(len(captured))
+        return response.status_code, response.json() if "json" in response.get("Content-Type", "") else None
+
+
+def profile(lifecycles: int = 30, top: int = 35) -> str:
+    """cProfile of `lifecycles` lifecycles through the JSON API in this process, on a throwaway database.
+
+    Run: `onewindow shell -c "from bench.cases import profile; print(profile())"` (with
+    ONEWINDOW_DATABASE_URL for PostgreSQL). Prints queries per step and the functions of onewindow and
+    django-ninja by cumulative time.
+    """
+    import cProfile
+    import io
+    import pstats
+
+    with throwaway_database():
+        desks = prepare(2)
+        client = InProcessClient()
+        load = Load()
+        lifecycle_over_http(client, desks[0], 0, load)  # warm-up
+        client.queries.clear()
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        for n in range(1, lifecycles + 1):
+            lifecycle_over_http(client, desks[n % len(desks)], n, load)
+        profiler.disable()
+        seconds = time.perf_counter() - started
+        label = database_label()
+    out = io.StringIO()
+    out.write(
+        f"{label}: {lifecycles} lifecycles in {seconds:.2f} s under the profiler; errors: {load.errors[:3]}\n"
+    )
+    out.write("SQL queries per request: ")
+    out.write(", ".join(f"{step} {sum(c) / len(c):.0f}" for step, c in client.queries.items()) + "\n")
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats("onewindow|ninja", top)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------------
 # The report
 # --------------------------------------------------------------------------------------------------
 
