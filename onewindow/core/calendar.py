@@ -8,8 +8,9 @@ until the notice is out). A year with neither is an error (`CalendarMissing`), n
 
 Reads (`add_workdays`, `count_workdays`, `is_workday`, …) use an in-process index per region: a prefix
 count of working days per day and the list of working days, so each call is a couple of list look-ups.
-The index is rebuilt when this process changes a year, and when another process did: a cheap fingerprint
-of `CalendarYear` (count, max id, sum of revisions) is compared at most every `RECHECK_SECONDS`.
+The index is rebuilt when this process changes a year, and when another process did: a fingerprint of
+`CalendarYear` (count, max id, sum of revisions; one small query) is compared once per HTTP request
+that uses the calendar, and outside requests (commands, benchmarks) at most every `RECHECK_SECONDS`.
 
 Writes (`seed_from_package`, `create_provisional_year`, `load_schedule`) run in one transaction with
 their audit entry, then call every hook in `on_calendar_changed` inside that same transaction, so the
@@ -30,8 +31,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Max, Min, Sum
+from django.core.signals import request_finished, request_started
+from django.db import connection, transaction
+from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from onewindow.core import audit, clock
@@ -166,13 +168,38 @@ _state = _State()
 _lock = threading.Lock()
 _monotonic = time.monotonic
 
+# Inside a request the calendar is checked once, at its first use: a request sees every change another
+# process committed before it, and costs the same queries whatever the time (one, when it uses the
+# calendar). Outside requests (commands, benchmarks) the check runs at most every RECHECK_SECONDS.
+_local = threading.local()
+_UNCHECKED, _CHECKED = 1, 2
+
+
+def _request_started(**kwargs) -> None:
+    _local.request = _UNCHECKED
+
+
+def _request_finished(**kwargs) -> None:
+    _local.request = None
+
+
+request_started.connect(_request_started, dispatch_uid="onewindow.core.calendar.request_started")
+request_finished.connect(_request_finished, dispatch_uid="onewindow.core.calendar.request_finished")
+
 
 def _fingerprint() -> tuple:
+    """Whatever changes a schedule or the regions changes this (one query, any backend)."""
     from onewindow.org.models import Region
 
-    years = CalendarYear.objects.aggregate(n=Count("id"), top=Max("id"), revisions=Sum("revision"))
-    regions = Region.objects.aggregate(n=Count("id"), first=Min("id"))
-    return (years["n"], years["top"], years["revisions"], regions["n"], regions["first"])
+    years = connection.ops.quote_name(CalendarYear._meta.db_table)
+    regions = connection.ops.quote_name(Region._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {years}), (SELECT MAX(id) FROM {years}), "
+            f"(SELECT SUM(revision) FROM {years}), (SELECT COUNT(*) FROM {regions}), "
+            f"(SELECT MIN(id) FROM {regions})"
+        )
+        return tuple(cursor.fetchone())
 
 
 def _refresh() -> _State:
@@ -212,8 +239,13 @@ def _load_index(state: _State, region_id: int | None) -> _Index | None:
 
 def _index_for(region) -> _Index | None:
     state = _state
-    if _monotonic() - state.checked_at > RECHECK_SECONDS:
+    in_request = getattr(_local, "request", None)
+    if in_request is None:
+        if _monotonic() - state.checked_at > RECHECK_SECONDS:
+            state = _refresh()
+    elif in_request == _UNCHECKED:
         state = _refresh()
+        _local.request = _CHECKED
     if region is None:
         region_id = state.default_region_id
     elif isinstance(region, str):

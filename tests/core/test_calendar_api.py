@@ -67,3 +67,38 @@ def test_malformed_queries_are_400(api, calendar_2004_to_2027, params, field):
 
 def test_anonymous_callers_are_401(api, calendar_2004_to_2027):
     assert api().get("/calendar/add-workdays", {"start": "2024-09-27", "days": "5"}).status_code == 401
+
+
+def test_a_request_sees_a_year_another_process_committed_just_before(api, calendar_2004_to_2027):
+    from onewindow.core import clock
+    from onewindow.core.models import CalendarYear
+
+    clerk = api("clerk1")
+    assert clerk.get("/calendar/add-workdays", {"start": "2027-12-20", "days": "10"}).status_code == 422
+    # What another process does: the rows change, this process's index is not told.
+    CalendarYear.objects.create(
+        region=CalendarYear.objects.first().region,
+        year=2028,
+        status="official",
+        source="x",
+        loaded_at=clock.now(),
+    )
+    response = clerk.get("/calendar/add-workdays", {"start": "2027-12-20", "days": "10"})
+    assert response.json()["due_date"] == "2028-01-03"
+
+
+def test_a_request_costs_one_calendar_query_whatever_the_time(api, calendar_2004_to_2027, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    clerk = api("clerk1")
+    clerk.get("/calendar/add-workdays", {"start": "2024-09-27", "days": "5"})
+
+    def calendar_queries():
+        with CaptureQueriesContext(connection) as queries:
+            clerk.get("/calendar/add-workdays", {"start": "2024-09-27", "days": "5"})
+        return sum("calendaryear" in q["sql"] for q in queries)
+
+    assert calendar_queries() == 1
+    monkeypatch.setattr(calendar, "RECHECK_SECONDS", 0.0)
+    assert calendar_queries() == 1
