@@ -82,6 +82,8 @@ class WorkdayResult(NamedTuple):
     provisional: bool
 
 
+_new_result = tuple.__new__
+
 # --------------------------------------------------------------------------------------------------
 # The in-process index
 # --------------------------------------------------------------------------------------------------
@@ -309,7 +311,8 @@ def add_workdays_info(start: dt.date, n: int, *, region=None) -> WorkdayResult:
     missing = index.next_missing[first_year_index]
     if missing <= due.year:
         raise CalendarMissing(missing)
-    return WorkdayResult(due, index.next_provisional[first_year_index] <= due.year)
+    # Hot path: tuple.__new__ skips the named tuple's Python-level __new__.
+    return _new_result(WorkdayResult, (due, index.next_provisional[first_year_index] <= due.year))
 
 
 def add_workdays(start: dt.date, n: int, *, region=None) -> dt.date:
