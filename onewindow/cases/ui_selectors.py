@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 
 from onewindow.cases import clock as case_clock
 from onewindow.cases import selectors
 from onewindow.cases import transitions as t
 from onewindow.cases.models import Case, CaseStatus, Extension, Result, Suspension
-from onewindow.catalogue.models import Assignment
-from onewindow.core import clock
 from onewindow.core.scoping import in_scope
 from onewindow.org import roles as r
 from onewindow.org.models import Organisation, OrganisationKind
@@ -39,22 +36,7 @@ def case_list(
         )
     if level:
         qs = selectors.filter_level(qs, level)
-    return _with_department_now(qs).order_by("due_date", "-received_at", "-pk")
-
-
-def _with_department_now(qs: QuerySet[Case]) -> QuerySet[Case]:
-    """Annotate `department_id_now`: the deciding department once decided, else today's implementer (rule 3)."""
-    now = clock.now()
-    implementer_now = Assignment.objects.filter(
-        subitem_id=OuterRef("subitem_id"), valid_from__lte=now
-    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=now))
-    return qs.annotate(
-        department_id_now=Coalesce(
-            F("decided_department_id"),
-            Subquery(implementer_now.values("organisation_id")[:1]),
-            output_field=BigIntegerField(),
-        )
-    )
+    return qs.with_department().order_by("due_date", "-received_at", "-pk")
 
 
 @dataclass
