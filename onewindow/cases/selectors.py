@@ -64,7 +64,10 @@ def cases_for(
         qs = qs.of_department(organisation)
     if level:
         qs = filter_level(qs, level)
-    return _with_related(qs.with_department()).order_by("due_date", "received_at", "pk")
+    # The most urgent first; cases not yet accepted (no due date) after them, on every database.
+    return _with_related(qs.with_department()).order_by(
+        F("due_date").asc(nulls_last=True), "received_at", "pk"
+    )
 
 
 def attach_departments(cases) -> list[Case]:
