@@ -810,10 +810,12 @@ def create_provisional_year(*, year: int, actor=None, region=None) -> tuple[Cale
     """
     _check_actor(actor)
     region = _resolve_region(region)
-    days = provisional_days(year)
     with _forget_on_error(), transaction.atomic():
         current = CalendarYear.objects.select_for_update().filter(region=region, year=year).first()
-        if current is not None and (current.status == OFFICIAL or _same_days(current, days)):
+        if current is not None and current.status == OFFICIAL:
+            return current, False
+        days = provisional_days(year)
+        if current is not None and _same_days(current, days):
             return current, False
         calendar_year = _write_year(
             region=region, year=year, status=PROVISIONAL, source=PROVISIONAL_SOURCE, days=days, actor=actor

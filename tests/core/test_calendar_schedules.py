@@ -141,9 +141,12 @@ def test_provisional_year_is_idempotent_and_a_no_op_for_an_official_year(seeded,
 
 
 def test_provisional_years_outside_the_regulation_table_are_refused(seeded):
-    for year in (2024, calendar.PROVISIONAL_LAST_YEAR + 1):
+    for year in (2003, calendar.PROVISIONAL_LAST_YEAR + 1):
         with pytest.raises(InvalidInput):
             calendar.create_provisional_year(year=year, region=seeded)
+    # An official year is a no-op even before the regulation's revision took effect.
+    official, touched = calendar.create_provisional_year(year=2024, region=seeded)
+    assert official.status == "official" and not touched
 
 
 def test_only_the_supervisor_maintains_the_calendar(sample_org):
