@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onewindow.org.models import Organisation, Region
 
@@ -144,7 +145,7 @@ class ServiceGuide(models.Model):
     fee = models.CharField(_("fee"), max_length=200, blank=True)
     drafted_by = models.ForeignKey(
         Organisation,
-        verbose_name=_("drafted by"),
+        verbose_name=pgettext_lazy("guide", "drafted by"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import gettext_lazy, override, pgettext
 
 from onewindow.catalogue.models import MaterialForm, PowerSource, SpecialProcedure, SubItemKind
 from onewindow.catalogue.selectors import POWER_TYPE_BY_NAME, POWER_TYPE_NAMES
@@ -519,7 +519,7 @@ def write(path: Path | str, rows: list[list]) -> None:
         sheet.column_dimensions[sheet.cell(row=1, column=n).column_letter].width = widths.get(c.key, 14)
     notes = book.create_sheet(NOTES_SHEET)
     with override("zh-hans"):
-        notes.append([str(_("Column")), str(_("Required")), str(_("How to fill it in"))])
+        notes.append([str(_("Column")), str(pgettext("catalogue", "Required")), str(_("How to fill it in"))])
         for c in COLUMNS:
             notes.append([c.header, "是" if c.required else "否", str(c.help)])
     notes.column_dimensions["A"].width = 22
