@@ -36,3 +36,23 @@ def test_catalogue_is_complete_and_compiled(po, msgfmt, tmp_path):
     committed = po.with_suffix(".mo")
     assert committed.exists(), f"{committed} missing: run compilemessages"
     assert committed.read_bytes() == compiled.read_bytes(), f"{committed} is stale: run compilemessages"
+
+
+def test_one_msgid_reads_the_same_in_every_catalogue():
+    """Django merges the apps' catalogues and the first app wins: a msgid translated two ways in two
+    apps silently shows the other app's wording. Use a translation context (pgettext) where meanings differ."""
+    import gettext
+
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for po in CATALOGUES:
+        with open(po.with_suffix(".mo"), "rb") as handle:
+            catalogue = gettext.GNUTranslations(handle)._catalog
+        app = str(po.relative_to(ROOT)).split("/")[0]
+        for msgid, msgstr in catalogue.items():
+            if not msgid:
+                continue
+            if msgid in seen and seen[msgid][1] != msgstr:
+                clashes.append(f"{msgid!r}: {seen[msgid][0]}={seen[msgid][1]!r} vs {app}={msgstr!r}")
+            seen.setdefault(msgid, (app, msgstr))
+    assert not clashes, "\n".join(clashes)
