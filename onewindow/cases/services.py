@@ -427,22 +427,23 @@ def _record_acceptance(case: Case, *, actor, role: str, received: list[str]) -> 
 
 
 def _lock(actor, case) -> Case:
-    """The case within the actor's scope (else 404), locked for the rest of the transaction."""
+    """The case within the actor's scope (else 404), locked for the rest of the transaction (one query)."""
     number = case.number if isinstance(case, Case) else str(case)
-    pk = in_scope(Case.objects.all(), actor).filter(number=number).values_list("pk", flat=True).first()
-    if pk is None:
-        raise NotFound(_("Not found, or outside your scope."), code="not_found")
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("region", "subitem", "guide", "authority", "decided_department")
-        .get(pk=pk)
+    qs = Case.objects.select_for_update(of=("self",)).select_related(
+        "region", "subitem", "guide", "authority", "decided_department"
     )
+    try:
+        return in_scope(qs, actor).get(number=number)
+    except Case.DoesNotExist:
+        raise NotFound(_("Not found, or outside your scope."), code="not_found") from None
 
 
 def _begin(actor, case, action: str, version) -> tuple[Case, str, t.Transition]:
     locked = _lock(actor, case)
     role, transition = t.authorize(locked.status, action, r.roles_of(actor))
-    if role in r.DEPARTMENT_ROLES:
+    # For department staff the scope (CaseQuerySet.visible_to) already limits them to their department's
+    # cases; a user who also holds a region-wide role is checked here.
+    if role in r.DEPARTMENT_ROLES and r.has_role(actor, r.WINDOW_CLERK, r.ISSUING_CLERK, r.SUPERVISOR):
         department = department_of(locked)
         organisation = _organisation(actor)
         if department is None or organisation is None or organisation.pk != department.pk:

@@ -198,3 +198,18 @@ def test_the_list_costs_the_same_number_of_queries_for_2_or_12_cases(clients):
     for _ in range(10):
         ok(act(clients.approver, new_case(clients.clerk), "claim"))
     assert cost() == few
+
+
+def test_an_approver_who_is_also_a_window_clerk_still_works_only_their_departments_cases(clients):
+    from django.contrib.auth.models import Group
+
+    from tests.cases.conftest import user
+
+    both = user("construction-approver")
+    both.groups.add(Group.objects.get(name="window_clerk"))
+    health = new_case(clients.clerk, subitem="XK09901003")
+    client = ApiClient("construction-approver")
+    assert ok(client.get(f"/cases/{health['number']}"))["department"]["code"] == "health"  # sees the region
+    response = act(client, health, "claim")
+    assert response.status_code == 403 and response.json()["code"] == "case.other_department"
+    assert ok(act(client, new_case(clients.clerk), "claim"))["status"] == "in_review"
