@@ -28,7 +28,7 @@ from onewindow.handover.models import (
     SignatureSide,
 )
 from onewindow.org import roles as r
-from onewindow.org.models import Organisation, OrganisationKind
+from onewindow.org.models import Organisation, OrganisationKind, Region
 
 LIVE_STATUSES = (AgreementStatus.DRAFT, AgreementStatus.SIGNED)
 
@@ -70,6 +70,8 @@ def _require_bureau_supervisor(actor) -> Organisation:
 
 
 def _next_number(region, now: dt.datetime) -> str:
+    """The next JJXY-YYYY-NNN; the region row is locked so two concurrent drafts never take the same one."""
+    Region.objects.select_for_update().filter(pk=region.pk).first()
     year = clock.local_date(now).year
     prefix = f"JJXY-{year}-"
     taken = HandoverAgreement.objects.filter(number__startswith=prefix).values_list("number", flat=True)
