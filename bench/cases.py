@@ -82,9 +82,8 @@ def _database_url(db: dict) -> str:
     if db["PASSWORD"]:
         credentials += ":" + quote(db["PASSWORD"], safe="")
     query = {"conn_max_age": db.get("CONN_MAX_AGE", 60), **db.get("OPTIONS", {})}
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or "5432"
-    return f"postgresql://{credentials}@{host}:{port}/{quote(db['NAME'], safe='')}?{urlencode(query)}"
+    where = (db["HOST"] or "") + (f":{db['PORT']}" if db["PORT"] else "")  # no host: the Unix socket
+    return f"postgresql://{credentials}@{where}/{quote(db['NAME'], safe='')}?{urlencode(query)}"
 
 
 def _use_database(name) -> None:

@@ -65,3 +65,32 @@ def test_percentile_is_nearest_rank():
     assert cases.percentile(values, 99) == 99.0
     assert cases.percentile(values, 100) == 100.0
     assert cases.percentile([], 99) == 0.0
+
+
+@pytest.mark.parametrize(
+    "database",
+    [
+        {"ENGINE": "django.db.backends.sqlite3", "NAME": "/data/bench-1.sqlite3"},
+        {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": "bench_onewindow_1",
+            "USER": "ow",
+            "PASSWORD": "p@ss:/word",
+            "HOST": "127.0.0.1",
+            "PORT": "5432",
+            "CONN_MAX_AGE": 60,
+            "OPTIONS": {"sslmode": "disable"},
+        },
+        {"ENGINE": "django.db.backends.postgresql", "NAME": "bench_onewindow_1", "USER": "ow"}
+        | {"PASSWORD": "", "HOST": "", "PORT": ""},
+    ],
+)
+def test_the_server_subprocess_is_pointed_at_the_bench_database(database, monkeypatch, tmp_path):
+    from onewindow import config
+
+    monkeypatch.setenv("ONEWINDOW_DATABASE_URL", cases._database_url(database))
+    parsed = config.database(tmp_path)
+
+    for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT"):
+        assert parsed.get(key, "") == database.get(key, ""), key
+    assert parsed.get("OPTIONS", {}).get("sslmode") == database.get("OPTIONS", {}).get("sslmode")
