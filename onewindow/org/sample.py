@@ -93,7 +93,10 @@ def load_users(*, hall: Hall, stationed_from: dt.date) -> int:
             if window:
                 Staff.objects.filter(pk=staff.pk).update(window=Window.objects.get(hall=hall, number=window))
             created += 1
-    departments = Organisation.objects.filter(kind__in=["internal", "resident"]).order_by("sort_order")
+    # The bureau approves every item until its handover takes effect; the departments after.
+    departments = Organisation.objects.filter(kind__in=["bureau", "internal", "resident"]).order_by(
+        "sort_order"
+    )
     for n, dept in enumerate(departments, start=1):
         for suffix, role, name in (("approver", r.APPROVER, "审批员"), ("head", r.DEPARTMENT_HEAD, "负责人")):
             username = f"{dept.code}-{suffix}"

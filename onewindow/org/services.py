@@ -22,6 +22,11 @@ from onewindow.org.models import ApiToken, Organisation, OrganisationKind, Staff
 User = get_user_model()
 
 
+# Bodies that decide cases: the receiving departments, and the bureau itself (as the Administrative
+# Approval Bureau it implements every item until a handover takes effect).
+APPROVING_KINDS = (OrganisationKind.BUREAU, OrganisationKind.INTERNAL, OrganisationKind.RESIDENT)
+
+
 def _default_department(role: str) -> Organisation | None:
     if role == r.ASSESSMENT_OFFICE:
         return Organisation.objects.filter(kind=OrganisationKind.OFFICE).order_by("sort_order").first()
@@ -60,12 +65,9 @@ def create_user(
             errors.setdefault("department", []).append(
                 _("Unknown department %(code)s.") % {"code": department}
             )
-        elif role in r.DEPARTMENT_ROLES and organisation.kind not in (
-            OrganisationKind.INTERNAL,
-            OrganisationKind.RESIDENT,
-        ):
+        elif role in r.DEPARTMENT_ROLES and organisation.kind not in APPROVING_KINDS:
             errors.setdefault("department", []).append(
-                _("Approvers and department heads belong to a receiving department.")
+                _("Approvers and department heads belong to the bureau or a receiving department.")
             )
     elif role in r.ROLES:
         organisation = _default_department(role)

@@ -29,6 +29,11 @@ def test_user_add_creates_approver_in_department(sample_org):
     assert staff.user.check_password("Str0ng-pass-2026")
 
 
+def test_the_bureau_has_approvers_until_its_items_are_handed_over(sample_org):
+    assert Staff.objects.get(user__username="data-bureau-approver").organisation.kind == "bureau"
+    add("bureau2", "--role", "approver", "--department", "data-bureau")
+
+
 def test_hall_roles_default_to_the_bureau_and_assessment_office_to_dukaoban(sample_org):
     add("w9", "--role", "window_clerk")
     add("a9", "--role", "assessment_office")
@@ -42,7 +47,7 @@ def test_hall_roles_default_to_the_bureau_and_assessment_office_to_dukaoban(samp
         (("x1", "--role", "emperor"), "role"),
         (("x2", "--role", "approver", "--department", "no-such-dept"), "department"),
         (("x3", "--role", "approver"), "department"),
-        (("x4", "--role", "department_head", "--department", "data-bureau"), "department"),
+        (("x4", "--role", "department_head", "--department", "assessment-office"), "department"),
         (("clerk1", "--role", "window_clerk"), "username"),
     ],
 )
