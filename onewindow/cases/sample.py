@@ -1,9 +1,9 @@
 """`onewindow load-sample --cases N`: synthetic historical cases of the last months (illustrative).
 
-The history is written as an import from the previous system, not replayed through the services: the
-sample catalogue is implemented by the Approval Bureau, whose back office has no logins here, so the
-back-office steps carry no personal actor ("history"), while the window clerks who accepted and the
-issuing clerk who handed out are the demo users. Everything else follows the same rules as live
+The history is written as an import from the previous system, not replayed through the services (that
+would move the one clock thousands of times). The back-office steps are signed by an approver of the
+implementing organisation when one exists (the demo's data-bureau-approver), else by no one
+("history"); the window clerks who accepted and the issuing clerk who handed out are the demo users. Everything else follows the same rules as live
 cases: numbers from the same counters, the authority pinned at acceptance, the seal of rule 2, due
 dates from cases.clock, one event per step. Idempotent: the N cases are keyed `sample-<i>`.
 """
@@ -109,6 +109,13 @@ def load(n: int, *, days: int = 120, seed: int = 2024) -> dict:
     guides = list(latest.values())
     if n <= 0 or not clerks or not issuers or not guides:
         return {}
+    approvers = {}
+    for approver in (
+        User.objects.filter(groups__name=r.APPROVER, staff__isnull=False)
+        .select_related("staff__organisation")
+        .order_by("username")
+    ):
+        approvers.setdefault(approver.staff.organisation_id, approver)
     existing = set(
         Case.objects.filter(idempotency_key__startswith="sample-").values_list("idempotency_key", flat=True)
     )
@@ -121,13 +128,14 @@ def load(n: int, *, days: int = 120, seed: int = 2024) -> dict:
                 key = f"sample-{i}"
                 if key in existing:
                     continue
-                if _one(random.Random(seed * 100_003 + i), key, clerks, issuers, guides, first_day, today):
+                rng = random.Random(seed * 100_003 + i)
+                if _one(rng, key, clerks, issuers, approvers, guides, first_day, today):
                     made += 1
             audit.record(action="cases.sample_loaded", detail={"created": made, "requested": n})
     return {"synthetic cases created": made}
 
 
-def _one(rng, key, clerks, issuers, guides, first_day, today) -> bool:
+def _one(rng, key, clerks, issuers, approvers, guides, first_day, today) -> bool:
     guide = rng.choice(guides)
     subitem = guide.subitem
     region = subitem.region
@@ -147,6 +155,8 @@ def _one(rng, key, clerks, issuers, guides, first_day, today) -> bool:
     except RuleViolation:
         return False
     clerk = rng.choice(clerks)
+    approver = approvers.get(authority.pk)
+    back_office = {"actor": approver, "role": r.APPROVER if approver else "", "organisation": authority}
     person = _person(rng)
     required = [m.code for m in guide.materials.all() if m.required]
     roll = rng.random()
@@ -206,15 +216,18 @@ def _one(rng, key, clerks, issuers, guides, first_day, today) -> bool:
         # Still in the back office (some already overdue when their limit passed).
         if rng.random() < 0.7:
             case.status = CaseStatus.IN_REVIEW
-            events.append(_event(case, received_at + dt.timedelta(hours=1), "claim", organisation=authority))
+            case.claimed_by = approver
+            events.append(_event(case, received_at + dt.timedelta(hours=1), "claim", **back_office))
         return _save(case, events)
     case.status = CaseStatus.IN_REVIEW
-    events.append(_event(case, received_at + dt.timedelta(hours=1), "claim", organisation=authority))
+    case.claimed_by = approver
+    events.append(_event(case, received_at + dt.timedelta(hours=1), "claim", **back_office))
     decided_at = _at(decided_on, rng.randrange(0, 420))
     deny = rng.random() < 0.05
     case.decision = Decision.DENY if deny else Decision.GRANT
     case.decision_reason = "不符合法定条件" if deny else "符合法定条件"
     case.decided_at = decided_at
+    case.decided_by = approver
     case.decided_department = authority
     case.status = CaseStatus.DECIDED
     case_clock.refresh_due_dates(case, suspensions=[], extensions=[])
@@ -223,7 +236,7 @@ def _one(rng, key, clerks, issuers, guides, first_day, today) -> bool:
             case,
             decided_at,
             "decide",
-            organisation=authority,
+            **back_office,
             comment=case.decision_reason,
             data={"decision": case.decision, **({"remedies": REMEDIES} if deny else {})},
         )
@@ -266,9 +279,9 @@ def _one(rng, key, clerks, issuers, guides, first_day, today) -> bool:
         content=content,
         content_hash=audit.sm3_hex(canonical.encode()),
         produced_at=decided_at,
-        produced_by=None,  # no back-office login exists for the history
+        produced_by=approver,
     )
-    events.append(_event(case, decided_at, "produce_result", organisation=authority, data={"result": number}))
+    events.append(_event(case, decided_at, "produce_result", data={"result": number}, **back_office))
     issue_on = calendar.add_workdays(decided_on, rng.randint(0, 12), region=region)
     if issue_on < today:
         issued_at = _at(issue_on, rng.randrange(0, 420))

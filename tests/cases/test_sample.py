@@ -24,6 +24,9 @@ def test_synthetic_history_is_consistent_and_idempotent(world, frozen_clock):
         if case.accepted_at:
             assert case.authority_id and case.due_date
         assert case.events.exists()
+        if case.decided_at:
+            # Signed by an approver of the organisation that decided.
+            assert case.decided_by.staff.organisation_id == case.decided_department_id
     issued = Result.objects.filter(case__status=CaseStatus.ISSUED).first()
     body = ApiClient().get(f"/public/results/{issued.verification_code}").json()
     assert body["genuine"] is True and body["number"] == issued.number
