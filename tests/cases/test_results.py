@@ -11,6 +11,7 @@ from onewindow.cases.models import Case, CaseEvent, CaseSerial, Result
 from onewindow.core.audit import sm3_hex
 from onewindow.handover.models import Seal
 from tests.cases.conftest import act, at, drive, new_case, ok, user
+from tests.conftest import ApiClient
 
 
 def finish(clients, case, *, issue=True):
@@ -30,6 +31,8 @@ def test_case_accepted_before_handover_keeps_bureau_seal_and_one_after_gets_the_
     # 09-27: accepted while the Approval Bureau implements the sub-item.
     before = new_case(clients.clerk, subitem="XK09901002")
     assert before["authority"]["code"] == "data-bureau" and before["department"]["code"] == "data-bureau"
+    bureau_approver = ApiClient("data-bureau-approver")
+    before = ok(act(bureau_approver, before, "claim"))  # the bureau's back office starts the review
 
     # The handover agreement, signed by both parties, takes effect on 10-08 00:00.
     response = clients.supervisor.post(
@@ -55,7 +58,9 @@ def test_case_accepted_before_handover_keeps_bureau_seal_and_one_after_gets_the_
     assert clients.approver.get(f"/cases/{before['number']}").status_code == 404
 
     frozen_clock(at(2024, 10, 8, 9, 0))
+    assert bureau_approver.get(f"/cases/{before['number']}").status_code == 404  # no longer its work
     moved = ok(clients.approver.get(f"/cases/{before['number']}"))
+    assert moved["status"] == "in_review" and moved["claimed_by"] == "data-bureau-approver"
     assert moved["department"]["code"] == "construction"  # today's implementer does the work (rule 3)
     assert moved["authority"]["code"] == "data-bureau"  # the authority stays (rule 2)
     assert before["number"] in {c["number"] for c in ok(clients.approver.get("/cases"))["results"]}
