@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from onewindow.cases.models import CaseStatus as S
 from onewindow.core.errors import Conflict, PermissionDenied
@@ -48,6 +49,21 @@ ACTIONS = (
     PRODUCE_RESULT,
     ISSUE,
 )
+
+# What each action is called, on buttons and in refusals.
+ACTION_LABELS = {
+    SUPPLEMENT: gettext_lazy("Hand in materials"),
+    REJECT: gettext_lazy("Reject (not accepted)"),
+    WITHDRAW: gettext_lazy("Withdraw"),
+    CLAIM: gettext_lazy("Claim for review"),
+    SUSPEND: gettext_lazy("Start a special procedure"),
+    RESUME: gettext_lazy("End the special procedure"),
+    EXTEND: gettext_lazy("Extend the time limit"),
+    RETURN: gettext_lazy("Return to the window"),
+    DECIDE: gettext_lazy("Decide"),
+    PRODUCE_RESULT: gettext_lazy("Produce the result"),
+    ISSUE: gettext_lazy("Issue the result"),
+}
 
 _CLERK = frozenset({r.WINDOW_CLERK})
 _APPROVER = frozenset({r.APPROVER})
@@ -119,21 +135,26 @@ def authorize(status: str, action: str, user_roles) -> tuple[str, Transition]:
         )
     if not ACTION_ROLES[action] & user_roles:
         raise PermissionDenied(
-            _("Your role may not take the action %(action)s on a case.") % {"action": action},
+            _("Your role may not take the action %(action)s on a case.") % {"action": _label(action)},
             code="case.role_forbidden",
         )
     transition = TABLE.get((status, action))
     if transition is None:
         raise Conflict(
             _("The action %(action)s is not possible while the case is %(status)s.")
-            % {"status": S(status).label, "action": action},
+            % {"status": S(status).label, "action": _label(action)},
             code="case.wrong_state",
         )
     acting = sorted(transition.roles & user_roles)
     if not acting:
         raise PermissionDenied(
             _("Your role may not take the action %(action)s while the case is %(status)s.")
-            % {"action": action, "status": S(status).label},
+            % {"action": _label(action), "status": S(status).label},
             code="case.role_forbidden",
         )
     return acting[0], transition
+
+
+def _label(action: str) -> str:
+    """The action's name in quotes, as a refusal message shows it (“出件”)."""
+    return f"“{ACTION_LABELS[action]}”"

@@ -35,20 +35,7 @@ ACTING_ROLES = (r.WINDOW_CLERK, r.ISSUING_CLERK, r.APPROVER, r.DEPARTMENT_HEAD)
 PAGE_SIZE = 50
 EXPORT_LIMIT = 50_000
 
-# Button labels of the actions (the transition table decides which ones a user sees).
-ACTION_LABELS = {
-    t.SUPPLEMENT: gettext_lazy("Hand in materials"),
-    t.REJECT: gettext_lazy("Reject (not accepted)"),
-    t.WITHDRAW: gettext_lazy("Withdraw"),
-    t.CLAIM: gettext_lazy("Claim for review"),
-    t.SUSPEND: gettext_lazy("Start a special procedure"),
-    t.RESUME: gettext_lazy("End the special procedure"),
-    t.EXTEND: gettext_lazy("Extend the time limit"),
-    t.RETURN: gettext_lazy("Return to the window"),
-    t.DECIDE: gettext_lazy("Decide"),
-    t.PRODUCE_RESULT: gettext_lazy("Produce the result"),
-    t.ISSUE: gettext_lazy("Issue the result"),
-}
+ACTION_LABELS = t.ACTION_LABELS
 
 # What each event of the timeline is called (with a context: other catalogues use the same English words).
 EVENT_LABELS = {
