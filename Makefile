@@ -26,10 +26,10 @@ demo: install
 	$(BIN)/onewindow serve --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite on SQLite, and again on PostgreSQL when ONEWINDOW_TEST_DATABASE_URL is set
+# With both databases the two runs go side by side (one per core); each run's output is printed whole when it ends.
 test: install
-	$(MAKE) test-sqlite
-	@if [ -n "$$ONEWINDOW_TEST_DATABASE_URL" ]; then $(MAKE) test-postgres; \
-	 else echo "ONEWINDOW_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+	@if [ -n "$$ONEWINDOW_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres; \
+	 else $(MAKE) --no-print-directory test-sqlite; echo "ONEWINDOW_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 test-sqlite:
 	ONEWINDOW_DATABASE_URL= ONEWINDOW_DATA_DIR=$(CURDIR)/var/test-sqlite $(BIN)/pytest $(PYTEST_ARGS)

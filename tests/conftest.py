@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -12,6 +13,16 @@ from onewindow.core import clock
 
 DEMO_PASSWORD = "Demo-pass-2026!"
 os.environ.setdefault("ONEWINDOW_DEMO_PASSWORD", DEMO_PASSWORD)
+
+
+def artifacts_dir() -> Path:
+    """test-artifacts/<database vendor>/: files a person looks at; one folder per database, because
+    `make test` runs the SQLite and PostgreSQL suites side by side."""
+    from django.db import connection
+
+    path = Path(__file__).resolve().parents[1] / "test-artifacts" / connection.vendor
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture(autouse=True)

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from django.test import Client
 
 from onewindow.cases import services
 from tests.cases.conftest import COMPANY, drive, user
-from tests.conftest import DEMO_PASSWORD
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from tests.conftest import DEMO_PASSWORD, artifacts_dir
 
 
 def signed_in(username: str) -> Client:
@@ -27,8 +24,7 @@ def pdf_text(response, name: str) -> str:
     assert response.status_code == 200, response.content[:500]
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"cases-{name}.pdf"
+    path = artifacts_dir() / f"cases-{name}.pdf"
     path.write_bytes(response.content)
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) not installed")

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, artifacts_dir
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("ONEWINDOW_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
@@ -50,10 +49,9 @@ def browser_context_args(browser_context_args):
 @pytest.fixture
 def screenshot():
     """screenshot(page, "name") → test-artifacts/name.png (full page)."""
-    ARTIFACTS.mkdir(exist_ok=True)
 
     def take(page, name: str) -> Path:
-        path = ARTIFACTS / f"{name}.png"
+        path = artifacts_dir() / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
 
