@@ -245,9 +245,9 @@ def create_case(request, payload: CaseIn):
         window=payload.window,
         idempotency_key=request.headers.get("Idempotency-Key", ""),
     )
-    return Status(
-        201 if created else 200, selectors.case_detail(selectors.get_case(request.auth, case.number))
-    )
+    if not created:  # the case of an earlier request with this key: read as GET shows it
+        return Status(200, _detail(request.auth, case.number))
+    return Status(201, selectors.action_answer(case, actor=request.auth, created=True))
 
 
 @router.get("/cases", response=list[CaseOut], summary="Cases in the caller's scope")
@@ -283,10 +283,10 @@ def get_case(request, number: str):
 @router.post("/cases/{number}/actions", response=CaseOut, summary="Take an action on a case")
 def case_action(request, number: str, payload: ActionIn):
     params = payload.dict(exclude={"action", "version"}, exclude_none=True)
-    services.perform(
+    case = services.perform(
         actor=request.auth, case=number, action=payload.action, version=payload.version, **params
     )
-    return _detail(request.auth, number)
+    return selectors.action_answer(case, actor=request.auth)
 
 
 @router.post(

@@ -10,7 +10,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from onewindow.cases import clock as case_clock
-from onewindow.cases.models import CLOCK_STATUSES, OPEN_STATUSES, Case, CaseEvent, CaseStatus, Result
+from onewindow.cases.models import (
+    CLOCK_STATUSES,
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Extension,
+    Result,
+    Suspension,
+)
 from onewindow.cases.services import department_of
 from onewindow.core import calendar, clock
 from onewindow.core.errors import InvalidInput, NotFound
@@ -45,6 +54,45 @@ def get_case(user, number: str) -> Case:
     """
     found = get_in_scope(Case.objects.only("pk"), user, number=number)
     return _with_related(Case.objects.all()).get(pk=found.pk)
+
+
+# A result is produced only on the way to result_ready, and only issue follows it (cases.transitions).
+RESULT_STATUSES = frozenset({CaseStatus.RESULT_READY, CaseStatus.ISSUED})
+
+
+def action_answer(case: Case, *, actor=None, created: bool = False) -> dict:
+    """The answer of an action or acceptance, built from the case its service locked (or inserted) and
+    changed — region, sub-item, guide, authority, departments and window already loaded — plus the
+    minimum reads: the events, the suspensions and extensions (none on a new case) and the result (only
+    in a status that has one). No second scoped read: the service already checked the scope.
+    """
+    events = list(
+        CaseEvent.objects.filter(case_id=case.pk).select_related("organisation").order_by("at", "pk")
+    )
+    if created:
+        suspensions, extensions = [], []
+    else:
+        suspensions = list(Suspension.objects.filter(case_id=case.pk))  # ordered as the prefetch of
+        extensions = list(Extension.objects.filter(case_id=case.pk))  # get_case (model Meta)
+    # As read back from the database: in UTC (a frozen test clock may carry the hall's offset).
+    for name in ("received_at", "accepted_at", "decided_at", "issued_at"):
+        if getattr(case, name) is not None:
+            setattr(case, name, getattr(case, name).astimezone(dt.UTC))
+    if case.claimed_by_id and actor is not None and case.claimed_by_id == actor.pk:
+        case.claimed_by = actor  # else read when shown
+    if case.status not in RESULT_STATUSES:
+        Case.result.related.set_cached_value(case, None)
+    elif not Case.result.is_cached(case):
+        found = (
+            Result.objects.select_related("authority", "seal_organisation").filter(case_id=case.pk).first()
+        )
+        Case.result.related.set_cached_value(case, found)
+    else:
+        result = case.result  # just produced by this action
+        for name in ("produced_at", "issued_at"):
+            if getattr(result, name) is not None:
+                setattr(result, name, getattr(result, name).astimezone(dt.UTC))
+    return case_detail(case, events=events, suspensions=suspensions, extensions=extensions)
 
 
 def cases_for(
@@ -144,11 +192,16 @@ def _result_of(case: Case) -> Result | None:
         return None
 
 
-def case_detail(case: Case, *, today: dt.date | None = None) -> dict:
-    """The case as CONTRACT.md shows it, plus what the desks need (materials, clock breakdown, issuance)."""
-    events = list(case.events.all())
-    suspensions = list(case.suspensions.all())
-    extensions = list(case.extensions.all())
+def case_detail(
+    case: Case, *, today: dt.date | None = None, events=None, suspensions=None, extensions=None
+) -> dict:
+    """The case as CONTRACT.md shows it, plus what the desks need (materials, clock breakdown, issuance).
+
+    `events`, `suspensions` and `extensions` default to the case's (prefetched or read now).
+    """
+    events = list(case.events.all()) if events is None else events
+    suspensions = list(case.suspensions.all()) if suspensions is None else suspensions
+    extensions = list(case.extensions.all()) if extensions is None else extensions
     computed = case_clock.case_clock(case, today=today, suspensions=suspensions, extensions=extensions)
     issuance = case_clock.issuance_clock(case, today=today)
     return {

@@ -430,7 +430,7 @@ def _lock(actor, case) -> Case:
     """The case within the actor's scope (else 404), locked for the rest of the transaction (one query)."""
     number = case.number if isinstance(case, Case) else str(case)
     qs = Case.objects.select_for_update(of=("self",)).select_related(
-        "region", "subitem", "guide", "authority", "decided_department"
+        "region", "subitem", "guide", "authority", "decided_department", "window"
     )
     try:
         return in_scope(qs, actor).get(number=number)
