@@ -45,7 +45,7 @@ from onewindow.core.errors import Conflict, InvalidInput, NotFound, PermissionDe
 from onewindow.core.scoping import in_scope
 from onewindow.core.validators import validate_credit_code, validate_phone, validate_resident_id
 from onewindow.org import roles as r
-from onewindow.org.models import Notification, Window, WindowKind
+from onewindow.org.models import Notification, Organisation, Window, WindowKind
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,11 @@ def department_of(case: Case):
     sub-item's implementer now; None during a gap in the catalogue's assignments."""
     if case.decided_department_id:
         return case.decided_department
-    if hasattr(case, "department_now"):  # attached by selectors for a whole page at once
+    if not hasattr(case, "department_now") and hasattr(case, "department_id_now"):
+        # Annotated by CaseQuerySet.with_department() (e.g. on the row an action locked): only its row.
+        pk = case.department_id_now
+        case.department_now = Organisation.objects.filter(pk=pk).first() if pk is not None else None
+    if hasattr(case, "department_now"):  # attached once per action, or by selectors for a whole page
         return case.department_now
     try:
         return implementer(case.subitem_id)
@@ -244,6 +248,7 @@ def _accept_now(case: Case, *, actor, role: str, top_up_days: int | None = None)
     now = clock.now()
     if case.authority_id is None:
         case.authority = implementer(case.subitem_id, now)  # rule 2: pinned at acceptance
+        case.department_now = case.authority  # rule 3: today's implementer works it (asked once)
     case.accepted_at = now
     case.accepted_by = actor
     case.status = CaseStatus.ACCEPTED
@@ -429,13 +434,19 @@ def _record_acceptance(case: Case, *, actor, role: str, received: list[str]) -> 
 def _lock(actor, case) -> Case:
     """The case within the actor's scope (else 404), locked for the rest of the transaction (one query)."""
     number = case.number if isinstance(case, Case) else str(case)
-    qs = Case.objects.select_for_update(of=("self",)).select_related(
-        "region", "subitem", "guide", "authority", "decided_department", "window"
+    qs = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("region", "subitem", "guide", "authority", "decided_department", "window")
+        .with_department()  # the working department, asked once in the same query (see department_of)
     )
     try:
-        return in_scope(qs, actor).get(number=number)
+        locked = in_scope(qs, actor).get(number=number)
     except Case.DoesNotExist:
         raise NotFound(_("Not found, or outside your scope."), code="not_found") from None
+    organisation = _organisation(actor)
+    if organisation is not None and locked.department_id_now == organisation.pk:
+        locked.department_now = organisation  # the actor's own department: no read
+    return locked
 
 
 def _begin(actor, case, action: str, version) -> tuple[Case, str, t.Transition]:
