@@ -323,10 +323,8 @@ def accept(
     try:
         with transaction.atomic():
             now = clock.now()
-            serial = _next_serial(subitem.region, "case", f"{clock.today():%Y%m%d}")
             case = Case(
                 region=subitem.region,
-                number=case_number(subitem.region, clock.today(), serial),
                 status=CaseStatus.SUPPLEMENT_REQUESTED,
                 subitem=subitem,
                 guide=guide,
@@ -347,6 +345,12 @@ def accept(
             )
             if not still_missing:
                 _accept_now(case, actor=actor, role=r.WINDOW_CLERK, top_up_days=top_up_days)
+            # The day's counter of the region is locked only now, just before the insert: acceptances of
+            # the region queue on it for the insert, events and audit entry, not for the reads above.
+            day = clock.today()
+            case.number = case_number(
+                subitem.region, day, _next_serial(subitem.region, "case", f"{day:%Y%m%d}")
+            )
             case.save(force_insert=True)
             if still_missing:
                 _event(
