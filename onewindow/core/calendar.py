@@ -296,6 +296,13 @@ def add_workdays_info(start: dt.date, n: int, *, region=None) -> WorkdayResult:
     if n <= 0:
         _check_days(n)
         return WorkdayResult(start, False)
+    due, index, first_year_index = _count(start, n, region)
+    # Hot path: tuple.__new__ skips the named tuple's Python-level __new__.
+    return _new_result(WorkdayResult, (due, index.next_provisional[first_year_index] <= due.year))
+
+
+def _count(start: dt.date, n: int, region):
+    """The one counting rule (n ≥ 1): (due date, the index used, the year slot of the first counted day)."""
     index = _index_for(region)
     if index is None:
         raise CalendarMissing(_year_after(start))
@@ -311,8 +318,7 @@ def add_workdays_info(start: dt.date, n: int, *, region=None) -> WorkdayResult:
     missing = index.next_missing[first_year_index]
     if missing <= due.year:
         raise CalendarMissing(missing)
-    # Hot path: tuple.__new__ skips the named tuple's Python-level __new__.
-    return _new_result(WorkdayResult, (due, index.next_provisional[first_year_index] <= due.year))
+    return due, index, first_year_index
 
 
 def add_workdays(start: dt.date, n: int, *, region=None) -> dt.date:
@@ -320,22 +326,7 @@ def add_workdays(start: dt.date, n: int, *, region=None) -> dt.date:
     if n <= 0:
         _check_days(n)
         return start
-    index = _index_for(region)
-    if index is None:
-        raise CalendarMissing(_year_after(start))
-    i = start.toordinal() - index.zero
-    rank = index.rank
-    if i < 0 or i >= len(rank) - 1:
-        raise CalendarMissing(_year_after(start))
-    k = rank[i] + n
-    first_year_index = index.year_at[i + 1]
-    if k > len(index.workdays):
-        raise CalendarMissing(index.next_missing[first_year_index])
-    due = index.workdays[k - 1]
-    missing = index.next_missing[first_year_index]
-    if missing <= due.year:
-        raise CalendarMissing(missing)
-    return due
+    return _count(start, n, region)[0]
 
 
 def count_workdays(after: dt.date, through: dt.date, *, region=None) -> int:
