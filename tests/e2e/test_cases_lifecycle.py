@@ -64,6 +64,7 @@ def test_one_case_from_the_window_to_issuance(page, live_server, hall, login, sc
     # --- the comprehensive window: search by pinyin initials, tick the materials -----------------
     login(page, "clerk1")
     page.click("text=综合受理台")
+    page.wait_for_load_state("load")  # htmx (deferred) must be listening before we type
     page.fill("#q", "qytz")
     page.wait_for_selector(f"[data-subitem={SUBITEM}]")
     screenshot(page, "cases-1-search")

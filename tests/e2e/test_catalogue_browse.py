@@ -20,6 +20,7 @@ def test_clerk_browses_the_catalogue_and_an_applicant_reads_the_public_guide(
     login(page, "clerk1")
     page.click("text=权力事项目录")
     page.wait_for_selector("#subitems")
+    page.wait_for_load_state("load")  # htmx (deferred) must be listening before we type
     assert page.locator("#result-count").inner_text() == "共 181 个业务子项"
     # Typing pinyin initials filters the list in place (htmx).
     page.fill("#q", "qytzxm")
