@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.handover import selectors
+from onewindow.handover.models import TERMS_FIELDS
 
 
 def default_rights_duties() -> str:
@@ -54,17 +55,7 @@ class AgreementForm(forms.Form):
             self.fields["department"].initial = fixed_department.code
 
     def terms(self) -> dict:
-        return {
-            key: self.cleaned_data.get(key, "")
-            for key in (
-                "rights_duties",
-                "liaison",
-                "bureau_contact_name",
-                "bureau_contact_phone",
-                "department_contact_name",
-                "department_contact_phone",
-            )
-        }
+        return {key: self.cleaned_data.get(key, "") for key in TERMS_FIELDS}
 
 
 class ReasonForm(forms.Form):

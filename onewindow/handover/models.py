@@ -105,6 +105,17 @@ class AgreementStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn draft")
 
 
+# The terms of an agreement a person writes (rights and duties, liaison, each side's responsible person).
+TERMS_FIELDS = (
+    "rights_duties",
+    "liaison",
+    "bureau_contact_name",
+    "bureau_contact_phone",
+    "department_contact_name",
+    "department_contact_phone",
+)
+
+
 class HandoverAgreementQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Agreements are readable by all business staff of the region; administrators see none (404)."""

@@ -20,6 +20,7 @@ from onewindow.core import audit, clock
 from onewindow.core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from onewindow.handover import selectors
 from onewindow.handover.models import (
+    TERMS_FIELDS,
     AgreementSignature,
     AgreementStatus,
     HandoverAgreement,
@@ -185,17 +186,7 @@ def _resolve(
 
 
 def _terms(fields: dict) -> dict:
-    return {
-        key: (fields.get(key) or "").strip()
-        for key in (
-            "rights_duties",
-            "liaison",
-            "bureau_contact_name",
-            "bureau_contact_phone",
-            "department_contact_name",
-            "department_contact_phone",
-        )
-    }
+    return {key: (fields.get(key) or "").strip() for key in TERMS_FIELDS}
 
 
 # -- agreements ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.scoping import get_in_scope, in_scope
 from onewindow.core.views import role_required
 from onewindow.handover import documents, forms, selectors, services
-from onewindow.handover.models import AgreementStatus
+from onewindow.handover.models import TERMS_FIELDS, AgreementStatus
 from onewindow.org import roles as r
 from onewindow.org.models import Organisation
 
@@ -99,20 +99,7 @@ def _agreement_form_page(request, *, agreement=None, supersedes=None):
     else:
         initial = {"rights_duties": forms.default_rights_duties(), "liaison": forms.default_liaison()}
         if source is not None:
-            initial.update(
-                {
-                    key: getattr(source, key)
-                    for key in (
-                        "effective_at",
-                        "rights_duties",
-                        "liaison",
-                        "bureau_contact_name",
-                        "bureau_contact_phone",
-                        "department_contact_name",
-                        "department_contact_phone",
-                    )
-                }
-            )
+            initial.update({key: getattr(source, key) for key in ("effective_at", *TERMS_FIELDS)})
         department_code = fixed.code if fixed else request.GET.get("department", "")
         initial["department"] = department_code
         form = forms.AgreementForm(initial=initial, region=region, fixed_department=fixed)
