@@ -34,7 +34,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -76,7 +75,9 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_COOKIE_HTTPONLY = True
 
-LANGUAGE_CODE = "zh-hans"
+# The hall speaks Simplified Chinese whatever the browser asks for: no language negotiation
+# (no LocaleMiddleware). Another language only by this explicit setting.
+LANGUAGE_CODE = os.environ.get("ONEWINDOW_LANGUAGE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("ONEWINDOW_TIME_ZONE", "Asia/Shanghai")

@@ -43,7 +43,8 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1280, "height": 860}}
+    # An English-language browser: the pages must still be Chinese (the hall has no language choice).
+    return {**browser_context_args, "locale": "en-US", "viewport": {"width": 1280, "height": 860}}
 
 
 @pytest.fixture
