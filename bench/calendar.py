@@ -52,18 +52,18 @@ def _time(fn, pairs) -> float:
 
 
 def _measure(n: int) -> list[dict]:
-    from onewindow.core import calendar
-    from onewindow.core.models import CalendarDay
     from onewindow.org.models import Region
+    from onewindow.workdays import arithmetic
+    from onewindow.workdays.models import CalendarDay
 
-    calendar.add_workdays(dt.date(2024, 9, 27), 5)  # build the index outside the timing
+    arithmetic.add_workdays(dt.date(2024, 9, 27), 5)  # build the index outside the timing
     region_id = Region.objects.order_by("pk").values_list("pk", flat=True).first()  # the default region
     exceptions = dict(CalendarDay.objects.filter(region_id=region_id).values_list("date", "kind"))
     pairs = _workload(n)
     naive = _naive_add_workdays(exceptions)
     naive_pairs = pairs[: max(1, n // 10)]
     sample = pairs[:2000]
-    mismatches = sum(calendar.add_workdays(s, k) != naive(s, k) for s, k in sample)
+    mismatches = sum(arithmetic.add_workdays(s, k) != naive(s, k) for s, k in sample)
     if mismatches:
         raise AssertionError(
             f"add_workdays disagrees with the day-by-day count on {mismatches} of 2000 calls"
@@ -73,11 +73,11 @@ def _measure(n: int) -> list[dict]:
     base_rate = len(naive_pairs) / base_seconds
     db = database_label()
     rows = []
-    ends = [(s, calendar.add_workdays(s, k)) for s, k in pairs]
+    ends = [(s, arithmetic.add_workdays(s, k)) for s, k in pairs]
     for label, fn, work in (
-        ("add_workdays (indexed)", calendar.add_workdays, pairs),
-        ("add_workdays_info (indexed, with provisional flag)", calendar.add_workdays_info, pairs),
-        ("count_workdays (indexed)", calendar.count_workdays, ends),
+        ("add_workdays (indexed)", arithmetic.add_workdays, pairs),
+        ("add_workdays_info (indexed, with provisional flag)", arithmetic.add_workdays_info, pairs),
+        ("count_workdays (indexed)", arithmetic.count_workdays, ends),
     ):
         seconds = _time(fn, work)
         rate = len(work) / seconds
@@ -95,11 +95,11 @@ def _measure(n: int) -> list[dict]:
     checks = 200
     started = time.perf_counter()
     for _ in range(checks):
-        calendar._fingerprint()
+        arithmetic._fingerprint()
     seconds = time.perf_counter() - started
     rows.append(
         {
-            "measure": f"freshness check (1 query: once a request; else every {calendar.RECHECK_SECONDS:g} s)",
+            "measure": f"freshness check (1 query: once a request; else every {arithmetic.RECHECK_SECONDS:g} s)",
             "database": db,
             "calls": checks,
             "seconds": seconds,
@@ -122,9 +122,10 @@ def _measure(n: int) -> list[dict]:
 
 def run(n: int = 200_000) -> list[dict]:
     """Measure; when the database has no calendar yet, seed one for the run and roll it back."""
-    from onewindow.core import calendar
-    from onewindow.core.models import CalendarYear
     from onewindow.org.models import Region
+    from onewindow.workdays import arithmetic
+    from onewindow.workdays import services as workdays_services
+    from onewindow.workdays.models import CalendarYear
 
     if CalendarYear.objects.exists():
         return _measure(n)
@@ -134,13 +135,13 @@ def run(n: int = 200_000) -> list[dict]:
             region = Region.objects.order_by("pk").first() or Region.objects.create(
                 code="000000", name="benchmark"
             )
-            calendar.seed_from_package(region=region)
+            workdays_services.seed_from_package(region=region)
             rows = _measure(n)
             raise _Rollback
     except _Rollback:
         pass
     finally:
-        calendar.invalidate()
+        arithmetic.invalidate()
     return rows
 
 

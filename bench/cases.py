@@ -89,13 +89,13 @@ def _database_url(db: dict) -> str:
 def _use_database(name) -> None:
     from django.contrib.contenttypes.models import ContentType
 
-    from onewindow.core import calendar
+    from onewindow.workdays import arithmetic
 
     connection.close()
     connection.settings_dict["NAME"] = name
     settings.DATABASES["default"]["NAME"] = name
     ContentType.objects.clear_cache()
-    calendar.invalidate()
+    arithmetic.invalidate()
 
 
 def _drop_postgresql(name: str) -> None:
@@ -217,16 +217,16 @@ def prepare(clients: int = CLIENTS) -> list[Desk]:
     """Load the sample (organisations, seals, calendar, catalogue) and `clients` desks with tokens."""
     from onewindow.catalogue import sample as catalogue_sample
     from onewindow.catalogue.selectors import current_guide
-    from onewindow.core import calendar as work_calendar
     from onewindow.core import clock
     from onewindow.handover import sample as handover_sample
     from onewindow.org import roles as r
     from onewindow.org import sample as org_sample
     from onewindow.org.models import Window, WindowKind
     from onewindow.org.services import issue_token
+    from onewindow.workdays import sample as workdays_sample
 
     loaded = org_sample.load_organisations()
-    work_calendar.load_sample_calendar()
+    workdays_sample.load_sample_calendar()
     handover_sample.load()
     catalogue_sample.load()
     pairs = _handed_over_subitems(clock.now())

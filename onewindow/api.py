@@ -4,10 +4,11 @@ from ninja import NinjaAPI
 
 from onewindow.cases.api import router as cases_router
 from onewindow.catalogue.api import router as catalogue_router
-from onewindow.core.api import BearerAuth, Renderer, install_problem_handlers
-from onewindow.core.api import router as core_router
+from onewindow.core.api import Renderer, install_problem_handlers
 from onewindow.handover.api import router as handover_router
+from onewindow.org.access import BearerAuth
 from onewindow.org.api import router as org_router
+from onewindow.workdays.api import router as workdays_router
 
 api = NinjaAPI(
     title="OneWindow API",
@@ -22,7 +23,7 @@ api = NinjaAPI(
 )
 install_problem_handlers(api)
 api.add_router("", org_router)
-api.add_router("", core_router)
+api.add_router("", workdays_router)
 api.add_router("", catalogue_router)
 api.add_router("", handover_router)
 api.add_router("", cases_router)

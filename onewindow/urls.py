@@ -4,12 +4,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from onewindow import views
 from onewindow.api import api
 from onewindow.core import health
-from onewindow.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path(
         "accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"
@@ -21,8 +21,8 @@ urlpatterns = [
     path("", include("onewindow.catalogue.urls")),
     path("", include("onewindow.handover.urls")),
     path("", include("onewindow.cases.urls")),
-    path("", include("onewindow.core.urls")),
+    path("", include("onewindow.workdays.urls")),
 ]
 
-handler404 = "onewindow.core.views.not_found"
-handler500 = "onewindow.core.views.server_error"
+handler404 = "onewindow.views.not_found"
+handler500 = "onewindow.views.server_error"

@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from onewindow.cases import selectors, services
-from onewindow.core import clock
-from onewindow.core.api import Page, problem
+from onewindow.core import clock, throttle
+from onewindow.core.api import Page
 
 router = Router(tags=["cases"])
 
@@ -314,35 +311,6 @@ def case_reminder(request, number: str, payload: ReminderIn):
 # --------------------------------------------------------------------------------------------------
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def throttled(request, scope: str):
-    """A fixed-window counter per client address in Django's cache; a 429 problem when over the limit."""
-    limit = int(getattr(settings, "ONEWINDOW_PUBLIC_RATE_LIMIT", 10))
-    window = int(getattr(settings, "ONEWINDOW_PUBLIC_RATE_WINDOW", 60))
-    now = clock.now().timestamp()
-    slot = int(now // window)
-    key = f"onewindow:rate:{scope}:{_client_ip(request)}:{slot}"
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        count = 1
-    if count <= limit:
-        return None
-    response = problem(
-        429,
-        _("Too many requests"),
-        _("Too many queries from your address; try again in a minute."),
-        code="rate_limited",
-    )
-    response["Retry-After"] = str(max(1, int((slot + 1) * window - now)))
-    return response
-
-
 @router.get(
     "/public/cases/{number}",
     auth=None,
@@ -350,9 +318,7 @@ def throttled(request, scope: str):
     summary="Public progress query (case number + last 4 digits of the phone)",
 )
 def public_case(request, number: str, check: str):
-    refused = throttled(request, "case")
-    if refused is not None:
-        return refused
+    throttle.check(request, "case")
     return selectors.public_case(number, check)
 
 
@@ -363,7 +329,5 @@ def public_case(request, number: str, check: str):
     summary="Verify a result by its verification code",
 )
 def public_result(request, code: str):
-    refused = throttled(request, "result")
-    if refused is not None:
-        return refused
+    throttle.check(request, "result")
     return selectors.verify_result(code)

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from onewindow.core import calendar, clock
+from onewindow.core import clock
+from onewindow.workdays import arithmetic
+from onewindow.workdays.errors import CalendarMissing
 
 NORMAL, WARNING, OVERDUE = "normal", "warning", "overdue"
 LEVELS = (NORMAL, WARNING, OVERDUE)
@@ -109,13 +111,13 @@ def _region(case):
 def _count(after: dt.date, through: dt.date, region) -> int:
     if through <= after:
         return 0
-    return calendar.count_workdays(after, through, region=region)
+    return arithmetic.count_workdays(after, through, region=region)
 
 
 def _add(start: dt.date, days: int, region) -> tuple[dt.date, bool]:
     if days <= 0:
         return start, False
-    info = calendar.add_workdays_info(start, days, region=region)
+    info = arithmetic.add_workdays_info(start, days, region=region)
     return info.date, bool(info.provisional)
 
 
@@ -209,8 +211,8 @@ def case_clock(
         allowed = promised + extended
         due, provisional = _add(accepted_on, allowed + suspended, region)
         used = max(_count(accepted_on, end, region) - suspended, 0)
-        provisional = provisional or calendar.span_is_provisional(accepted_on, end, region=region)
-    except calendar.CalendarMissing as exc:
+        provisional = provisional or arithmetic.span_is_provisional(accepted_on, end, region=region)
+    except CalendarMissing as exc:
         if strict:
             raise
         lines.append(str(exc))
@@ -275,7 +277,7 @@ def issuance_clock(case, *, today: dt.date | None = None) -> IssuanceClock | Non
     try:
         due, provisional = _add(decided_on, ISSUANCE_DAYS, region)
         used = _count(decided_on, end, region)
-    except calendar.CalendarMissing:
+    except CalendarMissing:
         return IssuanceClock(decided_on, None, 0, NORMAL, True, issued_on)
     level = _level(remaining=ISSUANCE_DAYS - used, due=due, today=today, stopped_on=issued_on)
     return IssuanceClock(decided_on, due, used, level, provisional, issued_on)
@@ -292,7 +294,7 @@ def refresh_due_dates(case, *, suspensions=None, extensions=None) -> bool:
     case.issue_due_date = None
     if case.decided_at is not None:
         # Unknown until next year's schedule is loaded (which recomputes it).
-        with contextlib.suppress(calendar.CalendarMissing):
+        with contextlib.suppress(CalendarMissing):
             case.issue_due_date, _provisional = _add(
                 clock.local_date(case.decided_at), ISSUANCE_DAYS, _region(case)
             )

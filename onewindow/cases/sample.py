@@ -23,10 +23,12 @@ from onewindow.cases.models import Case, CaseEvent, CaseStatus, Closure, Decisio
 from onewindow.cases.services import REMEDIES, _next_serial, case_number, new_verification_code
 from onewindow.catalogue.models import GuideStatus, ServiceGuide
 from onewindow.catalogue.selectors import implementer
-from onewindow.core import audit, calendar, clock
+from onewindow.core import audit, clock
 from onewindow.core.errors import RuleViolation
 from onewindow.core.validators import resident_id_check_char
 from onewindow.org import roles as r
+from onewindow.workdays import arithmetic
+from onewindow.workdays.errors import CalendarMissing
 
 HISTORY = "history"
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
@@ -141,9 +143,9 @@ def _one(rng, key, clerks, issuers, approvers, guides, first_day, today) -> bool
     region = subitem.region
     day = first_day + dt.timedelta(days=rng.randrange(0, (today - first_day).days + 1))
     try:
-        if not calendar.is_workday(day, region=region):
-            day = calendar.add_workdays(day, 1, region=region)
-    except calendar.CalendarMissing:
+        if not arithmetic.is_workday(day, region=region):
+            day = arithmetic.add_workdays(day, 1, region=region)
+    except CalendarMissing:
         return False
     if day > today:
         return False
@@ -203,9 +205,9 @@ def _one(rng, key, clerks, issuers, approvers, guides, first_day, today) -> bool
     promised = guide.promised_days
     # Most cases decide within the limit; about one in ten runs late.
     work_days = rng.randint(1, promised) if rng.random() > 0.1 else promised + rng.randint(1, 4)
-    decided_on = calendar.add_workdays(day, work_days, region=region)
+    decided_on = arithmetic.add_workdays(day, work_days, region=region)
     if roll < 0.09:
-        withdrawn_at = _at(calendar.add_workdays(day, 1, region=region), rng.randrange(0, 420))
+        withdrawn_at = _at(arithmetic.add_workdays(day, 1, region=region), rng.randrange(0, 420))
         if withdrawn_at <= clock.now():
             case.status, case.closure, case.ended_at = CaseStatus.WITHDRAWN, Closure.WITHDRAWN, withdrawn_at
             events.append(
@@ -282,7 +284,7 @@ def _one(rng, key, clerks, issuers, approvers, guides, first_day, today) -> bool
         produced_by=approver,
     )
     events.append(_event(case, decided_at, "produce_result", data={"result": number}, **back_office))
-    issue_on = calendar.add_workdays(decided_on, rng.randint(0, 12), region=region)
+    issue_on = arithmetic.add_workdays(decided_on, rng.randint(0, 12), region=region)
     if issue_on < today:
         issued_at = _at(issue_on, rng.randrange(0, 420))
         case.status = CaseStatus.ISSUED

@@ -21,11 +21,13 @@ from onewindow.cases.models import (
     Suspension,
 )
 from onewindow.cases.services import department_of
-from onewindow.core import calendar, clock
+from onewindow.core import clock
 from onewindow.core.errors import InvalidInput, NotFound
 from onewindow.core.scoping import get_in_scope, in_scope
 from onewindow.core.validators import mask_id_number
 from onewindow.org.models import Organisation
+from onewindow.workdays import arithmetic
+from onewindow.workdays.errors import CalendarMissing
 
 
 def _with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
@@ -140,8 +142,8 @@ def filter_level(qs: QuerySet[Case], level: str, *, today: dt.date | None = None
         decided_at__isnull=False, due_date__isnull=False, decided_at__date__gt=F("due_date")
     )
     try:
-        horizon = calendar.add_workdays(today, case_clock.warning_days())
-    except calendar.CalendarMissing:
+        horizon = arithmetic.add_workdays(today, case_clock.warning_days())
+    except CalendarMissing:
         horizon = today
     warning = running & Q(due_date__gte=today, due_date__lte=horizon)
     if level == case_clock.OVERDUE:

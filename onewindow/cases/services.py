@@ -40,12 +40,15 @@ from onewindow.cases.models import (
 )
 from onewindow.catalogue.models import SpecialProcedure, SubItem
 from onewindow.catalogue.selectors import current_guide, implementer
-from onewindow.core import audit, calendar, clock
+from onewindow.core import audit, clock
 from onewindow.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from onewindow.core.scoping import in_scope
 from onewindow.core.validators import validate_credit_code, validate_phone, validate_resident_id
 from onewindow.org import roles as r
 from onewindow.org.models import Notification, Organisation, Window, WindowKind
+from onewindow.org.selectors import audit_context
+from onewindow.workdays import arithmetic
+from onewindow.workdays.errors import CalendarMissing
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +93,10 @@ def _audit(case: Case, *, action: str, actor, role: str, detail: dict | None = N
     audit.record(
         action=f"cases.{action}",
         actor=actor,
+        **audit_context(
+            actor, organisation=organisation.code if organisation else "", region=case.region.code
+        ),
         role=role,
-        organisation=organisation.code if organisation else "",
-        region=case.region.code,
         obj=case,
         object_id=case.number,
         detail={"number": case.number, "status": case.status, "version": case.version, **(detail or {})},
@@ -262,7 +266,7 @@ def _accept_now(case: Case, *, actor, role: str, top_up_days: int | None = None)
                 "days": promised
             }
             raise RuleViolation(message, code="case.top_up_days", errors={"top_up_days": [message]})
-        case.top_up_deadline = calendar.add_workdays(clock.local_date(now), days, region=case.region)
+        case.top_up_deadline = arithmetic.add_workdays(clock.local_date(now), days, region=case.region)
     case_clock.refresh_due_dates(case, suspensions=[], extensions=[])
 
 
@@ -1015,7 +1019,7 @@ def refresh_open_due_dates(*, region=None, **_ignored) -> int:
     for case in qs.prefetch_related("suspensions", "extensions").iterator(chunk_size=500):
         try:
             moved = case_clock.refresh_due_dates(case)
-        except calendar.CalendarMissing:
+        except CalendarMissing:
             # An open procedure ran into a year without a schedule: keep the last known date, never guess.
             logger.warning("case %s: due date not recomputed, calendar missing", case.number)
             continue

@@ -21,14 +21,13 @@ from django.views.decorators.http import require_GET, require_POST
 from onewindow.cases import clock as case_clock
 from onewindow.cases import documents, selectors, services, ui_selectors
 from onewindow.cases import transitions as t
-from onewindow.cases.api import throttled
 from onewindow.cases.models import OPEN_STATUSES, ApplicantKind, CaseStatus, IssueMethod
 from onewindow.catalogue.models import SpecialProcedure
 from onewindow.catalogue.selectors import current_guide, subitems
-from onewindow.core import clock
-from onewindow.core.errors import DomainError, NotFound
-from onewindow.core.views import role_required
+from onewindow.core import clock, throttle
+from onewindow.core.errors import DomainError, NotFound, TooManyRequests
 from onewindow.org import roles as r
+from onewindow.org.access import role_required
 
 CASE_ROLES = (r.WINDOW_CLERK, r.ISSUING_CLERK, r.APPROVER, r.DEPARTMENT_HEAD, r.SUPERVISOR)
 ACTING_ROLES = (r.WINDOW_CLERK, r.ISSUING_CLERK, r.APPROVER, r.DEPARTMENT_HEAD)
@@ -504,9 +503,10 @@ def public_progress(request):
     context = {"number": number, "check": check}
     status = 200
     if number or check:
-        refused = throttled(request, "case")
-        if refused is not None:
-            context["error"] = _("Too many queries from your address; try again in a minute.")
+        try:
+            throttle.check(request, "case")
+        except TooManyRequests as exc:
+            context["error"] = exc.message
             status = 429
         else:
             try:
@@ -532,13 +532,10 @@ def public_verify(request):
 
 
 def public_result(request, code):
-    refused = throttled(request, "result")
-    if refused is not None:
-        context = {
-            "asked": True,
-            "code": code,
-            "error": _("Too many queries from your address; try again in a minute."),
-        }
+    try:
+        throttle.check(request, "result")
+    except TooManyRequests as exc:
+        context = {"asked": True, "code": code, "error": exc.message}
         return render(request, "cases/public_result.html", context, status=429)
     result = ui_selectors.result_by_code(code)
     context = {"asked": True, "code": code, "result": result}

@@ -25,6 +25,7 @@ from onewindow.core import audit, clock
 from onewindow.core.errors import Conflict, InvalidInput, PermissionDenied
 from onewindow.org import roles as r
 from onewindow.org.models import Notification, Organisation, OrganisationKind
+from onewindow.org.selectors import audit_context
 
 # Called with each newly published ServiceGuide, inside the publishing transaction. The supervision
 # context registers here to mark the window clerks' training on that sub-item as out of date.
@@ -108,9 +109,9 @@ def draft_guide(*, actor, subitem: SubItem, change_note: str = "") -> ServiceGui
         audit.record(
             action="catalogue.guide.draft",
             actor=actor,
+            **audit_context(actor, region=subitem.region.code),
             role=r.primary_role(actor),
             obj=guide,
-            region=subitem.region.code,
             detail={
                 "subitem": subitem.code,
                 "version": guide.version,
@@ -226,9 +227,9 @@ def edit_draft(
         audit.record(
             action="catalogue.guide.edit",
             actor=actor,
+            **audit_context(actor, region=guide.subitem.region.code),
             role=r.primary_role(actor),
             obj=guide,
-            region=guide.subitem.region.code,
             detail={"subitem": guide.subitem.code, "version": guide.version, "changed": sorted(changes)},
         )
     return guide
@@ -270,9 +271,9 @@ def publish_guide(*, actor, guide: ServiceGuide) -> ServiceGuide:
         audit.record(
             action="catalogue.guide.publish",
             actor=actor,
+            **audit_context(actor, region=guide.subitem.region.code),
             role=r.primary_role(actor),
             obj=guide,
-            region=guide.subitem.region.code,
             detail={
                 "subitem": guide.subitem.code,
                 "version": guide.version,
@@ -382,9 +383,9 @@ def start_assignment(
         audit.record(
             action="catalogue.assignment.start",
             actor=actor,
+            **audit_context(actor, region=subitem.region.code),
             role=r.primary_role(actor) if actor is not None else "",
             obj=assignment,
-            region=subitem.region.code,
             detail={
                 "subitem": subitem.code,
                 "from": previous,
@@ -423,10 +424,10 @@ def cancel_assignment(*, subitem: SubItem, agreement_id: int, actor=None) -> Non
         audit.record(
             action="catalogue.assignment.cancel",
             actor=actor,
+            **audit_context(actor, region=subitem.region.code),
             role=r.primary_role(actor) if actor is not None else "",
             object_type="catalogue.assignment",
             object_id=str(assignment_pk),
-            region=subitem.region.code,
             detail={"subitem": subitem.code, "agreement_id": agreement_id},
         )
 
@@ -498,8 +499,8 @@ def import_catalogue(*, actor, path, original_name: str = "", progress=None) -> 
         audit.record(
             action="catalogue.import",
             actor=actor,
+            **audit_context(actor, region=data_bureau().region.code),
             role=r.primary_role(actor) if actor is not None else "",
-            region=data_bureau().region.code,
             object_type="catalogue",
             detail={"file": original_name or str(path), **report},
         )

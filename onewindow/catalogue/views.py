@@ -16,8 +16,8 @@ from onewindow.catalogue import jobs, selectors, services, template
 from onewindow.catalogue.models import GuideStatus, ImportJob, MaterialForm, ServiceGuide, SpecialProcedure
 from onewindow.core import clock
 from onewindow.core.errors import DomainError
-from onewindow.core.views import role_required
 from onewindow.org import roles as r
+from onewindow.org.access import role_required
 from onewindow.org.models import Hall, Notification, Organisation, OrganisationKind
 
 PAGE_SIZE = 50

@@ -1,4 +1,7 @@
-"""What every API router shares: Bearer auth, problem+json errors, the one pagination convention."""
+"""What every API router shares: the renderer, problem+json errors, the one pagination convention.
+
+(Bearer authentication is the org app's: `onewindow.org.access.BearerAuth`.)
+"""
 
 from __future__ import annotations
 
@@ -9,22 +12,18 @@ from typing import Any
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
-from ninja.security import HttpBearer
 
 from onewindow.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
-
-# Core's own endpoints (the working-day calendar) hang on this router.
-router = Router(tags=["calendar"])
 
 
 def problem(
@@ -59,30 +58,15 @@ class Renderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-class BearerAuth(HttpBearer):
-    """`Authorization: Bearer <token>`; also accepts a logged-in browser session (same services either way)."""
-
-    def __call__(self, request: HttpRequest):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
-            return user
-        return super().__call__(request)
-
-    def authenticate(self, request: HttpRequest, token: str):
-        from onewindow.org.services import user_for_token
-
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
 def install_problem_handlers(api) -> None:
     """Every error of the API, 404 and 500 and auth failures included, is application/problem+json."""
 
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        return problem(exc.status, exc.title, exc.message, code=exc.code, errors=exc.errors)
+        response = problem(exc.status, exc.title, exc.message, code=exc.code, errors=exc.errors)
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):
@@ -160,27 +144,3 @@ class Page(PaginationBase):
             "previous": link(pagination.page - 1) if pagination.page > 1 and offset - size < count else None,
             "results": results,
         }
-
-
-# --- The working-day calendar ----------------------------------------------------------------------
-
-
-class AddWorkdaysOut(Schema):
-    start: dt.date
-    days: int
-    due_date: dt.date
-    provisional: bool
-
-
-@router.get(
-    "/calendar/add-workdays",
-    response=AddWorkdaysOut,
-    summary="The working day N working days after a date (the start day does not count)",
-)
-def calendar_add_workdays(request, start: dt.date, days: int):
-    """400 for a malformed date or negative days; 422 `calendar.missing` when the count runs into a year
-    with no schedule, official or provisional. Any logged-in user."""
-    from onewindow.core import calendar
-
-    result = calendar.add_workdays_info(start, days, region=calendar.region_of(request.auth))
-    return {"start": start, "days": days, "due_date": result.date, "provisional": result.provisional}

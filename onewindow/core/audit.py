@@ -55,16 +55,16 @@ def record(
     detail: dict | None = None,
     success: bool = True,
 ) -> AuditEntry:
-    """Append one entry; must run inside the transaction of the change it records."""
+    """Append one entry; must run inside the transaction of the change it records.
+
+    The caller names the organisation and region the act belongs to (org.selectors.audit_context
+    gives the actor's own); the chain knows nothing of organisations.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must be called inside the transaction of the change")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    staff = getattr(actor, "staff", None) if actor is not None else None
-    if staff is not None:
-        organisation = organisation or staff.organisation.code
-        region = region or staff.organisation.region.code
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
     entry = AuditEntry(
         seq=head.seq + 1,

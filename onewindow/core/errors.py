@@ -56,5 +56,11 @@ class RuleViolation(DomainError):
 
 
 class TooManyRequests(DomainError):
+    """Over a rate limit; `retry_after` (seconds) becomes the Retry-After header."""
+
     status = 429
     default_title = _("Too many requests")
+
+    def __init__(self, message, *, retry_after: int = 1, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

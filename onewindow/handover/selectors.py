@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
@@ -90,16 +90,20 @@ def qualified_approvers(department: Organisation, on: dt.date) -> QuerySet[Stati
     )
 
 
+# Providers of the open cases a handover of some sub-items would move: `provider(subitem_ids)` gives cases
+# (or dicts shaped like `_case_row`'s). The cases context registers its `selectors.in_flight_cases` here in
+# its AppConfig.ready; this context never imports cases (a lower layer reads no upper one).
+in_flight_case_providers: list[Callable[[list[int]], Iterable]] = []
+
+
 def _in_flight_cases(subitem_ids: list[int]) -> tuple[bool, list]:
-    """Open cases of these sub-items, from the cases context once it offers `selectors.in_flight_cases`."""
-    try:
-        cases_selectors = importlib.import_module("onewindow.cases.selectors")
-    except ModuleNotFoundError:
+    """(whether any context reports open cases, the open cases of these sub-items)."""
+    if not in_flight_case_providers:
         return False, []
-    in_flight_cases = getattr(cases_selectors, "in_flight_cases", None)
-    if in_flight_cases is None:
-        return False, []
-    return True, [_case_row(c) for c in in_flight_cases(subitem_ids)]
+    rows = []
+    for provider in in_flight_case_providers:
+        rows.extend(_case_row(c) for c in provider(subitem_ids))
+    return True, rows
 
 
 def _case_row(case) -> dict:

@@ -30,6 +30,7 @@ from onewindow.handover.models import (
 )
 from onewindow.org import roles as r
 from onewindow.org.models import Organisation, OrganisationKind, Region
+from onewindow.org.selectors import audit_context
 
 LIVE_STATUSES = (AgreementStatus.DRAFT, AgreementStatus.SIGNED)
 
@@ -245,6 +246,7 @@ def draft_agreement(
         audit.record(
             action="handover.agreement.draft",
             actor=actor,
+            **audit_context(actor),
             role=r.SUPERVISOR,
             obj=agreement,
             detail={
@@ -296,6 +298,7 @@ def update_draft(
         audit.record(
             action="handover.agreement.edit",
             actor=actor,
+            **audit_context(actor),
             role=r.SUPERVISOR,
             obj=agreement,
             detail={
@@ -326,6 +329,7 @@ def withdraw_draft(*, actor, agreement: HandoverAgreement, reason: str) -> Hando
         audit.record(
             action="handover.agreement.withdraw",
             actor=actor,
+            **audit_context(actor),
             role=r.SUPERVISOR,
             obj=agreement,
             detail={"number": agreement.number, "reason": reason},
@@ -383,6 +387,7 @@ def sign_agreement(*, actor, agreement: HandoverAgreement) -> HandoverAgreement:
         audit.record(
             action="handover.agreement.sign",
             actor=actor,
+            **audit_context(actor),
             role=role,
             obj=agreement,
             detail={"number": agreement.number, "side": side, "signature": signature.pk},
@@ -451,6 +456,7 @@ def _put_into_force(*, agreement: HandoverAgreement, actor, role: str, now: dt.d
     audit.record(
         action="handover.agreement.in_force",
         actor=actor,
+        **audit_context(actor),
         role=role,
         obj=agreement,
         detail={
@@ -491,9 +497,9 @@ def void_seal(*, actor, seal: Seal, reason: str) -> Seal:
         audit.record(
             action="seal.void",
             actor=actor,
+            **audit_context(actor, region=seal.region.code),
             role=r.SUPERVISOR,
             obj=seal,
-            region=seal.region.code,
             detail={"name": seal.name, "organisation": seal.organisation.code, "reason": seal.void_reason},
         )
     return seal
@@ -516,6 +522,7 @@ def set_deadline(*, actor, deadline: dt.date) -> HandoverSettings:
         audit.record(
             action="handover.deadline.set",
             actor=actor,
+            **audit_context(actor),
             role=r.SUPERVISOR,
             obj=settings_row,
             detail={"deadline": deadline.isoformat(), "previous": previous.isoformat()},

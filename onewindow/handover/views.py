@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.scoping import get_in_scope, in_scope
-from onewindow.core.views import role_required
 from onewindow.handover import documents, forms, selectors, services
 from onewindow.handover.models import TERMS_FIELDS, AgreementStatus
 from onewindow.org import roles as r
+from onewindow.org.access import role_required
 from onewindow.org.models import Organisation
 
 

@@ -24,3 +24,12 @@ def visible_staff(user) -> QuerySet[Staff]:
 def stationings(*, department: Organisation | None = None) -> QuerySet[Stationing]:
     qs = Stationing.objects.select_related("staff", "department", "hall")
     return qs.filter(department=department) if department else qs
+
+
+def audit_context(actor, *, organisation: str = "", region: str = "") -> dict[str, str]:
+    """`organisation` and `region` of an audit entry: those given, else the acting staff member's own."""
+    staff = getattr(actor, "staff", None) if actor is not None else None
+    if staff is not None:
+        organisation = organisation or staff.organisation.code
+        region = region or staff.organisation.region.code
+    return {"organisation": organisation, "region": region}

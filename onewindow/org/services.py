@@ -18,6 +18,7 @@ from onewindow.core import audit, clock
 from onewindow.core.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from onewindow.org import roles as r
 from onewindow.org.models import ApiToken, Organisation, OrganisationKind, Staff
+from onewindow.org.selectors import audit_context
 
 User = get_user_model()
 
@@ -94,10 +95,9 @@ def create_user(
         audit.record(
             action="org.user.create",
             actor=actor,
+            **audit_context(actor, organisation=organisation.code, region=organisation.region.code),
             role=r.primary_role(actor) if actor else "",
             obj=staff,
-            organisation=organisation.code,
-            region=organisation.region.code,
             detail={"username": username, "role": role, "organisation": organisation.code},
         )
     return staff
@@ -122,7 +122,13 @@ def issue_token(*, username: str, password: str, request=None) -> tuple[str, dt.
             token = ApiToken.objects.create(
                 user=user, key_hash=_hash_token(raw), created_at=now, expires_at=expires_at
             )
-            audit.record(action="auth.token.issue", actor=user, role=r.primary_role(user), obj=token)
+            audit.record(
+                action="auth.token.issue",
+                actor=user,
+                **audit_context(user),
+                role=r.primary_role(user),
+                obj=token,
+            )
     if failed:
         raise NotAuthenticated(_("Wrong username or password."), code="auth.invalid_credentials")
     return raw, expires_at

@@ -4,9 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from onewindow.core.views import role_required
 from onewindow.org import roles as r
 from onewindow.org import selectors
+from onewindow.org.access import role_required
 
 
 @role_required(*r.BUSINESS_ROLES)

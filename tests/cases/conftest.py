@@ -12,8 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from onewindow.catalogue.models import Assignment, GuideMaterial, PowerItem, ServiceGuide, SubItem
-from onewindow.core import calendar, clock
+from onewindow.core import clock
 from onewindow.org.models import Organisation
+from onewindow.workdays import arithmetic
+from onewindow.workdays import services as workdays_services
 from tests.conftest import ApiClient
 
 HALL_TZ = dt.timezone(dt.timedelta(hours=8))
@@ -57,10 +59,10 @@ def _long_tokens(settings):
 @pytest.fixture(autouse=True)
 def _fresh_state():
     """Each test's database starts empty: forget calendar indexes and rate-limit counters of other tests."""
-    calendar.invalidate()
+    arithmetic.invalidate()
     cache.clear()
     yield
-    calendar.invalidate()
+    arithmetic.invalidate()
     cache.clear()
     clock.set_now(None)
 
@@ -74,8 +76,8 @@ def build_world() -> SimpleNamespace:
     sample.load_users(hall=loaded["hall"], stationed_from=dt.date(2024, 9, 1))
     seal_sample.load()
     region = loaded["region"]
-    calendar.seed_from_package(region=region)
-    calendar.create_provisional_year(year=2027, region=region)
+    workdays_services.seed_from_package(region=region)
+    workdays_services.create_provisional_year(year=2027, region=region)
     bureau = Organisation.objects.get(code="data-bureau")
     construction = Organisation.objects.get(code="construction")
     health = Organisation.objects.get(code="health")

@@ -8,7 +8,7 @@ import datetime as dt
 from django.core.management import call_command
 
 from onewindow.cases.models import Case
-from onewindow.core import calendar
+from onewindow.workdays import services as workdays_services
 from tests.cases.conftest import PERSON, act, at, new_case, ok
 
 
@@ -184,7 +184,7 @@ def test_loading_the_official_year_recomputes_open_cases(clients, frozen_clock, 
     frozen_clock(at(2026, 12, 28, 10, 0))
     case = new_case(clients.clerk)
     content = "date,kind,name\n2027-01-01,off,元旦\n2027-01-04,off,元旦调休\n".encode()
-    calendar.load_schedule(content=content, filename="2027.csv", region=world.region)
+    workdays_services.load_schedule(content=content, filename="2027.csv", region=world.region)
     stored = Case.objects.get(number=case["number"])
     assert (stored.due_date, stored.due_provisional) == (dt.date(2027, 1, 6), False)
     assert get(clients.clerk, case)["clock"]["provisional"] is False

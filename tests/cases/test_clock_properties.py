@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from onewindow.cases import clock as case_clock
 from onewindow.cases.models import Extension, Suspension
-from onewindow.core import calendar
+from onewindow.workdays import arithmetic
 from tests.cases.conftest import HALL_TZ
 
 START = dt.date(2024, 1, 2)
@@ -65,14 +65,14 @@ def test_the_clock_adds_up(world, drawn):
     c = case_clock.case_clock(case, today=today, suspensions=suspensions, extensions=extensions, strict=True)
     accepted_on = c.accepted_on
     # The due date is exactly allowed + suspended working days after the acceptance day.
-    assert calendar.count_workdays(accepted_on, c.due_date) == c.allowed_days + c.suspended_days
+    assert arithmetic.count_workdays(accepted_on, c.due_date) == c.allowed_days + c.suspended_days
     # Suspensions and extensions never bring the due date forward.
-    assert c.due_date >= calendar.add_workdays(accepted_on, case.guide.promised_days)
+    assert c.due_date >= arithmetic.add_workdays(accepted_on, case.guide.promised_days)
     # What remains is the working days from today to the due date (negative once past it).
     if today <= c.due_date:
-        assert c.remaining_days == calendar.count_workdays(today, c.due_date)
+        assert c.remaining_days == arithmetic.count_workdays(today, c.due_date)
     else:
-        assert c.remaining_days == -calendar.count_workdays(c.due_date, today)
+        assert c.remaining_days == -arithmetic.count_workdays(c.due_date, today)
     assert (c.level == "overdue") == (today > c.due_date)
     if c.level != "overdue":
         assert (c.level == "warning") == (c.remaining_days <= case_clock.warning_days())

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from onewindow.core import calendar
+from onewindow.workdays import arithmetic
+from onewindow.workdays import services as workdays_services
 
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar_index():
     """Each test's database starts empty again: forget the index another test built in this process."""
-    calendar.invalidate()
+    arithmetic.invalidate()
     yield
-    calendar.invalidate()
+    arithmetic.invalidate()
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def region(db):
 @pytest.fixture
 def seeded(region):
     """The region with every official year chinesecalendar knows (2004–2026), nothing after."""
-    calendar.seed_from_package(region=region)
+    workdays_services.seed_from_package(region=region)
     return region
 
 
@@ -37,9 +38,9 @@ def changed_years():
     def hook(*, region, years):
         calls.append(years)
 
-    calendar.on_calendar_changed.append(hook)
+    workdays_services.on_calendar_changed.append(hook)
     yield calls
-    calendar.on_calendar_changed.remove(hook)
+    workdays_services.on_calendar_changed.remove(hook)
 
 
 @pytest.fixture

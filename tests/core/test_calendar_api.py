@@ -2,14 +2,15 @@
 
 import pytest
 
-from onewindow.core import calendar
+from onewindow.workdays import arithmetic
+from onewindow.workdays import services as workdays_services
 
 
 @pytest.fixture
 def calendar_2004_to_2027(sample_org):
     """What `onewindow load-sample` leaves: the package's years official, 2027 provisional."""
-    calendar.seed_from_package()
-    calendar.create_provisional_year(year=2027)
+    workdays_services.seed_from_package()
+    workdays_services.create_provisional_year(year=2027)
 
 
 def test_add_workdays_answers_the_due_date(api, calendar_2004_to_2027):
@@ -71,7 +72,7 @@ def test_anonymous_callers_are_401(api, calendar_2004_to_2027):
 
 def test_a_request_sees_a_year_another_process_committed_just_before(api, calendar_2004_to_2027):
     from onewindow.core import clock
-    from onewindow.core.models import CalendarYear
+    from onewindow.workdays.models import CalendarYear
 
     clerk = api("clerk1")
     assert clerk.get("/calendar/add-workdays", {"start": "2027-12-20", "days": "10"}).status_code == 422
@@ -100,5 +101,5 @@ def test_a_request_costs_one_calendar_query_whatever_the_time(api, calendar_2004
         return sum("calendaryear" in q["sql"] for q in queries)
 
     assert calendar_queries() == 1
-    monkeypatch.setattr(calendar, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(arithmetic, "RECHECK_SECONDS", 0.0)
     assert calendar_queries() == 1

@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from onewindow.core import calendar
-from onewindow.core.models import CalendarYear
+from onewindow.workdays import services as workdays_services
+from onewindow.workdays.models import CalendarYear
 from tests.conftest import DEMO_PASSWORD
 
 
@@ -17,7 +17,7 @@ def login(username):
 
 @pytest.fixture
 def supervisor(sample_org):
-    calendar.seed_from_package()
+    workdays_services.seed_from_package()
     return login("supervisor1")
 
 

@@ -10,7 +10,9 @@ import re
 
 import pytest
 
-from onewindow.core import calendar, clock
+from onewindow.core import clock
+from onewindow.workdays import arithmetic
+from onewindow.workdays import services as workdays_services
 
 pytestmark = pytest.mark.e2e
 
@@ -37,11 +39,11 @@ def hall(e2e_sample):
     from onewindow.handover import services as handover
 
     users = get_user_model().objects.select_related("staff__organisation")
-    calendar.invalidate()
+    arithmetic.invalidate()
     clock.set_now(dt.datetime(2024, 9, 20, 10, 0, tzinfo=HALL_TZ))
     catalogue_sample.load()
     seal_sample.load()
-    calendar.seed_from_package()
+    workdays_services.seed_from_package()
     agreement = handover.draft_agreement(
         actor=users.get(username="supervisor1"),
         department="development",
@@ -55,7 +57,7 @@ def hall(e2e_sample):
     clock.set_now(dt.datetime(2024, 9, 27, 10, 0, tzinfo=HALL_TZ))
     yield
     clock.set_now(None)
-    calendar.invalidate()
+    arithmetic.invalidate()
 
 
 def test_one_case_from_the_window_to_issuance(page, live_server, hall, login, screenshot, browser):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from onewindow.core import calendar
-from onewindow.core.models import CalendarYear
+from onewindow.workdays import services as workdays_services
+from onewindow.workdays.models import CalendarYear
 
 pytestmark = pytest.mark.e2e
 
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 def test_supervisor_creates_a_provisional_year_then_loads_the_official_schedule(
     page, live_server, e2e_sample, login, screenshot, tmp_path
 ):
-    calendar.seed_from_package()
+    workdays_services.seed_from_package()
     login(page, "supervisor1")
     page.get_by_role("link", name="工作日历").click()
     page.fill("#id_year", "2027")

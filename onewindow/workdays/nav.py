@@ -5,5 +5,5 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.org import roles as r
 
 LINKS = {
-    r.SUPERVISOR: [("core:calendar", _("Working-day calendar"))],
+    r.SUPERVISOR: [("workdays:calendar", _("Working-day calendar"))],
 }

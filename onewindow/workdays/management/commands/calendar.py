@@ -2,8 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from onewindow.core import calendar
 from onewindow.core.errors import DomainError
+from onewindow.workdays import selectors, services
+from onewindow.workdays.errors import CalendarMissing
+from onewindow.workdays.models import OFFICIAL
 
 
 class Command(BaseCommand):
@@ -38,7 +40,7 @@ class Command(BaseCommand):
             raise CommandError("\n".join(lines)) from exc
 
     def do_load(self, *, region, path, **options):
-        report = calendar.load_schedule(path=path, region=region)
+        report = services.load_schedule(path=path, region=region)
         if not report.changed:
             self.stdout.write(f"{report.year}: the official schedule is already loaded; nothing changed")
             return
@@ -54,28 +56,25 @@ class Command(BaseCommand):
         )
 
     def do_provisional(self, *, region, year, **options):
-        calendar_year, created = calendar.create_provisional_year(year=year, region=region)
+        calendar_year, created = services.create_provisional_year(year=year, region=region)
         if created:
             days = calendar_year.days.count()
             self.stdout.write(f"{year}: provisional schedule created ({days} weekdays off, no make-up days)")
-        elif calendar_year.status == calendar.OFFICIAL:
+        elif calendar_year.status == OFFICIAL:
             self.stdout.write(f"{year}: has an official schedule; nothing changed")
         else:
             self.stdout.write(f"{year}: provisional schedule already in place; nothing changed")
 
     def do_seed(self, *, region, **options):
-        report = calendar.seed_from_package(region=region)
+        report = services.seed_from_package(region=region)
         self.stdout.write(
             f"{report['source']}: {len(report['created'])} years created, {len(report['updated'])} updated"
         )
 
     def do_show(self, *, region, year, **options):
-        from onewindow.core.models import CalendarYear
-
-        region_obj = calendar._resolve_region(region)
-        calendar_year = CalendarYear.objects.filter(region=region_obj, year=year).first()
+        calendar_year = selectors.calendar_year(year, region=region)
         if calendar_year is None:
-            raise calendar.CalendarMissing(year)
+            raise CalendarMissing(year)
         self.stdout.write(f"{year} {calendar_year.status} ({calendar_year.source})")
         for day in calendar_year.days.order_by("date"):
             self.stdout.write(f"{day.date} {day.date:%a} {day.kind:<4} {day.name}")

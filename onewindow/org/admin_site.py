@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
 
+from onewindow.org import roles as r
+
 
 class OneWindowAdminSite(admin.AdminSite):
     site_header = _("OneWindow system administration")
@@ -11,10 +13,8 @@ class OneWindowAdminSite(admin.AdminSite):
     index_title = _("Configuration")
 
     def has_permission(self, request):
-        from onewindow.org import roles as r
-
         return request.user.is_active and r.has_role(request.user, r.SYSADMIN)
 
 
 class OneWindowAdminConfig(AdminConfig):
-    default_site = "onewindow.core.admin_site.OneWindowAdminSite"
+    default_site = "onewindow.org.admin_site.OneWindowAdminSite"

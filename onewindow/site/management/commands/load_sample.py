@@ -1,13 +1,14 @@
-"""`onewindow load-sample [--cases N]`: the Anshan High-tech Zone sample, idempotent."""
+"""`onewindow load-sample [--cases N]`: the Anshan High-tech Zone sample, idempotent (every app's part, in order)."""
 
 import datetime as dt
 
 from django.core.management.base import BaseCommand
 
+from onewindow.cases import sample as cases_sample
 from onewindow.catalogue import sample as catalogue_sample
-from onewindow.core import calendar as work_calendar
 from onewindow.handover import sample as handover_sample
 from onewindow.org import sample as org_sample
+from onewindow.workdays import sample as workdays_sample
 
 
 class Command(BaseCommand):
@@ -21,12 +22,10 @@ class Command(BaseCommand):
         users = org_sample.load_users(hall=loaded["hall"], stationed_from=dt.date(2024, 9, 1))
         self.stdout.write(f"organisations, hall and windows loaded; {users} demo users created")
         # Each step below reports what it loaded.
-        for step in (work_calendar.load_sample_calendar, handover_sample.load, catalogue_sample.load):
+        for step in (workdays_sample.load_sample_calendar, handover_sample.load, catalogue_sample.load):
             report = step()
             if report:
                 self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()))
         if cases:
-            from onewindow.cases import sample as cases_sample
-
             report = cases_sample.load(cases)
             self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()) or "synthetic cases: none")

@@ -1,40 +1,22 @@
-"""Home page per role, and error pages (problem+json under /api/)."""
+"""The home page per role (each app's `nav` module offers its links), and the error pages (problem+json
+under /api/)."""
 
 from __future__ import annotations
 
-import functools
 from importlib import import_module
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from onewindow.core.api import problem
 from onewindow.org import roles as r
 
-
-def role_required(*roles: str):
-    """Login, then one of `roles`; anyone else gets 403."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            if not r.has_role(request.user, *roles):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
 # Each context lists the home-page links it offers each role, in this order.
 NAV_MODULES = [
     "onewindow.cases.nav",
     "onewindow.catalogue.nav",
-    "onewindow.core.nav",
+    "onewindow.workdays.nav",
     "onewindow.handover.nav",
     "onewindow.org.nav",
 ]
