@@ -57,8 +57,7 @@ class Where:
             return cls(root=False, app=None, face=None)  # Django, the standard library, packages
         if len(parts) == 1:
             return cls(root=True, app=None, face=None)
-        package = REPO / "onewindow" / parts[1]
-        if parts[1] == ROOT_APP or not package.is_dir() or parts[1] in ("static", "templates", "locale"):
+        if parts[1] == ROOT_APP or (REPO / "onewindow" / f"{parts[1]}.py").exists():
             return cls(root=True, app=None, face=None)  # onewindow/<module>.py or the root's app
         face = parts[2] if len(parts) > 2 and parts[2] in FACES else None
         return cls(root=False, app=parts[1], face=face)
