@@ -72,9 +72,7 @@ class CaseQuerySet(models.QuerySet):
         from onewindow.core import clock
 
         at = at or clock.now()
-        implementer_now = Assignment.objects.filter(
-            subitem_id=OuterRef("subitem_id"), valid_from__lte=at
-        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+        implementer_now = Assignment.objects.filter(subitem_id=OuterRef("subitem_id")).valid_at(at)
         return self.annotate(
             department_id_now=Coalesce(
                 F("decided_department_id"),
@@ -89,8 +87,8 @@ class CaseQuerySet(models.QuerySet):
 
         at = at or clock.now()
         implemented = Assignment.objects.filter(
-            subitem_id=OuterRef("subitem_id"), organisation=department, valid_from__lte=at
-        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+            subitem_id=OuterRef("subitem_id"), organisation=department
+        ).valid_at(at)
         return self.filter(
             Q(decided_department=department) | (Q(decided_department__isnull=True) & Exists(implemented))
         )

@@ -203,6 +203,19 @@ class GuideMaterial(models.Model):
         return f"{self.code} {self.name}"
 
 
+class AssignmentQuerySet(models.QuerySet):
+    def valid_at(self, t):
+        """The ranges holding instant `t`: [valid_from, valid_to) — the one definition of rule 1's predicate.
+
+        `t` may be an OuterRef/F expression, so correlated subqueries use the same predicate.
+        """
+        return self.filter(Q(valid_from__lte=t) & (Q(valid_to__isnull=True) | Q(valid_to__gt=t)))
+
+    def open(self):
+        """The open-ended ranges (at most one per sub-item: the latest)."""
+        return self.filter(valid_to__isnull=True)
+
+
 class Assignment(models.Model):
     """Which organisation implements a sub-item over [valid_from, valid_to). Ranges never overlap nor gap."""
 
@@ -226,6 +239,8 @@ class Assignment(models.Model):
         blank=True,
         help_text=_("The signed agreement that started this range."),
     )
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("assignment")

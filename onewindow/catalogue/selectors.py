@@ -16,10 +16,7 @@ def assignment_at(subitem: SubItem | int, at: dt.datetime | None = None) -> Assi
     at = at or clock.now()
     subitem_id = subitem if isinstance(subitem, int) else subitem.pk
     found = (
-        Assignment.objects.select_related("organisation")
-        .filter(subitem_id=subitem_id, valid_from__lte=at)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
-        .first()
+        Assignment.objects.select_related("organisation").filter(subitem_id=subitem_id).valid_at(at).first()
     )
     if found is None:
         from django.utils.translation import gettext as _
@@ -57,9 +54,7 @@ def current_guide(subitem: SubItem | int):
 
 
 def _open_at(at: dt.datetime):
-    return Assignment.objects.filter(subitem=OuterRef("pk"), valid_from__lte=at).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=at)
-    )
+    return Assignment.objects.filter(subitem=OuterRef("pk")).valid_at(at)
 
 
 def subitems(

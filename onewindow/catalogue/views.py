@@ -67,15 +67,8 @@ def subitem_detail(request, code):
     draft = next((g for g in guides if g.status == GuideStatus.DRAFT), None)
     current = next((g for g in guides if g.status == GuideStatus.PUBLISHED), None)
     assignments = list(subitem.assignments.all())
-    now = clock.now()
-    implementer = next(
-        (
-            a.organisation
-            for a in assignments
-            if a.valid_from <= now and (a.valid_to is None or now < a.valid_to)
-        ),
-        None,
-    )
+    in_force = subitem.assignments.valid_at(clock.now()).select_related("organisation").first()
+    implementer = in_force.organisation if in_force else None
     return render(
         request,
         "catalogue/subitem_detail.html",

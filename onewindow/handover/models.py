@@ -22,6 +22,10 @@ class SealQuerySet(models.QuerySet):
         """Every business role reads its region's seal registry; administrators see no business data."""
         return _in_own_region(self, user)
 
+    def valid_at(self, t):
+        """Seals whose [valid_from, valid_to) holds `t` (void or not: callers decide what voiding means)."""
+        return self.filter(Q(valid_from__lte=t) & (Q(valid_to__isnull=True) | Q(valid_to__gt=t)))
+
 
 class SealPurpose(models.TextChoices):
     APPROVAL = "approval", _("Administrative approval seal")

@@ -37,8 +37,8 @@ def valid_seals(*, authority, at: dt.datetime) -> QuerySet[Seal]:
     """Seals of `authority` valid at `at` and not void, best first (approval, then newest)."""
     return (
         Seal.objects.select_related("organisation")
-        .filter(organisation=authority, void=False, valid_from__lte=at)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+        .filter(organisation=authority, void=False)
+        .valid_at(at)
         .annotate(
             _rank=Case(
                 When(purpose=SealPurpose.APPROVAL, then=Value(0)),
@@ -80,8 +80,8 @@ def official_seal(organisation, at: dt.datetime) -> Seal | None:
     """
     in_use_then = (
         Seal.objects.select_related("organisation")
-        .filter(organisation=organisation, valid_from__lte=at)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+        .filter(organisation=organisation)
+        .valid_at(at)
         .filter(Q(void=False) | Q(voided_at__gt=at))
     )
     return (

@@ -74,8 +74,8 @@ def stationed_staff(department: Organisation, on: dt.date) -> QuerySet[Stationin
     """The department's postings to the hall's back office running on `on`."""
     return (
         Stationing.objects.select_related("staff", "staff__user", "hall")
-        .filter(department=department, valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        .filter(department=department)
+        .valid_on(on)
         .order_by("staff__full_name")
     )
 
@@ -236,8 +236,8 @@ def progress(region: Region) -> Progress:
         if row["target_department"] in rows:
             rows[row["target_department"]].targeted = row["n"]
     in_force = (
-        Assignment.objects.filter(subitem__region=region, valid_from__lte=now)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=now))
+        Assignment.objects.filter(subitem__region=region)
+        .valid_at(now)
         .filter(organisation_id=F("subitem__target_department"))
         .values("organisation")
         .annotate(n=Count("pk"))
@@ -295,7 +295,7 @@ def handover_candidates(region: Region, department: Organisation, *, agreement=N
     and the others. Sub-items of another open agreement are left out; those of the agreement being
     edited or superseded stay in."""
     bureau = bureau_of(region)
-    with_bureau = Assignment.objects.filter(valid_to__isnull=True, organisation=bureau).values("subitem_id")
+    with_bureau = Assignment.objects.open().filter(organisation=bureau).values("subitem_id")
     ids = set(SubItem.objects.filter(region=region, pk__in=with_bureau).values_list("pk", flat=True))
     for own in (agreement, supersedes):
         if own is not None:

@@ -39,11 +39,7 @@ LIVE_STATUSES = (AgreementStatus.DRAFT, AgreementStatus.SIGNED)
 
 
 def _open_assignment(subitem: SubItem) -> Assignment | None:
-    return (
-        Assignment.objects.filter(subitem=subitem, valid_to__isnull=True)
-        .select_related("organisation")
-        .first()
-    )
+    return Assignment.objects.open().filter(subitem=subitem).select_related("organisation").first()
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -167,8 +163,8 @@ def _resolve(
             )
     if supersedes is not None:
         now = clock.now()
-        in_force = Assignment.objects.filter(
-            agreement_id=supersedes.pk, valid_from__lte=now, valid_to__isnull=True
+        in_force = (
+            Assignment.objects.open().filter(agreement_id=supersedes.pk, valid_from__lte=now)
         ).values_list("subitem__code", flat=True)
         missing = sorted(set(in_force) - set(found))
         if missing:

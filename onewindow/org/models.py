@@ -169,6 +169,12 @@ class Staff(models.Model):
         return sorted(group.name for group in self.user.groups.all())
 
 
+class StationingQuerySet(models.QuerySet):
+    def valid_on(self, day):
+        """Postings running on `day`: [valid_from, valid_to) holds it."""
+        return self.filter(Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gt=day)))
+
+
 class Stationing(models.Model):
     """A department's staff member posted to the hall's back office over [valid_from, valid_to)."""
 
@@ -187,6 +193,8 @@ class Stationing(models.Model):
     )
     qualification_number = models.CharField(_("qualification certificate number"), max_length=60, blank=True)
     qualification_expiry = models.DateField(_("qualification expiry"), null=True, blank=True)
+
+    objects = StationingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("stationing")
