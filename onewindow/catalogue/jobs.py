@@ -13,11 +13,10 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from onewindow.catalogue import services
+from onewindow.catalogue import selectors, services
 from onewindow.catalogue.models import ImportJob, ImportJobStatus
 from onewindow.core import clock
 from onewindow.core.errors import InvalidInput, PermissionDenied
-from onewindow.org import roles as r
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ runner = _run_in_thread
 
 def start_import(*, actor, uploaded) -> ImportJob:
     """Keep the upload and queue its import; the job row reports progress, errors and the result."""
-    if not r.has_role(actor, r.SUPERVISOR):
+    if not selectors.can_import(actor):
         raise PermissionDenied(
             _("Only the Data Bureau's supervisor imports the catalogue."), code="catalogue.import.forbidden"
         )

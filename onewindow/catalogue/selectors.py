@@ -9,6 +9,8 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from onewindow.catalogue.models import Assignment, GuideStatus, PowerType, ServiceGuide, SubItem
 from onewindow.core import clock
 from onewindow.core.errors import RuleViolation
+from onewindow.org import roles as r
+from onewindow.org.models import Notification, Organisation, OrganisationKind
 
 
 def assignment_at(subitem: SubItem | int, at: dt.datetime | None = None) -> Assignment:
@@ -30,6 +32,47 @@ def assignment_at(subitem: SubItem | int, at: dt.datetime | None = None) -> Assi
 def implementer(subitem: SubItem | int, at: dt.datetime | None = None):
     """The organisation implementing `subitem` at `at`."""
     return assignment_at(subitem, at).organisation
+
+
+# --- who may do what (pages, templates and the services' own checks ask these) ---------------
+
+
+def organisation_of(user) -> Organisation | None:
+    staff = getattr(user, "staff", None)
+    return staff.organisation if staff is not None else None
+
+
+def data_bureau() -> Organisation:
+    return Organisation.objects.filter(kind=OrganisationKind.BUREAU).order_by("sort_order").get()
+
+
+def _in_implementing_department(user, subitem: SubItem) -> bool:
+    organisation = organisation_of(user)
+    return organisation is not None and organisation.pk == implementer(subitem).pk
+
+
+def can_draft_guide(user, subitem: SubItem) -> bool:
+    """The implementing department's approvers and head, or the Data Bureau's supervisor."""
+    if r.has_role(user, r.SUPERVISOR):
+        return True
+    return r.has_role(user, r.APPROVER, r.DEPARTMENT_HEAD) and _in_implementing_department(user, subitem)
+
+
+def can_publish_guide(user, subitem: SubItem) -> bool:
+    """The implementing department's head, or the Data Bureau's supervisor."""
+    if r.has_role(user, r.SUPERVISOR):
+        return True
+    return r.has_role(user, r.DEPARTMENT_HEAD) and _in_implementing_department(user, subitem)
+
+
+def can_publish(user, guide: ServiceGuide) -> bool:
+    """`guide` is a draft that `user` may publish."""
+    return guide.status == GuideStatus.DRAFT and can_publish_guide(user, guide.subitem)
+
+
+def can_import(user) -> bool:
+    """Only the Data Bureau's supervisor imports the catalogue from the UI or the API."""
+    return r.has_role(user, r.SUPERVISOR)
 
 
 def current_guide(subitem: SubItem | int):
@@ -209,6 +252,13 @@ def guide_changes(*, department: str = "") -> list[dict]:
     return sorted(
         result, key=lambda g: (-len(g["changes"]), g["department"].sort_order if g["department"] else 0)
     )
+
+
+def guide_notifications(user, limit: int = 20):
+    """The Data Bureau's latest catalogue notices, for its supervisor (no one else reads them here)."""
+    if not r.has_role(user, r.SUPERVISOR):
+        return []
+    return Notification.objects.filter(kind__startswith="catalogue.").select_related("recipient")[:limit]
 
 
 def export_subitems() -> QuerySet[SubItem]:

@@ -12,13 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from onewindow.catalogue import jobs, selectors, services, template
+from onewindow.catalogue import jobs, selectors, services, spreadsheet
 from onewindow.catalogue.models import GuideStatus, ImportJob, MaterialForm, ServiceGuide, SpecialProcedure
 from onewindow.core import clock
 from onewindow.core.errors import DomainError
 from onewindow.org import roles as r
 from onewindow.org.access import role_required
-from onewindow.org.models import Hall, Notification, Organisation, OrganisationKind
+from onewindow.org.models import Hall, Organisation, OrganisationKind
 
 PAGE_SIZE = 50
 STAFF = tuple(r.BUSINESS_ROLES)
@@ -53,7 +53,7 @@ def subitem_list(request):
             "query": query.urlencode(),
             "types": list(selectors.POWER_TYPE_NAMES.items()),
             "departments": _departments(),
-            "is_supervisor": r.has_role(request.user, r.SUPERVISOR),
+            "can_import": selectors.can_import(request.user),
         },
     )
 
@@ -82,8 +82,7 @@ def subitem_detail(request, code):
             "draft": draft,
             "assignments": assignments,
             "implementer": implementer,
-            "can_draft": services.can_draft_guide(request.user, subitem),
-            "can_publish": services.can_publish_guide(request.user, subitem),
+            "can_draft": selectors.can_draft_guide(request.user, subitem),
         },
     )
 
@@ -141,7 +140,7 @@ def guide_edit(request, code, version):
     if guide.status != GuideStatus.DRAFT:
         messages.error(request, _("A published guide is never edited; draft a new version instead."))
         return redirect("catalogue:detail", code=code)
-    if not services.can_draft_guide(request.user, guide.subitem):
+    if not selectors.can_draft_guide(request.user, guide.subitem):
         raise Http404
     errors = {}
     materials = [
@@ -166,7 +165,7 @@ def guide_edit(request, code, version):
             errors = exc.errors or {"": [exc.message]}
             messages.error(request, exc.message)
         else:
-            if request.POST.get("publish") and services.can_publish_guide(request.user, guide.subitem):
+            if request.POST.get("publish") and selectors.can_publish(request.user, guide):
                 try:
                     services.publish_guide(actor=request.user, guide=guide)
                 except DomainError as exc:
@@ -191,7 +190,7 @@ def guide_edit(request, code, version):
             "rows": rows,
             "errors": errors,
             "forms": MaterialForm.choices,
-            "can_publish": services.can_publish_guide(request.user, guide.subitem),
+            "can_publish": selectors.can_publish(request.user, guide),
         },
     )
 
@@ -199,11 +198,6 @@ def guide_edit(request, code, version):
 @role_required(r.SUPERVISOR, r.DEPARTMENT_HEAD, r.ASSESSMENT_OFFICE)
 def guide_changes(request):
     department = request.GET.get("department", "")
-    notifications = []
-    if r.has_role(request.user, r.SUPERVISOR):
-        notifications = Notification.objects.filter(kind__startswith="catalogue.").select_related(
-            "recipient"
-        )[:20]
     return render(
         request,
         "catalogue/guide_changes.html",
@@ -211,7 +205,7 @@ def guide_changes(request):
             "groups": selectors.guide_changes(department=department),
             "department": department,
             "departments": _departments(),
-            "notifications": notifications,
+            "notifications": selectors.guide_notifications(request.user),
         },
     )
 
@@ -230,7 +224,7 @@ def import_upload(request):
             else:
                 return redirect("catalogue:import_job", pk=job.pk)
     recent = ImportJob.objects.select_related("created_by")[:10]
-    return render(request, "catalogue/import.html", {"recent": recent, "columns": template.COLUMNS})
+    return render(request, "catalogue/import.html", {"recent": recent, "columns": spreadsheet.COLUMNS})
 
 
 @role_required(r.SUPERVISOR)
@@ -250,7 +244,7 @@ def export_file(request, fmt):
         raise Http404
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / f"catalogue.{fmt}"
-        template.write(path, template.export_rows())
+        spreadsheet.write(path, spreadsheet.export_rows())
         data = path.read_bytes()
     content_type = (
         "text/csv; charset=utf-8"

@@ -14,7 +14,6 @@ from onewindow.core.api import Page
 from onewindow.core.errors import PermissionDenied
 from onewindow.core.scoping import get_in_scope, in_scope
 from onewindow.handover import documents, selectors, services
-from onewindow.org import roles as r
 
 router = Router(tags=["handover"])
 
@@ -325,7 +324,7 @@ def handover_pdf(request, agreement_id: int):
     "/handover-progress", response=ProgressOut, summary="Handover progress per department (supervisor)"
 )
 def handover_progress(request):
-    if not r.has_role(request.auth, r.SUPERVISOR):
+    if not selectors.can_follow_progress(request.auth):
         raise PermissionDenied(
             _("Only the Data Bureau's supervisor follows the handover progress."), code="handover.forbidden"
         )

@@ -17,6 +17,7 @@ from onewindow.handover.models import (
     HandoverSettings,
     Seal,
     SealPurpose,
+    SignatureSide,
 )
 from onewindow.org import roles as r
 from onewindow.org.models import Organisation, OrganisationKind, Region, Staff, Stationing
@@ -24,6 +25,60 @@ from onewindow.org.models import Organisation, OrganisationKind, Region, Staff, 
 # The work plan: "the whole adjustment is to be complete before 6 September" (2024).
 DEFAULT_DEADLINE = dt.date(2024, 9, 6)
 RECEIVING_KINDS = (OrganisationKind.INTERNAL, OrganisationKind.RESIDENT)
+
+
+# -- who may do what (pages, templates and the services' own checks ask these) ----------------------
+
+
+def can_draft_agreements(user) -> bool:
+    """The Data Bureau's supervisor drafts, edits, supersedes and withdraws agreements."""
+    staff = getattr(user, "staff", None)
+    return (
+        r.has_role(user, r.SUPERVISOR)
+        and staff is not None
+        and staff.organisation.kind == OrganisationKind.BUREAU
+    )
+
+
+def can_edit(user, agreement: HandoverAgreement) -> bool:
+    """`user` may edit or withdraw `agreement`: it is still a draft."""
+    return agreement.status == AgreementStatus.DRAFT and can_draft_agreements(user)
+
+
+def can_supersede(user, agreement: HandoverAgreement) -> bool:
+    """`user` may draft an agreement replacing `agreement`: it is signed."""
+    return agreement.status == AgreementStatus.SIGNED and can_draft_agreements(user)
+
+
+def signing_side(user, agreement: HandoverAgreement) -> str | None:
+    """Which party `user` signs for: the bureau's supervisor or the receiving department's head; else None."""
+    staff = getattr(user, "staff", None)
+    if staff is None or not user.is_active:
+        return None
+    if r.has_role(user, r.SUPERVISOR) and staff.organisation_id == agreement.bureau_id:
+        return SignatureSide.BUREAU
+    if r.has_role(user, r.DEPARTMENT_HEAD) and staff.organisation_id == agreement.department_id:
+        return SignatureSide.DEPARTMENT
+    return None
+
+
+def can_sign(user, agreement: HandoverAgreement) -> bool:
+    """`user` signs for a party of this draft, and that party has not signed yet."""
+    side = signing_side(user, agreement)
+    return (
+        side is not None and agreement.status == AgreementStatus.DRAFT and agreement.signature(side) is None
+    )
+
+
+def can_void_seals(user) -> bool:
+    return r.has_role(user, r.SUPERVISOR)
+
+
+def can_follow_progress(user) -> bool:
+    return r.has_role(user, r.SUPERVISOR)
+
+
+# -- lists --------------------------------------------------------------------------------------------
 
 
 def agreements() -> QuerySet[HandoverAgreement]:

@@ -29,7 +29,7 @@ from onewindow.handover.models import (
     SignatureSide,
 )
 from onewindow.org import roles as r
-from onewindow.org.models import Organisation, OrganisationKind, Region
+from onewindow.org.models import Organisation, Region
 from onewindow.org.selectors import audit_context
 
 LIVE_STATUSES = (AgreementStatus.DRAFT, AgreementStatus.SIGNED)
@@ -54,17 +54,12 @@ def _staff(actor):
 
 
 def _require_bureau_supervisor(actor) -> Organisation:
-    staff = _staff(actor)
-    if (
-        not r.has_role(actor, r.SUPERVISOR)
-        or staff is None
-        or staff.organisation.kind != OrganisationKind.BUREAU
-    ):
+    if not selectors.can_draft_agreements(actor):
         raise PermissionDenied(
             _("Only the Data Bureau's supervisor drafts and edits handover agreements."),
             code="handover.forbidden",
         )
-    return staff.organisation
+    return _staff(actor).organisation
 
 
 def _next_number(region, now: dt.datetime) -> str:
@@ -333,18 +328,6 @@ def withdraw_draft(*, actor, agreement: HandoverAgreement, reason: str) -> Hando
     return agreement
 
 
-def signing_side(actor, agreement: HandoverAgreement) -> str | None:
-    """Which party `actor` signs for: the bureau's supervisor or the receiving department's head; else None."""
-    staff = _staff(actor)
-    if staff is None or not actor.is_active:
-        return None
-    if r.has_role(actor, r.SUPERVISOR) and staff.organisation_id == agreement.bureau_id:
-        return SignatureSide.BUREAU
-    if r.has_role(actor, r.DEPARTMENT_HEAD) and staff.organisation_id == agreement.department_id:
-        return SignatureSide.DEPARTMENT
-    return None
-
-
 def sign_agreement(*, actor, agreement: HandoverAgreement) -> HandoverAgreement:
     """One party signs. When both have, the agreement is signed and the Assignments move at effective_at."""
     with transaction.atomic():
@@ -353,7 +336,7 @@ def sign_agreement(*, actor, agreement: HandoverAgreement) -> HandoverAgreement:
             .select_related("bureau", "department")
             .get(pk=agreement.pk)
         )
-        side = signing_side(actor, agreement)
+        side = selectors.signing_side(actor, agreement)
         if side is None:
             raise PermissionDenied(
                 _("Only the Data Bureau's supervisor and the head of %(department)s sign this agreement.")
@@ -472,7 +455,7 @@ def _put_into_force(*, agreement: HandoverAgreement, actor, role: str, now: dt.d
 
 def void_seal(*, actor, seal: Seal, reason: str) -> Seal:
     """Void a seal for good (the supervisor); it is never applied again. Voiding a void seal is 409."""
-    if not r.has_role(actor, r.SUPERVISOR):
+    if not selectors.can_void_seals(actor):
         raise PermissionDenied(_("Only the Data Bureau's supervisor voids seals."), code="seal.forbidden")
     with transaction.atomic():
         seal = Seal.objects.select_for_update().get(pk=seal.pk)

@@ -56,7 +56,7 @@ def agreement_list(request):
             "agreements": qs,
             "status": status,
             "statuses": AgreementStatus.choices,
-            "can_draft": r.has_role(request.user, r.SUPERVISOR),
+            "can_draft": selectors.can_draft_agreements(request.user),
         },
     )
 
@@ -159,19 +159,16 @@ def agreement_supersede(request, pk):
 @role_required(*r.BUSINESS_ROLES)
 def agreement_detail(request, pk):
     agreement = _agreement(request, pk)
-    side = services.signing_side(request.user, agreement)
-    can_sign = (
-        side is not None and agreement.status == AgreementStatus.DRAFT and agreement.signature(side) is None
-    )
     context = documents.agreement_context(agreement)
     context.update(
         {
             "impact": selectors.impact_preview(agreement)
             if agreement.status == AgreementStatus.DRAFT
             else None,
-            "can_sign": can_sign,
-            "my_side": side,
-            "is_supervisor": r.has_role(request.user, r.SUPERVISOR),
+            "can_sign": selectors.can_sign(request.user, agreement),
+            "my_side": selectors.signing_side(request.user, agreement),
+            "can_edit": selectors.can_edit(request.user, agreement),
+            "can_supersede": selectors.can_supersede(request.user, agreement),
             "withdraw_form": forms.ReasonForm(),
         }
     )
@@ -227,7 +224,7 @@ def seal_list(request):
     return render(
         request,
         "handover/seal_list.html",
-        {"rows": rows, "can_void": r.has_role(request.user, r.SUPERVISOR), "form": forms.ReasonForm()},
+        {"rows": rows, "can_void": selectors.can_void_seals(request.user), "form": forms.ReasonForm()},
     )
 
 

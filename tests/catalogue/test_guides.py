@@ -83,7 +83,7 @@ def test_publishing_notifies_the_data_bureau_and_is_audited(subitem, frozen_cloc
 
 def test_publishing_calls_the_training_hook(subitem, monkeypatch):
     seen = []
-    monkeypatch.setattr(services, "on_guide_published", [seen.append])
+    monkeypatch.setattr(services.guides, "on_guide_published", [seen.append])
     guide = services.publish_guide(
         actor=user("supervisor1"), guide=services.draft_guide(actor=user("supervisor1"), subitem=subitem)
     )

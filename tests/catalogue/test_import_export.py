@@ -6,7 +6,7 @@ import sys
 import pytest
 from django.core.management import call_command
 
-from onewindow.catalogue import services, template
+from onewindow.catalogue import services, spreadsheet
 from onewindow.catalogue.models import Assignment, GuideMaterial, PowerItem, ServiceGuide, SubItem
 from onewindow.core.errors import PermissionDenied
 from onewindow.core.models import AuditEntry
@@ -67,7 +67,7 @@ def write_csv(path, rows):
 def test_round_trip_into_an_empty_database_gives_the_same_catalogue(sample_catalogue, tmp_path, suffix):
     before = snapshot()
     path = tmp_path / f"catalogue{suffix}"
-    template.write(path, template.export_rows())
+    spreadsheet.write(path, spreadsheet.export_rows())
     empty_catalogue()
     report = services.import_catalogue(actor=None, path=path)
     assert report["created_items"] == 126 and report["created_subitems"] == 181
@@ -76,14 +76,14 @@ def test_round_trip_into_an_empty_database_gives_the_same_catalogue(sample_catal
 
 def test_importing_the_same_file_again_changes_nothing(sample_catalogue, tmp_path):
     path = tmp_path / "catalogue.xlsx"
-    template.write(path, template.export_rows())
+    spreadsheet.write(path, spreadsheet.export_rows())
     report = services.import_catalogue(actor=None, path=path)
     assert report["updated_items"] == report["updated_subitems"] == report["new_guide_versions"] == 0
     assert ServiceGuide.objects.count() == 181
 
 
 def test_a_changed_limit_publishes_a_new_guide_version(sample_catalogue, tmp_path):
-    rows = template.export_rows()
+    rows = spreadsheet.export_rows()
     header = rows[0]
     code, promised = header.index("子项编码"), header.index("承诺时限（工作日）")
     material = header.index("材料编码")
@@ -103,13 +103,13 @@ def test_a_changed_limit_publishes_a_new_guide_version(sample_catalogue, tmp_pat
 
 
 def test_a_bad_row_changes_nothing_and_names_row_and_column(sample_catalogue, tmp_path):
-    rows = template.export_rows()
+    rows = spreadsheet.export_rows()
     header = rows[0]
     rows[1][header.index("事项名称")] = "改过的名称"  # a valid change on row 2 …
     rows[5][header.index("承诺时限（工作日）")] = "十天"  # … and a bad value on row 6
     rows[7][header.index("划转部门编码")] = "no-such-dept"  # … and an unknown department on row 8
     path = tmp_path / "bad.xlsx"
-    template.write(path, rows)
+    spreadsheet.write(path, rows)
     audit_before = AuditEntry.objects.count()
     with pytest.raises(services.ImportRejected) as rejected:
         services.import_catalogue(actor=None, path=path)
@@ -121,7 +121,7 @@ def test_a_bad_row_changes_nothing_and_names_row_and_column(sample_catalogue, tm
 
 
 def test_row_errors_cover_unknown_values_and_missing_columns(sample_org, tmp_path):
-    header = [c.header for c in template.COLUMNS]
+    header = [c.header for c in spreadsheet.COLUMNS]
     row = dict.fromkeys(header, "")
     row.update(
         {
@@ -153,7 +153,7 @@ def test_row_errors_cover_unknown_values_and_missing_columns(sample_org, tmp_pat
 
 
 def test_import_of_a_new_subitem_assigns_it_and_records_audit(sample_catalogue, tmp_path):
-    header = [c.header for c in template.COLUMNS]
+    header = [c.header for c in spreadsheet.COLUMNS]
     values = {
         "事项编码": "QT09999",
         "事项名称": "新增示例事项",
@@ -182,7 +182,7 @@ def test_import_of_a_new_subitem_assigns_it_and_records_audit(sample_catalogue, 
 
 def test_only_the_supervisor_imports(sample_catalogue, tmp_path):
     path = tmp_path / "c.csv"
-    template.write(path, template.export_rows())
+    spreadsheet.write(path, spreadsheet.export_rows())
     with pytest.raises(PermissionDenied):
         services.import_catalogue(actor=user("clerk1"), path=path)
 
@@ -197,7 +197,7 @@ def test_cli_export_then_import(sample_catalogue, tmp_path):
 
 
 def test_cli_import_of_a_bad_file_exits_1_with_row_errors(sample_catalogue, tmp_path):
-    header = [c.header for c in template.COLUMNS]
+    header = [c.header for c in spreadsheet.COLUMNS]
     bad = tmp_path / "bad.csv"
     write_csv(bad, [header, ["XK1"] + [""] * (len(header) - 1)])
     result = subprocess.run(
@@ -213,7 +213,7 @@ def test_cli_import_of_a_bad_file_exits_1_with_row_errors(sample_catalogue, tmp_
 def test_renaming_an_item_by_import_renames_and_reindexes_its_subitems(sample_catalogue, tmp_path):
     from onewindow.catalogue import selectors
 
-    rows = template.export_rows()
+    rows = spreadsheet.export_rows()
     header = rows[0]
     for row in rows[1:]:
         if row[header.index("事项编码")] == "XK00103":

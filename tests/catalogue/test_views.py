@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from onewindow.catalogue import jobs, template
+from onewindow.catalogue import jobs, spreadsheet
 from onewindow.catalogue.models import ImportJob, PowerItem, ServiceGuide
 from tests.conftest import DEMO_PASSWORD
 
@@ -101,7 +101,7 @@ def inline_jobs(monkeypatch, django_capture_on_commit_callbacks):
 
 
 def test_upload_with_a_bad_row_lists_the_errors_in_chinese_and_changes_nothing(sample_catalogue, inline_jobs):
-    rows = template.export_rows()
+    rows = spreadsheet.export_rows()
     header = rows[0]
     rows[1][header.index("事项名称")] = "不应生效的新名称"
     rows[3][header.index("办件类型")] = "马上办"
@@ -127,14 +127,14 @@ def test_upload_with_a_bad_row_lists_the_errors_in_chinese_and_changes_nothing(s
 
 
 def test_upload_of_a_good_file_reports_progress_to_done(sample_catalogue, inline_jobs):
-    path_rows = template.export_rows()
+    path_rows = spreadsheet.export_rows()
     buffer = io.BytesIO()
     import tempfile
     from pathlib import Path
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "c.xlsx"
-        template.write(path, path_rows)
+        spreadsheet.write(path, path_rows)
         buffer.write(path.read_bytes())
     upload = SimpleUploadedFile("c.xlsx", buffer.getvalue())
     client = login("supervisor1")

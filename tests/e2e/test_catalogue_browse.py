@@ -52,10 +52,10 @@ def test_clerk_browses_the_catalogue_and_an_applicant_reads_the_public_guide(
 def test_supervisor_uploads_a_bad_file_and_sees_the_row_errors(
     page, live_server, e2e_catalogue, login, screenshot, tmp_path
 ):
-    from onewindow.catalogue import template
+    from onewindow.catalogue import spreadsheet
     from onewindow.catalogue.models import SubItem
 
-    rows = template.export_rows()
+    rows = spreadsheet.export_rows()
     header = rows[0]
     rows[4][header.index("承诺时限（工作日）")] = "三十"
     path = tmp_path / "catalogue.csv"

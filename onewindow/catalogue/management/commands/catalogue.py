@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from onewindow.catalogue import services, template
+from onewindow.catalogue import services, spreadsheet
 
 
 class Command(BaseCommand):
@@ -26,8 +26,8 @@ class Command(BaseCommand):
     def _export(self, path):
         if not path.lower().endswith((".xlsx", ".csv")):
             raise CommandError("PATH must end in .xlsx or .csv", returncode=1)
-        rows = template.export_rows()
-        template.write(path, rows)
+        rows = spreadsheet.export_rows()
+        spreadsheet.write(path, rows)
         self.stdout.write(f"exported {len(rows) - 1} rows to {path}")
 
     def _import(self, path):
