@@ -78,6 +78,10 @@ class SignatureOut(Schema):
     organisation: OrgRef
     signed_at: dt.datetime
 
+    @staticmethod
+    def resolve_name(obj):
+        return obj.full_name
+
 
 class HandoverOut(Schema):
     id: int
@@ -94,6 +98,44 @@ class HandoverOut(Schema):
     supersedes: str | None
     superseded_by: str | None
     created_at: dt.datetime
+
+    # Built from a HandoverAgreement of selectors.agreements() (signatures and sub-items prefetched).
+    @staticmethod
+    def resolve_receiving_department(obj):
+        return obj.department
+
+    @staticmethod
+    def resolve_subitems(obj):
+        return list(obj.subitems.all())
+
+    @staticmethod
+    def resolve_in_effect(obj):
+        return obj.status == "signed" and obj.effective_at <= clock.now()
+
+    @staticmethod
+    def resolve_terms(obj):
+        return {
+            "rights_duties": obj.rights_duties,
+            "liaison": obj.liaison,
+            "bureau_contact": {"name": obj.bureau_contact_name, "phone": obj.bureau_contact_phone},
+            "department_contact": {
+                "name": obj.department_contact_name,
+                "phone": obj.department_contact_phone,
+            },
+        }
+
+    @staticmethod
+    def resolve_signatures(obj):
+        return list(obj.signatures.all())
+
+    @staticmethod
+    def resolve_supersedes(obj):
+        return obj.supersedes.number if obj.supersedes else None
+
+    @staticmethod
+    def resolve_superseded_by(obj):
+        successor = obj.superseded_by
+        return successor.number if successor else None
 
 
 class SealOut(Schema):
@@ -151,54 +193,6 @@ def _org(o) -> dict:
     return {"code": o.code, "name": o.name}
 
 
-def _agreement_out(a) -> dict:
-    successor = a.superseded_by
-    return {
-        "id": a.pk,
-        "number": a.number,
-        "status": a.status,
-        "bureau": _org(a.bureau),
-        "receiving_department": _org(a.department),
-        "subitems": [{"code": s.code, "name": s.name, "item": _org(s.item)} for s in a.subitems.all()],
-        "effective_at": a.effective_at,
-        "in_effect": a.status == "signed" and a.effective_at <= clock.now(),
-        "terms": {
-            "rights_duties": a.rights_duties,
-            "liaison": a.liaison,
-            "bureau_contact": {"name": a.bureau_contact_name, "phone": a.bureau_contact_phone},
-            "department_contact": {"name": a.department_contact_name, "phone": a.department_contact_phone},
-        },
-        "signatures": [
-            {
-                "side": s.side,
-                "name": s.full_name,
-                "role": s.role,
-                "organisation": _org(s.organisation),
-                "signed_at": s.signed_at,
-            }
-            for s in a.signatures.all()
-        ],
-        "signed_at": a.signed_at,
-        "supersedes": a.supersedes.number if a.supersedes else None,
-        "superseded_by": successor.number if successor else None,
-        "created_at": a.created_at,
-    }
-
-
-def _seal_out(s) -> dict:
-    return {
-        "id": s.pk,
-        "name": s.name,
-        "organisation": _org(s.organisation),
-        "purpose": s.purpose,
-        "valid_from": s.valid_from,
-        "valid_to": s.valid_to,
-        "void": s.void,
-        "void_reason": s.void_reason,
-        "voided_at": s.voided_at,
-    }
-
-
 def _terms(payload) -> dict:
     terms = payload.terms
     if isinstance(terms, str):
@@ -224,7 +218,7 @@ def list_handovers(request, status: str | None = None, department: str | None = 
         qs = qs.filter(status=status)
     if department:
         qs = qs.filter(department__code=department)
-    return [_agreement_out(a) for a in qs]
+    return qs
 
 
 @router.post("/handovers", response={201: HandoverOut}, summary="Draft a handover agreement (supervisor)")
@@ -237,12 +231,12 @@ def create_handover(request, payload: HandoverIn):
         effective_at=payload.effective_at,
         **_terms(payload),
     )
-    return Status(201, _agreement_out(selectors.agreements().get(pk=agreement.pk)))
+    return Status(201, selectors.agreements().get(pk=agreement.pk))
 
 
 @router.get("/handovers/{agreement_id}", response=HandoverOut, summary="One handover agreement")
 def get_handover(request, agreement_id: int):
-    return _agreement_out(_agreement(request, agreement_id))
+    return _agreement(request, agreement_id)
 
 
 @router.put("/handovers/{agreement_id}", response=HandoverOut, summary="Edit a draft (withdraws signatures)")
@@ -256,7 +250,7 @@ def edit_handover(request, agreement_id: int, payload: HandoverEditIn):
         effective_at=payload.effective_at,
         **_terms(payload),
     )
-    return _agreement_out(selectors.agreements().get(pk=agreement.pk))
+    return selectors.agreements().get(pk=agreement.pk)
 
 
 @router.post(
@@ -267,7 +261,7 @@ def edit_handover(request, agreement_id: int, payload: HandoverEditIn):
 def sign_handover(request, agreement_id: int):
     agreement = _agreement(request, agreement_id)
     services.sign_agreement(actor=request.auth, agreement=agreement)
-    return _agreement_out(selectors.agreements().get(pk=agreement.pk))
+    return selectors.agreements().get(pk=agreement.pk)
 
 
 @router.post(
@@ -285,14 +279,14 @@ def supersede_handover(request, agreement_id: int, payload: SupersedeIn):
         effective_at=payload.effective_at,
         **_terms(payload),
     )
-    return Status(201, _agreement_out(selectors.agreements().get(pk=new.pk)))
+    return Status(201, selectors.agreements().get(pk=new.pk))
 
 
 @router.post("/handovers/{agreement_id}/withdraw", response=HandoverOut, summary="Withdraw a draft")
 def withdraw_handover(request, agreement_id: int, payload: ReasonIn):
     agreement = _agreement(request, agreement_id)
     services.withdraw_draft(actor=request.auth, agreement=agreement, reason=payload.reason)
-    return _agreement_out(selectors.agreements().get(pk=agreement.pk))
+    return selectors.agreements().get(pk=agreement.pk)
 
 
 @router.get(
@@ -362,10 +356,10 @@ def list_seals(request, organisation: str | None = None, void: bool | None = Non
         qs = qs.filter(organisation__code=organisation)
     if void is not None:
         qs = qs.filter(void=void)
-    return [_seal_out(s) for s in qs]
+    return qs
 
 
 @router.post("/seals/{seal_id}/void", response=SealOut, summary="Void a seal for good (supervisor)")
 def void_seal(request, seal_id: int, payload: ReasonIn):
     seal = get_in_scope(selectors.seals(), request.auth, pk=seal_id)
-    return _seal_out(services.void_seal(actor=request.auth, seal=seal, reason=payload.reason))
+    return services.void_seal(actor=request.auth, seal=seal, reason=payload.reason)

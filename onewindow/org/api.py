@@ -37,6 +37,14 @@ class StaffOut(Schema):
     organisation: str
     roles: list[str]
 
+    @staticmethod
+    def resolve_username(obj):
+        return obj.user.username
+
+    @staticmethod
+    def resolve_organisation(obj):
+        return obj.organisation.code
+
 
 @router.post("/auth/token", auth=None, response={200: TokenOut}, summary="Issue a Bearer token")
 def token(request, payload: TokenIn):
@@ -49,20 +57,10 @@ def token(request, payload: TokenIn):
 @router.get("/departments", response=list[DepartmentOut], summary="Organisations with all their names")
 @paginate(Page)
 def departments(request):
-    return [
-        {"code": o.code, "name": o.name, "names": o.names, "kind": o.kind} for o in selectors.departments()
-    ]
+    return selectors.departments()
 
 
 @router.get("/staff", response=list[StaffOut], summary="Staff in the caller's scope")
 @paginate(Page)
 def staff(request):
-    return [
-        {
-            "username": s.user.username,
-            "full_name": s.full_name,
-            "organisation": s.organisation.code,
-            "roles": s.roles,
-        }
-        for s in selectors.visible_staff(request.auth)
-    ]
+    return selectors.visible_staff(request.auth)
