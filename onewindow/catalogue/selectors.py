@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
 from onewindow.catalogue.models import Assignment, GuideStatus, PowerType, ServiceGuide, SubItem
 from onewindow.core import clock
@@ -21,8 +22,6 @@ def assignment_at(subitem: SubItem | int, at: dt.datetime | None = None) -> Assi
         Assignment.objects.select_related("organisation").filter(subitem_id=subitem_id).valid_at(at).first()
     )
     if found is None:
-        from django.utils.translation import gettext as _
-
         raise RuleViolation(
             _("This sub-item has no implementing organisation at that time."), code="catalogue.no_implementer"
         )
@@ -77,8 +76,6 @@ def can_import(user) -> bool:
 
 def current_guide(subitem: SubItem | int):
     """The latest published guide version of a sub-item, with its materials (what a window reviews against)."""
-    from onewindow.catalogue.models import GuideStatus, ServiceGuide
-
     subitem_id = subitem if isinstance(subitem, int) else subitem.pk
     guide = (
         ServiceGuide.objects.filter(subitem_id=subitem_id, status=GuideStatus.PUBLISHED)
@@ -87,8 +84,6 @@ def current_guide(subitem: SubItem | int):
         .first()
     )
     if guide is None:
-        from django.utils.translation import gettext as _
-
         raise RuleViolation(_("This sub-item has no published service guide."), code="catalogue.no_guide")
     return guide
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override, pgettext
 
+from onewindow.catalogue import selectors
 from onewindow.catalogue.models import MaterialForm, PowerSource, SpecialProcedure, SubItemKind
 from onewindow.catalogue.selectors import POWER_TYPE_BY_NAME, POWER_TYPE_NAMES
 
@@ -440,8 +441,6 @@ def _split(text: str) -> list[str]:
 
 def export_rows() -> list[list]:
     """The whole catalogue as template rows (header first): each sub-item's current published guide."""
-    from onewindow.catalogue import selectors
-
     rows = [[c.header for c in COLUMNS]]
     subitems = selectors.export_subitems()
     for sub in subitems:

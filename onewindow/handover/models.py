@@ -208,14 +208,6 @@ class HandoverAgreement(models.Model):
     def signature(self, side: str):
         return next((s for s in self.signatures.all() if s.side == side), None)
 
-    @property
-    def bureau_signature(self):
-        return self.signature(SignatureSide.BUREAU)
-
-    @property
-    def department_signature(self):
-        return self.signature(SignatureSide.DEPARTMENT)
-
 
 class SignatureSide(models.TextChoices):
     BUREAU = "bureau", _("Data Bureau")

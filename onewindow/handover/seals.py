@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onewindow.core import clock
@@ -91,6 +92,4 @@ def official_seal(organisation, at: dt.datetime) -> Seal | None:
 
 
 def _local(moment: dt.datetime) -> str:
-    from django.utils import timezone
-
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")

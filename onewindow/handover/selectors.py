@@ -19,6 +19,7 @@ from onewindow.handover.models import (
     SealPurpose,
     SignatureSide,
 )
+from onewindow.handover.seals import valid_seals
 from onewindow.org import roles as r
 from onewindow.org.models import Organisation, OrganisationKind, Region, Staff, Stationing
 
@@ -331,8 +332,6 @@ def progress(region: Region) -> Progress:
     bureau = bureau_of(region)
     still_valid = []
     if bureau is not None and any(r_.effective for r_ in rows.values()):
-        from onewindow.handover.seals import valid_seals
-
         still_valid = list(valid_seals(authority=bureau, at=now).filter(purpose=SealPurpose.APPROVAL))
     return Progress(
         at=now,

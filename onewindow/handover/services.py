@@ -157,10 +157,12 @@ def _resolve(
                 % {"code": sub.code, "start": _local(current.valid_from)}
             )
     if supersedes is not None:
-        now = clock.now()
         in_force = (
-            Assignment.objects.open().filter(agreement_id=supersedes.pk, valid_from__lte=now)
-        ).values_list("subitem__code", flat=True)
+            Assignment.objects.open()
+            .filter(agreement_id=supersedes.pk)
+            .valid_at(clock.now())
+            .values_list("subitem__code", flat=True)
+        )
         missing = sorted(set(in_force) - set(found))
         if missing:
             problems.append(
