@@ -16,7 +16,13 @@ def main(argv: list[str] | None = None) -> None:
     args[0] = "onewindow"
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(args)
+    from onewindow.config import ConfigError
+
+    try:
+        execute_from_command_line(args)
+    except ConfigError as exc:  # raised while the settings load: a message, not a traceback
+        sys.stderr.write(f"onewindow: configuration error: {exc}\n")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

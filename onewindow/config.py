@@ -7,6 +7,14 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
+# 网络安全法 art. 21: network logs are kept at least six months.
+MIN_AUDIT_RETENTION_DAYS = 183
+DEFAULT_AUDIT_RETENTION_DAYS = 365
+
+
+class ConfigError(ValueError):
+    """A setting of the environment that the system refuses to start with; the message says why."""
+
 
 def data_dir() -> Path:
     path = Path(os.environ.get("ONEWINDOW_DATA_DIR", "./var")).resolve()
@@ -59,3 +67,24 @@ def database(directory: Path) -> dict:
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": options,
     }
+
+
+def audit_retention_days() -> int:
+    """ONEWINDOW_AUDIT_RETENTION_DAYS: how long audit entries must be kept; less than six months is refused.
+
+    Nothing purges the audit log today (its rows cannot even be deleted); the setting is the floor any
+    future archiving must respect.
+    """
+    raw = os.environ.get("ONEWINDOW_AUDIT_RETENTION_DAYS", "").strip() or str(DEFAULT_AUDIT_RETENTION_DAYS)
+    try:
+        days = int(raw)
+    except ValueError:
+        raise ConfigError(
+            f"ONEWINDOW_AUDIT_RETENTION_DAYS must be a whole number of days, not {raw!r}"
+        ) from None
+    if days < MIN_AUDIT_RETENTION_DAYS:
+        raise ConfigError(
+            f"ONEWINDOW_AUDIT_RETENTION_DAYS={days} is below the legal minimum of {MIN_AUDIT_RETENTION_DAYS} "
+            "days (six months, Cybersecurity Law art. 21)"
+        )
+    return days

@@ -95,6 +95,8 @@ WHITENOISE_USE_FINDERS = True
 
 # Bearer tokens of the JSON API live this long.
 ONEWINDOW_TOKEN_TTL_SECONDS = int(os.environ.get("ONEWINDOW_TOKEN_TTL_SECONDS", str(8 * 3600)))
+# Audit entries are kept at least this long (never below 183 days); the application deletes none.
+ONEWINDOW_AUDIT_RETENTION_DAYS = config.audit_retention_days()
 
 LOGGING = {
     "version": 1,
