@@ -204,7 +204,8 @@ def _dump_postgresql(target: Path) -> tuple[dict[str, int], list[list[str]], dic
     """pg_dump -Fc of an exported snapshot; the counts and migrations are read in the same snapshot."""
     pg_dump = _pg_tool("pg_dump")
     client = subprocess.run([pg_dump, "--version"], capture_output=True, text=True).stdout.strip()
-    raw = connection.get_new_connection(connection.get_connection_params())
+    with connection.wrap_database_errors:  # psycopg's errors as Django's, which the command reports
+        raw = connection.get_new_connection(connection.get_connection_params())
     try:
         raw.autocommit = False
         with raw.cursor() as cursor:
@@ -259,7 +260,11 @@ def _resolve_target(path: Path, overwrite: bool) -> Path:
         raise BackupError(f"{path} exists; choose another name or pass --force to replace it")
     if not os.access(path.parent, os.W_OK):
         raise BackupError(f"{path.parent} is not writable")
-    return path.resolve()
+    path = path.resolve()
+    for root in _file_roots().values():
+        if path.is_relative_to(root.resolve()):
+            raise BackupError(f"{path} is inside the file store {root}, which is backed up: write elsewhere")
+    return path
 
 
 def create_backup(path: Path, *, overwrite: bool = False) -> Report:
@@ -369,7 +374,7 @@ def open_archive(path: Path, into: Path) -> dict:
                 raise BackupError("the archive lists a member twice")
             tar.extractall(into, filter="data")
     except tarfile.ReadError as exc:
-        raise BackupError(f"{path} is not a readable tar archive ({str(exc).splitlines()[-1]})") from exc
+        raise BackupError(f"{path} is not a readable tar archive") from exc
     except (tarfile.TarError, EOFError, OSError, UnicodeDecodeError) as exc:
         raise BackupError(f"{path} cannot be read as a backup archive: {exc}") from exc
     try:

@@ -4,6 +4,7 @@ accepts cases, and refusals (a damaged archive, a non-empty installation, a bad 
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 from pathlib import Path
 
@@ -233,3 +234,37 @@ def test_bad_paths_exit_1_with_a_reason_and_no_traceback(tmp_path):
     ]:
         with pytest.raises(CommandError, match=reason):
             call_command(*args, stdout=io.StringIO())
+
+
+def test_a_migrated_installation_counts_as_empty_and_force_keeps_the_replaced_data_aside(
+    hall, fresh_installation, tmp_path
+):
+    archive = tmp_path / "hall.tar"
+    _backup_in_process(archive)
+    fresh = fresh_installation
+    assert onewindow("migrate", "--no-input", env=fresh.env).returncode == 0
+
+    first = onewindow("restore", str(archive), env=fresh.env)
+    again = onewindow("restore", str(archive), env=fresh.env)
+    forced = onewindow("restore", str(archive), "--force", env=fresh.env)
+
+    assert first.returncode == 0, first.stderr
+    assert again.returncode == 1 and "not empty" in again.stderr
+    assert forced.returncode == 0, forced.stderr
+    assert "kept" in forced.stdout
+    if fresh.vendor == "sqlite":
+        assert list(fresh.sqlite_path.parent.glob("onewindow.sqlite3.replaced-*"))
+    else:
+        assert fresh.scalar("SELECT COUNT(*) FROM pg_namespace WHERE nspname LIKE 'public_replaced_%'") == 1
+    # What is left is the backup again, plus the entry of the restore that made it.
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+    assert fresh.scalar("SELECT COUNT(*) FROM core_auditentry") == manifest["counts"]["core_auditentry"] + 1
+    assert onewindow("audit", "verify", env=fresh.env).returncode == 0
+
+
+def test_a_backup_is_not_written_into_the_file_store_it_copies(hall, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()
+    with pytest.raises(CommandError, match="inside the file store"):
+        call_command("backup", str(settings.MEDIA_ROOT / "x.tar"), stdout=io.StringIO())

@@ -1,6 +1,9 @@
 """`onewindow backup PATH`: a consistent online backup (database + file store + manifest) in one tar."""
 
+import sqlite3
+
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from onewindow.core import backup
 
@@ -23,6 +26,8 @@ class Command(BaseCommand):
             raise CommandError(f"backup refused: {exc}") from exc
         except OSError as exc:
             raise CommandError(f"backup failed: {exc}") from exc
+        except (DatabaseError, sqlite3.Error) as exc:
+            raise CommandError(f"backup failed: the database answered: {exc}".strip()) from exc
         manifest = report.manifest
         self.stdout.write(f"backup written: {report.path}")
         self.stdout.write(

@@ -1,6 +1,9 @@
 """`onewindow restore PATH`: check a backup, restore it into an empty installation, verify the result."""
 
+import sqlite3
+
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from onewindow.core import backup
 
@@ -27,6 +30,8 @@ class Command(BaseCommand):
             raise CommandError(f"restore refused: {exc}") from exc
         except OSError as exc:
             raise CommandError(f"restore failed: {exc}") from exc
+        except (DatabaseError, sqlite3.Error) as exc:
+            raise CommandError(f"restore failed: the database answered: {exc}".strip()) from exc
         manifest = report.manifest
         self.stdout.write(
             f"restored {report.path} (made {manifest['created_at']} by OneWindow {manifest['onewindow_version']})"
