@@ -57,6 +57,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "onewindow.org.context_processors.roles",
+                "onewindow.navigation.navigation",
             ],
         },
     },

@@ -136,6 +136,15 @@ def filter_level(qs: QuerySet[Case], level: str, *, today: dt.date | None = None
     if level not in case_clock.LEVELS:
         message = _("One of: %(values)s") % {"values": ", ".join(case_clock.LEVELS)}
         raise InvalidInput(_("Unknown level."), code="case.unknown_level", errors={"level": [message]})
+    if level == case_clock.NORMAL:
+        return qs.exclude(level_condition(case_clock.OVERDUE, today=today)).exclude(
+            level_condition(case_clock.WARNING, today=today)
+        )
+    return qs.filter(level_condition(level, today=today))
+
+
+def level_condition(level: str, *, today: dt.date | None = None) -> Q:
+    """The SQL condition of `warning` or `overdue` today (for counts that aggregate several levels)."""
     today = today or clock.today()
     running = Q(status__in=CLOCK_STATUSES, due_date__isnull=False)
     overdue = (running & Q(due_date__lt=today)) | Q(
@@ -146,11 +155,7 @@ def filter_level(qs: QuerySet[Case], level: str, *, today: dt.date | None = None
     except CalendarMissing:
         horizon = today
     warning = running & Q(due_date__gte=today, due_date__lte=horizon)
-    if level == case_clock.OVERDUE:
-        return qs.filter(overdue)
-    if level == case_clock.WARNING:
-        return qs.filter(warning)
-    return qs.exclude(overdue).exclude(warning)
+    return overdue if level == case_clock.OVERDUE else warning
 
 
 def in_flight_cases(subitem_ids) -> QuerySet[Case]:

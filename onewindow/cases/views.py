@@ -85,6 +85,26 @@ LEVEL_LABELS = {
     case_clock.OVERDUE: gettext_lazy("Overdue"),
 }
 
+# A finished case's row shows its outcome instead of remaining days and level.
+OUTCOME_LABELS = {
+    ui_selectors.ON_TIME: gettext_lazy("Completed · on time"),
+    ui_selectors.LATE: gettext_lazy("Completed · late"),
+    ui_selectors.DECIDED_ON_TIME: gettext_lazy("Decided · on time"),
+    ui_selectors.DECIDED_LATE: gettext_lazy("Decided · late"),
+    ui_selectors.NOT_ACCEPTED: pgettext_lazy("case outcome", "Not accepted"),
+    ui_selectors.WITHDRAWN: pgettext_lazy("case outcome", "Withdrawn"),
+    ui_selectors.DEFERRAL_EXPIRED: gettext_lazy("Ended: deferred materials not handed in"),
+}
+
+# The named slices a home page links to, as the list's heading says them.
+VIEW_LABELS = {
+    ui_selectors.ACCEPTED_TODAY_MINE: gettext_lazy("Accepted by me today"),
+    ui_selectors.ACCEPTED_TODAY: gettext_lazy("Accepted today"),
+    ui_selectors.COMPLETED_TODAY: gettext_lazy("Results handed out today"),
+    ui_selectors.DEFERRED_DUE: gettext_lazy("Deferred materials (容缺) still owed"),
+    ui_selectors.ISSUE_LATE: gettext_lazy("Results waiting beyond the art. 44 limit"),
+}
+
 
 def _field_errors(exc: DomainError) -> dict:
     """The service's {field: [messages]} with dots made template-friendly (applicant.phone → applicant_phone)."""
@@ -189,6 +209,7 @@ def _list_filters(request) -> dict:
         "level": request.GET.get("level", ""),
         "department": request.GET.get("department", ""),
         "q": request.GET.get("q", ""),
+        "view": request.GET.get("view", ""),
     }
 
 
@@ -200,6 +221,7 @@ def _filtered(request, filters: dict):
         level=filters["level"] if filters["level"] in case_clock.LEVELS else "",
         department=filters["department"],
         q=filters["q"],
+        view=filters["view"] if filters["view"] in ui_selectors.VIEWS else "",
     )
     if status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
@@ -221,6 +243,7 @@ def case_list(request):
     rows = ui_selectors.with_clocks(page.object_list)
     for row in rows:
         row.status_label = STATUS_LABELS[row.case.status]
+        row.outcome_label = OUTCOME_LABELS.get(row.outcome)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -228,6 +251,7 @@ def case_list(request):
         "cases/case_list.html",
         {
             "title": title,
+            "view_label": VIEW_LABELS.get(filters["view"]),
             "page": page,
             "rows": rows,
             "filters": filters,

@@ -284,6 +284,24 @@ def public_guide(request, code):
 
 def public_index(request):
     """The public list of service guides, searchable like the staff list (also by pinyin initials)."""
-    q = request.GET.get("q", "").strip()
-    page = Paginator(selectors.subitems(q=q), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "catalogue/public_index.html", {"page": page, "q": q})
+    filters = {
+        "q": request.GET.get("q", "").strip(),
+        "type": request.GET.get("type", ""),
+        "department": request.GET.get("department", ""),
+    }
+    qs = selectors.subitems(q=filters["q"], power_type=filters["type"], department=filters["department"])
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "catalogue/public_index.html",
+        {
+            "page": page,
+            "q": filters["q"],
+            "filters": filters,
+            "query": query.urlencode(),
+            "types": list(selectors.POWER_TYPE_NAMES.items()),
+            "departments": _departments(),
+        },
+    )

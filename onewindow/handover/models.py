@@ -109,6 +109,33 @@ class AgreementStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn draft")
 
 
+class AgreementState(models.TextChoices):
+    """The one vocabulary of an agreement's state that every page shows (list, detail, dashboard): the
+    stored status, with a signed agreement told apart by whether its effective time has come."""
+
+    DRAFT = "draft", _("Draft")
+    SIGNED_PENDING = "signed_pending", _("Signed, not yet in effect")
+    IN_FORCE = "in_force", _("In effect")
+    SUPERSEDED = "superseded", _("Superseded")
+    WITHDRAWN = "withdrawn", _("Withdrawn draft")
+
+
+def agreement_state(status: str, effective_at, now) -> str:
+    """The state of an agreement with `status` and `effective_at` at time `now` (AgreementState)."""
+    if status == AgreementStatus.SIGNED:
+        return AgreementState.IN_FORCE if effective_at <= now else AgreementState.SIGNED_PENDING
+    return AgreementState(status).value
+
+
+def state_condition(state: str, now) -> Q:
+    """The same states as a query condition (the list's filter)."""
+    if state == AgreementState.IN_FORCE:
+        return Q(status=AgreementStatus.SIGNED, effective_at__lte=now)
+    if state == AgreementState.SIGNED_PENDING:
+        return Q(status=AgreementStatus.SIGNED, effective_at__gt=now)
+    return Q(status=state)
+
+
 # The terms of an agreement a person writes (rights and duties, liaison, each side's responsible person).
 TERMS_FIELDS = (
     "rights_duties",
@@ -199,6 +226,17 @@ class HandoverAgreement(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.department}"
+
+    @property
+    def state(self) -> str:
+        """AgreementState now (the clock of core.clock)."""
+        from onewindow.core import clock
+
+        return agreement_state(self.status, self.effective_at, clock.now())
+
+    @property
+    def state_label(self) -> str:
+        return AgreementState(self.state).label
 
     @property
     def superseded_by(self):

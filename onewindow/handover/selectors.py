@@ -12,12 +12,14 @@ from onewindow.catalogue.models import Assignment, SubItem
 from onewindow.core import clock
 from onewindow.handover.models import (
     AgreementSignature,
+    AgreementState,
     AgreementStatus,
     HandoverAgreement,
     HandoverSettings,
     Seal,
     SealPurpose,
     SignatureSide,
+    agreement_state,
 )
 from onewindow.handover.seals import valid_seals
 from onewindow.org import roles as r
@@ -239,6 +241,8 @@ class Progress:
     deadline: dt.date
     departments: list[DepartmentProgress]
     still_valid_bureau_approval_seals: list[Seal]
+    # The bureau's seals that stay valid once those are void: what its own results carry from then on.
+    bureau_seals_after_void: list[Seal] = field(default_factory=list)
 
     @property
     def targeted(self) -> int:
@@ -309,9 +313,10 @@ def progress(region: Region) -> Progress:
         row = rows.get(agreement.department_id)
         if row is None:
             continue
-        if agreement.status == AgreementStatus.DRAFT:
+        state = agreement_state(agreement.status, agreement.effective_at, now)
+        if state == AgreementState.DRAFT:
             row.drafted += 1
-        elif agreement.effective_at <= now:
+        elif state == AgreementState.IN_FORCE:
             row.effective += 1
         else:
             row.signed_pending += 1
@@ -330,14 +335,17 @@ def progress(region: Region) -> Progress:
             row.unstaffed = list(SubItem.objects.filter(target_department=department).order_by("code"))
 
     bureau = bureau_of(region)
-    still_valid = []
+    still_valid, after_void = [], []
     if bureau is not None and any(r_.effective for r_ in rows.values()):
-        still_valid = list(valid_seals(authority=bureau, at=now).filter(purpose=SealPurpose.APPROVAL))
+        valid = list(valid_seals(authority=bureau, at=now))
+        still_valid = [seal for seal in valid if seal.purpose == SealPurpose.APPROVAL]
+        after_void = [seal for seal in valid if seal.purpose != SealPurpose.APPROVAL]
     return Progress(
         at=now,
         deadline=deadline(region),
         departments=[rows[d.pk] for d in departments],
         still_valid_bureau_approval_seals=still_valid,
+        bureau_seals_after_void=after_void,
     )
 
 

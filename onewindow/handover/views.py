@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from onewindow.core import clock
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.scoping import get_in_scope, in_scope
 from onewindow.handover import documents, forms, selectors, services
-from onewindow.handover.models import TERMS_FIELDS, AgreementStatus
+from onewindow.handover.models import TERMS_FIELDS, AgreementState, AgreementStatus, state_condition
 from onewindow.org import roles as r
 from onewindow.org.access import role_required
 from onewindow.org.models import Organisation
@@ -47,15 +48,15 @@ def _form_errors(form, exc: DomainError) -> None:
 def agreement_list(request):
     qs = in_scope(selectors.agreements(), request.user)
     status = request.GET.get("status", "")
-    if status:
-        qs = qs.filter(status=status)
+    if status in AgreementState.values:
+        qs = qs.filter(state_condition(status, clock.now()))
     return render(
         request,
         "handover/agreement_list.html",
         {
             "agreements": qs,
             "status": status,
-            "statuses": AgreementStatus.choices,
+            "statuses": AgreementState.choices,
             "can_draft": selectors.can_draft_agreements(request.user),
         },
     )
@@ -254,4 +255,10 @@ def dashboard(request):
             return redirect("handover:dashboard")
     else:
         form = forms.DeadlineForm(initial={"deadline": selectors.deadline(region)})
-    return render(request, "handover/dashboard.html", {"progress": selectors.progress(region), "form": form})
+    context = {"progress": selectors.progress(region), "form": form, "states": _state_labels()}
+    return render(request, "handover/dashboard.html", context)
+
+
+def _state_labels() -> dict:
+    """{state: label}: the dashboard names the states as the list and the agreement page do."""
+    return {state.value: state.label for state in AgreementState}

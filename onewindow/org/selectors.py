@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from onewindow.core.scoping import in_scope
-from onewindow.org.models import Organisation, OrganisationAlias, Staff, Stationing
+from onewindow.org.models import Notification, Organisation, OrganisationAlias, Staff, Stationing
 
 
 def departments() -> QuerySet[Organisation]:
@@ -33,3 +33,19 @@ def audit_context(actor, *, organisation: str = "", region: str = "") -> dict[st
         organisation = organisation or staff.organisation.code
         region = region or staff.organisation.region.code
     return {"organisation": organisation, "region": region}
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    """The notifications of the user's organisation (reminders, published guides…), newest first."""
+    staff = getattr(user, "staff", None)
+    if staff is None:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient_id=staff.organisation_id)
+
+
+def unread_notification_count(user) -> int:
+    """The header's badge: unread notifications of the user's organisation (one indexed count)."""
+    staff = getattr(user, "staff", None) if getattr(user, "is_authenticated", False) else None
+    if staff is None:
+        return 0
+    return Notification.objects.filter(recipient_id=staff.organisation_id, read_at__isnull=True).count()

@@ -145,3 +145,20 @@ def user_for_token(raw: str):
     if token is None or token.expires_at <= clock.now() or not token.user.is_active:
         return None
     return token.user
+
+
+def mark_notifications_read(*, actor, ids: list[int] | None = None) -> int:
+    """Mark the notifications of the actor's organisation read (all, or those in `ids`); returns how many.
+
+    Read state is shared by the organisation: whoever of the department has read a reminder has read it
+    for the department. Not audited: it changes no business data (the reminder's case events stay)."""
+    from onewindow.org.models import Notification
+
+    staff = getattr(actor, "staff", None)
+    if staff is None:
+        raise PermissionDenied(_("Only staff have notifications."), code="org.not_staff")
+    with transaction.atomic():
+        qs = Notification.objects.filter(recipient_id=staff.organisation_id, read_at__isnull=True)
+        if ids is not None:
+            qs = qs.filter(pk__in=ids)
+        return qs.update(read_at=clock.now())

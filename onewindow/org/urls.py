@@ -8,4 +8,5 @@ urlpatterns = [
     path("organisations/<slug:code>/", views.organisation_detail, name="organisation"),
     path("staff/", views.staff_list, name="staff"),
     path("stationings/", views.stationing_list, name="stationings"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -1,11 +1,12 @@
 """HTML pages of organisations and people (thin: selectors in, templates out)."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from onewindow.org import roles as r
-from onewindow.org import selectors
+from onewindow.org import selectors, services
 from onewindow.org.access import role_required
 
 
@@ -31,3 +32,15 @@ def staff_list(request):
 @role_required(r.SUPERVISOR, r.DEPARTMENT_HEAD)
 def stationing_list(request):
     return render(request, "org/stationing_list.html", {"stationings": selectors.stationings()})
+
+
+@login_required
+def notifications(request):
+    """The organisation's notifications (reminders from the Data Bureau, published guides…); POST marks
+    them read — all of them, or the one named."""
+    if request.method == "POST":
+        one = request.POST.get("id", "")
+        services.mark_notifications_read(actor=request.user, ids=[int(one)] if one.isdigit() else None)
+        return redirect("org:notifications")
+    page = Paginator(selectors.notifications_for(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "org/notifications.html", {"page": page})

@@ -20,6 +20,8 @@ class ScheduleUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Official schedule (.csv or .xlsx)"),
         help_text=gettext_lazy(
-            "Columns: date (YYYY-MM-DD), kind (off or work), name (optional); one year per file."
+            "Columns 日期 (YYYY-MM-DD), 类型 (休 or 班), 名称 (optional) — or date, kind (off or work), name; "
+            "one year per file. Only the days that differ from an ordinary week are needed: weekdays off "
+            "and make-up working days (调休)."
         ),
     )

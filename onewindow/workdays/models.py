@@ -74,6 +74,12 @@ class CalendarYear(models.Model):
             )
         if self.source.startswith("file "):
             return gettext("File %(name)s") % {"name": self.source[5:]}
+        if self.source.startswith("chinesecalendar"):
+            # The stored source names the package and its version (for the audit); a clerk reads the body
+            # that publishes the schedule.
+            return gettext(
+                "Holiday arrangements of the General Office of the State Council (chinesecalendar data, %(version)s)"
+            ) % {"version": self.source.removeprefix("chinesecalendar").strip() or "?"}
         return self.source
 
 

@@ -1,4 +1,5 @@
-"""The official schedule as a file: CSV or .xlsx with columns `date, kind[, name]`, read whole or refused."""
+"""The official schedule as a file: CSV or .xlsx with columns `date, kind[, name]` (or 日期, 类型[, 名称]),
+read whole or refused."""
 
 from __future__ import annotations
 
@@ -14,10 +15,24 @@ from onewindow.workdays.models import OFF, WORK
 from onewindow.workdays.sources import ScheduleDay
 
 SCHEDULE_COLUMNS = ("date", "kind", "name")
+# The clerk's words for the columns and the kinds, accepted beside the English ones.
+COLUMN_ALIASES = {"日期": "date", "类型": "kind", "名称": "name", "节日": "name", "说明": "name"}
+KIND_ALIASES = {"休": OFF, "休息": OFF, "休息日": OFF, "放假": OFF, "班": WORK, "上班": WORK, "工作日": WORK}
+
+
+def _column(cell) -> str:
+    name = str(cell or "").strip()
+    return COLUMN_ALIASES.get(name, name.lower())
+
+
+def _kind(cell) -> str:
+    value = str(cell or "").strip()
+    return KIND_ALIASES.get(value, value.lower())
 
 
 def parse_schedule(content: bytes, filename: str) -> tuple[int, list[ScheduleDay], int]:
-    """Read a schedule file (CSV or .xlsx; columns `date, kind[, name]`, kind `off` or `work`).
+    """Read a schedule file (CSV or .xlsx; columns `date, kind[, name]` or `日期, 类型[, 名称]`, kind `off`
+    or `work`, or 休/休息日 and 班/工作日).
 
     Returns (year, exceptions, ignored) where `ignored` counts rows that only restate the ordinary
     week (a weekend off, a weekday worked). Every problem of the file is collected, by row, into one
@@ -37,11 +52,14 @@ def parse_schedule(content: bytes, filename: str) -> tuple[int, list[ScheduleDay
     if not rows:
         errors["file"] = [_("The file is empty.")]
         raise InvalidInput(_("The schedule was not loaded."), code="calendar.invalid", errors=errors)
-    header = [str(c or "").strip().lower() for c in rows[0]]
+    header = [_column(c) for c in rows[0]]
     missing = [c for c in ("date", "kind") if c not in header]
     if missing:
         errors["file"] = [
-            _("Missing column(s): %(columns)s. Expected: date, kind (off or work), name (optional).")
+            _(
+                "Missing column(s): %(columns)s. Expected: date, kind (off or work), name (optional) — "
+                "or 日期, 类型 (休 or 班), 名称."
+            )
             % {"columns": ", ".join(missing)}
         ]
         raise InvalidInput(_("The schedule was not loaded."), code="calendar.invalid", errors=errors)
@@ -57,9 +75,11 @@ def parse_schedule(content: bytes, filename: str) -> tuple[int, list[ScheduleDay
         day = _parse_date(cells[col["date"]])
         if day is None:
             problems.append(_("date %(value)r is not a date (YYYY-MM-DD)") % {"value": cells[col["date"]]})
-        kind = str(cells[col["kind"]] or "").strip().lower()
+        kind = _kind(cells[col["kind"]])
         if kind not in (OFF, WORK):
-            problems.append(_("kind %(value)r must be off or work") % {"value": cells[col["kind"]]})
+            problems.append(
+                _("kind %(value)r must be off or work (休 or 班)") % {"value": cells[col["kind"]]}
+            )
         name = str(cells[col["name"]] or "").strip() if "name" in col else ""
         if len(name) > 60:
             problems.append(_("name is longer than 60 characters"))

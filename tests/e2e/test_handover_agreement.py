@@ -35,6 +35,7 @@ def test_supervisor_drafts_and_both_parties_sign(page, live_server, handover_sam
     assert page.locator("#impact").is_visible()
     detail_url = page.url
 
+    page.check("#sign-confirm")  # signing asks for a confirmation first
     page.click("#sign-button")
     page.wait_for_selector("[data-side=bureau] .signed")
     assert page.locator("#agreement-status").inner_text() == "草稿"
@@ -42,9 +43,11 @@ def test_supervisor_drafts_and_both_parties_sign(page, live_server, handover_sam
     page.context.clear_cookies()
     login(page, "construction-head")
     page.goto(detail_url)
+    page.check("#sign-confirm")
     page.click("#sign-button")
     page.wait_for_selector("[data-side=department] .signed")
-    assert page.locator("#agreement-status").inner_text() == "已签署"
+    # Effective tomorrow: signed by both, not yet in effect (one vocabulary on every page).
+    assert page.locator("#agreement-status").inner_text() == "已签署待生效"
     assert page.locator(".signature-block img.seal").count() == 2
     assert page.locator("table tbody tr").count() == targeted
     shot = screenshot(page, "handover-agreement-signed")
@@ -64,6 +67,7 @@ def test_supervisor_sees_the_progress_dashboard_and_the_seal_registry(
     page.on("dialog", lambda dialog: dialog.accept())
     row = page.locator("tr", has_text="高新区行政审批专用章")
     row.locator("input[name=reason]").fill("交接协议生效，旧章即行作废")
+    row.locator("input[name=confirm]").check()  # voiding asks for a confirmation first
     row.locator("button").click()
     page.wait_for_selector("tr.void")
     assert page.locator("tr.void", has_text="高新区行政审批专用章").is_visible()
