@@ -30,12 +30,24 @@ def _cases(**query) -> str:
 # cases.ui_selectors.home_counts; the link lists exactly what was counted.
 TILES = {
     r.WINDOW_CLERK: [
-        ("accepted_today_mine", gettext_lazy("Accepted by me today"),
-         lambda: _cases(view=case_counts.ACCEPTED_TODAY_MINE, status="all"), ""),
-        ("supplement", gettext_lazy("Waiting for the applicant's supplement"),
-         lambda: _cases(status="supplement_requested"), ""),
-        ("deferred_due", gettext_lazy("Deferred materials (容缺) still owed"),
-         lambda: _cases(view=case_counts.DEFERRED_DUE), "warning"),
+        (
+            "accepted_today_mine",
+            gettext_lazy("Accepted by me today"),
+            lambda: _cases(view=case_counts.ACCEPTED_TODAY_MINE, status="all"),
+            "",
+        ),
+        (
+            "supplement",
+            gettext_lazy("Waiting for the applicant's supplement"),
+            lambda: _cases(status="supplement_requested"),
+            "",
+        ),
+        (
+            "deferred_due",
+            gettext_lazy("Deferred materials (容缺) still owed"),
+            lambda: _cases(view=case_counts.DEFERRED_DUE),
+            "warning",
+        ),
     ],
     r.APPROVER: [
         ("to_claim", gettext_lazy("To claim"), lambda: _cases(status="accepted"), ""),
@@ -46,16 +58,32 @@ TILES = {
     ],
     r.ISSUING_CLERK: [
         ("waiting", gettext_lazy("Results waiting to be handed out"), lambda: reverse("cases:issuance"), ""),
-        ("issue_late", gettext_lazy("Waiting beyond 10 working days (art. 44)"),
-         lambda: _cases(view=case_counts.ISSUE_LATE), "overdue"),
-        ("issued_today", gettext_lazy("Handed out today"),
-         lambda: _cases(view=case_counts.COMPLETED_TODAY, status="all"), ""),
+        (
+            "issue_late",
+            gettext_lazy("Waiting beyond 10 working days (art. 44)"),
+            lambda: _cases(view=case_counts.ISSUE_LATE),
+            "overdue",
+        ),
+        (
+            "issued_today",
+            gettext_lazy("Handed out today"),
+            lambda: _cases(view=case_counts.COMPLETED_TODAY, status="all"),
+            "",
+        ),
     ],
     r.SUPERVISOR: [
-        ("accepted_today", gettext_lazy("Accepted today"),
-         lambda: _cases(view=case_counts.ACCEPTED_TODAY, status="all"), ""),
-        ("completed_today", gettext_lazy("Completed today (results handed out)"),
-         lambda: _cases(view=case_counts.COMPLETED_TODAY, status="all"), ""),
+        (
+            "accepted_today",
+            gettext_lazy("Accepted today"),
+            lambda: _cases(view=case_counts.ACCEPTED_TODAY, status="all"),
+            "",
+        ),
+        (
+            "completed_today",
+            gettext_lazy("Completed today (results handed out)"),
+            lambda: _cases(view=case_counts.COMPLETED_TODAY, status="all"),
+            "",
+        ),
         ("warning", gettext_lazy("Near the time limit"), lambda: _cases(level="warning"), "warning"),
         ("overdue", gettext_lazy("Overdue"), lambda: _cases(level="overdue"), "overdue"),
     ],
@@ -129,9 +157,7 @@ def home(request):
                 "links": [(name, label) for name, label in role_links(role)],
             }
         )
-    return render(
-        request, "home.html", {"sections": sections, "staff": getattr(request.user, "staff", None)}
-    )
+    return render(request, "home.html", {"sections": sections, "staff": getattr(request.user, "staff", None)})
 
 
 def not_found(request, exception=None):

@@ -28,7 +28,6 @@ from onewindow.core.scoping import in_scope
 from onewindow.org import roles as r
 from onewindow.org.models import Organisation, OrganisationKind
 
-
 # Named slices of the case lists: a home page counts exactly what its link then lists (?view=NAME).
 ACCEPTED_TODAY_MINE = "accepted_today_mine"
 ACCEPTED_TODAY = "accepted_today"
@@ -286,8 +285,18 @@ def levels_by_department(scope: QuerySet[Case], *, today: dt.date) -> list[dict]
     rows = list(rows)
     names = Organisation.objects.in_bulk({row["department_id_now"] for row in rows} - {None})
     found = [
-        {"department": names.get(row["department_id_now"]), "warning": row["warning"], "overdue": row["overdue"]}
+        {
+            "department": names.get(row["department_id_now"]),
+            "warning": row["warning"],
+            "overdue": row["overdue"],
+        }
         for row in rows
     ]
-    found.sort(key=lambda row: (-row["overdue"], -row["warning"], row["department"].sort_order if row["department"] else 0))
+    found.sort(
+        key=lambda row: (
+            -row["overdue"],
+            -row["warning"],
+            row["department"].sort_order if row["department"] else 0,
+        )
+    )
     return found

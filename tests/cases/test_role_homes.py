@@ -163,7 +163,10 @@ def test_the_staff_page_names_roles_in_chinese(world):
 def test_the_issue_slip_button_has_no_stray_character(world):
     ready = drive("result_ready")
     issuer = signed_in("issuer1")
-    issuer.post(f"/cases/{ready.number}/actions/issue/", {"version": ready.version, "method": "pickup", "next": "desk"})
+    issuer.post(
+        f"/cases/{ready.number}/actions/issue/",
+        {"version": ready.version, "method": "pickup", "next": "desk"},
+    )
     page = issuer.get("/issue/").content.decode()
     label = re.search(r'data-doc="issue-slip"[^>]*>([^<]*)</a>', page)
     assert label is not None and label.group(1).strip() == "出件交接单"

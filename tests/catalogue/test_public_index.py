@@ -52,5 +52,7 @@ def test_the_catalogue_keeps_a_power_type_on_one_line(sample_catalogue):
     assert client.login(username="clerk1", password=DEMO_PASSWORD)
     html = client.get("/catalogue/").content.decode()
     assert '<td class="type-col">行政许可</td>' in html
-    css = (Path(__file__).resolve().parents[2] / "onewindow/catalogue/static/catalogue/catalogue.css").read_text()
+    css = (
+        Path(__file__).resolve().parents[2] / "onewindow/catalogue/static/catalogue/catalogue.css"
+    ).read_text()
     assert re.search(r"\.type-col[^{]*\{[^}]*white-space:\s*nowrap", css)
