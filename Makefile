@@ -16,10 +16,11 @@ $(BIN)/onewindow: pyproject.toml
 
 install: $(BIN)/onewindow
 
-## make demo: install, migrate the embedded SQLite database, load the sample, serve on http://127.0.0.1:8000
+## make demo: install, migrate the embedded SQLite database, load the sample (with a few handovers in force and
+## cases at every desk), serve on http://127.0.0.1:8000
 demo: install
 	$(BIN)/onewindow migrate --no-input
-	$(BIN)/onewindow load-sample
+	$(BIN)/onewindow load-sample --demo-handovers --cases 300
 	@echo "Demo logins: clerk1 (window), issuer1 (issuing), supervisor1, construction-approver, construction-head, sysadmin1 …"
 	@if [ -n "$$ONEWINDOW_DEMO_PASSWORD" ]; then echo "Demo password: from ONEWINDOW_DEMO_PASSWORD"; \
 	 else echo "Demo password (generated): $$(cat $(ONEWINDOW_DATA_DIR)/demo_password)"; fi

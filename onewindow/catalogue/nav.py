@@ -11,11 +11,11 @@ LINKS = {
     r.WINDOW_CLERK: [_BROWSE, _PUBLIC],
     r.ISSUING_CLERK: [_BROWSE],
     r.APPROVER: [_BROWSE],
-    r.DEPARTMENT_HEAD: [_BROWSE, ("catalogue:changes", _("Guide changes (time limits, materials)"))],
+    r.DEPARTMENT_HEAD: [_BROWSE, ("catalogue:changes", _("Guide changes"))],
     r.SUPERVISOR: [
         _BROWSE,
-        ("catalogue:changes", _("Guide changes (time limits, materials)")),
+        ("catalogue:changes", _("Guide changes")),
         ("catalogue:import", _("Import / export the catalogue")),
     ],
-    r.ASSESSMENT_OFFICE: [_BROWSE, ("catalogue:changes", _("Guide changes (time limits, materials)"))],
+    r.ASSESSMENT_OFFICE: [_BROWSE, ("catalogue:changes", _("Guide changes"))],
 }
