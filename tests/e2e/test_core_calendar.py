@@ -13,7 +13,9 @@ def test_supervisor_creates_a_provisional_year_then_loads_the_official_schedule(
 ):
     workdays_services.seed_from_package()
     login(page, "supervisor1")
-    page.locator("[data-role=supervisor]").get_by_role("link", name="工作日历").click()  # the home's link (the bar has one too)
+    page.locator("[data-role=supervisor]").get_by_role(
+        "link", name="工作日历"
+    ).click()  # the home's link (the bar has one too)
     page.fill("#id_year", "2027")
     page.get_by_role("button", name="建立暂定日历").click()
     page.wait_for_url(f"{live_server.url}/calendar/2027/")
