@@ -241,16 +241,17 @@ def home_counts(user) -> dict[str, dict]:
             supplement=Count("pk", filter=Q(status=CaseStatus.SUPPLEMENT_REQUESTED)),
             deferred_due=Count("pk", filter=view_condition(DEFERRED_DUE, user, today=today)),
         )
-    for role in (r.APPROVER, r.DEPARTMENT_HEAD):
-        if role in mine:
-            counts[role] = scoped_cases(user).aggregate(
-                to_claim=Count("pk", filter=Q(status=CaseStatus.ACCEPTED)),
-                in_review=Count("pk", filter=Q(status=CaseStatus.IN_REVIEW)),
-                suspended=Count("pk", filter=Q(status=CaseStatus.SUSPENDED)),
-                warning=Count("pk", filter=_open_level(case_clock.WARNING, today)),
-                overdue=Count("pk", filter=_open_level(case_clock.OVERDUE, today)),
-            )
-            break
+    department_roles = [role for role in (r.APPROVER, r.DEPARTMENT_HEAD) if role in mine]
+    if department_roles:
+        queue = scoped_cases(user).aggregate(
+            to_claim=Count("pk", filter=Q(status=CaseStatus.ACCEPTED)),
+            in_review=Count("pk", filter=Q(status=CaseStatus.IN_REVIEW)),
+            suspended=Count("pk", filter=Q(status=CaseStatus.SUSPENDED)),
+            warning=Count("pk", filter=_open_level(case_clock.WARNING, today)),
+            overdue=Count("pk", filter=_open_level(case_clock.OVERDUE, today)),
+        )
+        for role in department_roles:  # the same queue, whichever of the two roles the section shows
+            counts[role] = queue
     if r.ISSUING_CLERK in mine:
         counts[r.ISSUING_CLERK] = scoped_cases(user).aggregate(
             waiting=Count("pk", filter=Q(status=CaseStatus.RESULT_READY)),
