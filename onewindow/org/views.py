@@ -1,10 +1,12 @@
 """HTML pages of organisations and people (thin: selectors in, templates out)."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from onewindow.core.errors import DomainError
 from onewindow.org import roles as r
 from onewindow.org import selectors, services
 from onewindow.org.access import role_required
@@ -40,7 +42,10 @@ def notifications(request):
     them read — all of them, or the one named."""
     if request.method == "POST":
         one = request.POST.get("id", "")
-        services.mark_notifications_read(actor=request.user, ids=[int(one)] if one.isdigit() else None)
+        try:
+            services.mark_notifications_read(actor=request.user, ids=[int(one)] if one.isdigit() else None)
+        except DomainError as exc:  # an account without a staff record has no organisation to read for
+            raise DjangoPermissionDenied(exc.message) from exc
         return redirect("org:notifications")
     page = Paginator(selectors.notifications_for(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "org/notifications.html", {"page": page})

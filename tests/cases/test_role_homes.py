@@ -170,3 +170,12 @@ def test_the_issue_slip_button_has_no_stray_character(world):
     page = issuer.get("/issue/").content.decode()
     label = re.search(r'data-doc="issue-slip"[^>]*>([^<]*)</a>', page)
     assert label is not None and label.group(1).strip() == "出件交接单"
+
+
+def test_an_account_without_a_staff_record_cannot_mark_notifications_read(world):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user(username="bare", password=DEMO_PASSWORD)
+    client = signed_in("bare")
+    assert client.get("/org/notifications/").status_code == 200  # an empty list
+    assert client.post("/org/notifications/").status_code == 403
