@@ -5,8 +5,11 @@
                    through today; one that starts and ends on the same day counts 0)
 - due date       = acceptance day + (allowed + suspended) working days (the acceptance day is not counted)
 - used days      = working days in (acceptance day, min(today, decision day)] − suspended days
-- remaining      = allowed − used; level `warning` when remaining ≤ ONEWINDOW_WARNING_DAYS (2),
-                   `overdue` when today is past the due date (for a decided case: decided after it)
+- remaining      = allowed − used (= the working days from today to the due date)
+- level          = `level()` below, the one definition the API, the pages and the `level=` filter share:
+                   `overdue` past the due date (a decided case: decided after it), `warning` with at most
+                   ONEWINDOW_WARNING_DAYS (2) working days left, else `normal`; a case whose clock does not
+                   run (not accepted, or ended without a decision) is `normal`
 - issuance clock = the result reaches the applicant within 10 working days of the decision (art. 44).
 """
 
@@ -17,8 +20,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
+from onewindow.cases.models import CLOCK_STATUSES
 from onewindow.core import clock
 from onewindow.workdays import arithmetic
 from onewindow.workdays.errors import CalendarMissing
@@ -121,16 +126,61 @@ def _add(start: dt.date, days: int, region) -> tuple[dt.date, bool]:
     return info.date, bool(info.provisional)
 
 
-def _level(*, remaining: int, due: dt.date | None, today: dt.date, stopped_on: dt.date | None) -> str:
+def warning_through(today: dt.date, region) -> dt.date | None:
+    """The last due date that shows `warning` on `today`: at most `warning_days()` working days left.
+
+    None when that count runs past the calendar: every due date the calendar can give is then close.
+    """
+    try:
+        return arithmetic.add_workdays(today, warning_days() + 1, region=region) - dt.timedelta(days=1)
+    except CalendarMissing:
+        return None
+
+
+def level(*, due: dt.date | None, today: dt.date, stopped_on: dt.date | None, live: bool, region) -> str:
+    """THE level of a clock (DESIGN.md rule 4): overdue, warning or normal.
+
+    `stopped_on`: the day the clock stopped for good (decided, or the result issued), `live`: whether it
+    still runs (the case is in the back office); cases.selectors.filter_level asks `level_filter` below,
+    which states the same over the stored columns.
+    """
     if due is None:
         return NORMAL
     if stopped_on is not None:
         return OVERDUE if stopped_on > due else NORMAL
+    if not live:
+        return NORMAL
     if today > due:
         return OVERDUE
-    if remaining <= warning_days():
+    through = warning_through(today, region)
+    if through is None or due <= through:
         return WARNING
     return NORMAL
+
+
+def level_filter(wanted: str, *, today: dt.date, regions) -> Q:
+    """`level()` over the stored columns of cases.Case (due_date, status, decided_at) in `regions`, as
+    a filter: the clock stopped on the decision day, it is live in the back-office statuses."""
+    due = Q(due_date__isnull=False)
+    stopped_late = Q(decided_at__isnull=False, decided_at__date__gt=F("due_date"))
+    live = Q(decided_at__isnull=True, status__in=CLOCK_STATUSES)
+    overdue = due & (stopped_late | (live & Q(due_date__lt=today)))
+    close = Q(pk__in=[])  # no region: nothing
+    for region in regions:
+        through = warning_through(today, region)
+        bound = Q(due_date__gte=today) if through is None else Q(due_date__gte=today, due_date__lte=through)
+        close |= Q(region_id=region.pk) & bound
+    warning = due & live & close
+    if wanted == OVERDUE:
+        return overdue
+    if wanted == WARNING:
+        return warning
+    return ~overdue & ~warning
+
+
+def _live(case) -> bool:
+    """Whether the case's clock runs: in the back office (a case closed without a decision has stopped)."""
+    return case.status in CLOCK_STATUSES
 
 
 def _promised_days(case) -> int:
@@ -257,7 +307,7 @@ def case_clock(
         suspended_days=suspended,
         used_days=used,
         due_date=due,
-        level=_level(remaining=allowed - used, due=due, today=today, stopped_on=stopped_on),
+        level=level(due=due, today=today, stopped_on=stopped_on, live=_live(case), region=region),
         provisional=provisional,
         stopped_on=stopped_on,
         breakdown=lines,
@@ -279,8 +329,8 @@ def issuance_clock(case, *, today: dt.date | None = None) -> IssuanceClock | Non
         used = _count(decided_on, end, region)
     except CalendarMissing:
         return IssuanceClock(decided_on, None, 0, NORMAL, True, issued_on)
-    level = _level(remaining=ISSUANCE_DAYS - used, due=due, today=today, stopped_on=issued_on)
-    return IssuanceClock(decided_on, due, used, level, provisional, issued_on)
+    shown = level(due=due, today=today, stopped_on=issued_on, live=True, region=region)
+    return IssuanceClock(decided_on, due, used, shown, provisional, issued_on)
 
 
 def refresh_due_dates(case, *, suspensions=None, extensions=None) -> bool:

@@ -17,7 +17,9 @@ import datetime as dt
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from onewindow.cases import codes
 from onewindow.cases.models import Case, CaseStatus, Decision, IssueMethod, Result
+from onewindow.cases.selectors import department_of
 from onewindow.catalogue.models import SpecialProcedure
 from onewindow.catalogue.selectors import implementer
 from onewindow.core import clock
@@ -25,6 +27,8 @@ from onewindow.core.errors import RuleViolation
 from onewindow.core.pdf import render_pdf
 from onewindow.core.qr import qr_data_uri
 from onewindow.core.validators import mask_id_number
+from onewindow.handover.documents import seal_data_uri
+from onewindow.handover.seals import seal_for_notice
 from onewindow.org.models import Hall
 
 RECEIPT = "receipt"
@@ -82,17 +86,12 @@ def available(case: Case) -> list[dict]:
 
 
 def _seal_of(organisation, at):
-    """The seal `organisation` applies at `at` by the seal rule, as (seal, image data URI), or (None, "")."""
-    from onewindow.handover.documents import seal_data_uri
-    from onewindow.handover.seals import select_seal
-
+    """The seal `organisation` applies at `at` by the seal rule, as (seal, image data URI); (None, "") when
+    there is no issuer (a gap in the assignments) or it has no valid seal: the notice then says so."""
     if organisation is None:
         return None, ""
-    try:
-        seal = select_seal(authority=organisation, at=at)
-    except RuleViolation:
-        return None, ""
-    return seal, seal_data_uri(seal)
+    seal = seal_for_notice(authority=organisation, at=at)
+    return (seal, seal_data_uri(seal)) if seal is not None else (None, "")
 
 
 def _implementer_at(case: Case, at):
@@ -137,8 +136,6 @@ def _base(case: Case, base_url: str) -> dict:
 def _receipt(case: Case, context: dict) -> dict | None:
     if case.accepted_at is None:
         return None
-    from onewindow.cases.services import department_of
-
     seal, seal_uri = _seal_of(case.authority, case.accepted_at)
     accepted_by = (
         getattr(getattr(case.accepted_by, "staff", None), "full_name", "") if case.accepted_by_id else ""
@@ -203,8 +200,6 @@ def _suspension_notice(case: Case, context: dict, index: int | None) -> dict | N
     suspension = suspensions[index - 1]
     issuer = case.authority
     seal, seal_uri = _seal_of(issuer, suspension.started_at)
-    from onewindow.cases.services import department_of
-
     return {
         **context,
         "title": _("Notice of Special Procedure"),
@@ -223,14 +218,11 @@ def _suspension_notice(case: Case, context: dict, index: int | None) -> dict | N
 
 
 def _result_document(case: Case, context: dict) -> dict | None:
-    from onewindow.handover.documents import seal_data_uri
-    from onewindow.handover.models import Seal
-
     result = _result(case)
     if result is None:
         return None
     content = result.content
-    seal = Seal.objects.select_related("organisation").filter(pk=result.seal_id).first()
+    seal = result.seal
     verify_url = f"{context['progress_url'].split('/public/')[0]}/public/results/{result.verification_code}/"
     granted = result.decision == Decision.GRANT
     code = result.verification_code
@@ -243,7 +235,7 @@ def _result_document(case: Case, context: dict) -> dict | None:
         "doc_number": result.number,
         "issuer_name": content["authority"]["name"],
         "seal_name": result.seal_name,
-        "seal_uri": seal_data_uri(seal) if seal else "",
+        "seal_uri": seal_data_uri(seal),
         "date": cn_date(dt.datetime.fromisoformat(content["decided_at"])),
         "produced_on": cn_date(result.produced_at),
         "accepted_on": cn_date(dt.datetime.fromisoformat(content["accepted_at"]))
@@ -251,7 +243,7 @@ def _result_document(case: Case, context: dict) -> dict | None:
         else "",
         "verify_url": verify_url,
         "verify_qr": qr_data_uri(verify_url),
-        "code_groups": " ".join(code[i : i + 4] for i in range(0, len(code), 4)),
+        "code_groups": codes.grouped(code),
         "revoked": result.revoked,
     }
 

@@ -93,9 +93,6 @@ class CaseQuerySet(models.QuerySet):
             Q(decided_department=department) | (Q(decided_department__isnull=True) & Exists(implemented))
         )
 
-    def open(self):
-        return self.filter(status__in=OPEN_STATUSES)
-
     def visible_to(self, user):
         """Hall clerks and the supervisor see the region's cases; approvers and heads their department's."""
         staff = getattr(user, "staff", None)
@@ -287,12 +284,6 @@ class Case(models.Model):
         return self.number
 
     @property
-    def applicant_id_masked(self) -> str:
-        from onewindow.core.validators import mask_id_number
-
-        return mask_id_number(self.applicant_id_number)
-
-    @property
     def is_open(self) -> bool:
         return self.status not in FINAL_STATUSES
 
@@ -436,7 +427,8 @@ class Extension(models.Model):
 
 class Result(models.Model):
     """The decision or certificate of a case. Its content and SM3 hash are fixed when it is produced;
-    the seal is recorded as applied (id, text, organisation) so the document never changes afterwards."""
+    the seal is recorded as applied (the seal, its text and organisation then) so the document never
+    changes afterwards."""
 
     case = models.OneToOneField(Case, related_name="result", verbose_name=_("case"), on_delete=models.PROTECT)
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
@@ -451,7 +443,13 @@ class Result(models.Model):
     authority = models.ForeignKey(
         Organisation, verbose_name=_("authority"), on_delete=models.PROTECT, related_name="results"
     )
-    seal_id = models.BigIntegerField(_("seal"), help_text=_("handover.Seal applied (rule 2)."))
+    seal = models.ForeignKey(
+        "handover.Seal",
+        verbose_name=_("seal"),
+        on_delete=models.PROTECT,
+        related_name="results",
+        help_text=_("handover.Seal applied (rule 2)."),
+    )
     seal_name = models.CharField(_("seal text"), max_length=100)
     seal_organisation = models.ForeignKey(
         Organisation, verbose_name=_("seal's organisation"), on_delete=models.PROTECT, related_name="+"

@@ -4,14 +4,13 @@ The history is written as an import from the previous system, not replayed throu
 would move the one clock thousands of times). The back-office steps are signed by an approver of the
 implementing organisation when one exists (the demo's data-bureau-approver), else by no one
 ("history"); the window clerks who accepted and the issuing clerk who handed out are the demo users. Everything else follows the same rules as live
-cases: numbers from the same counters, the authority pinned at acceptance, the seal of rule 2, due
-dates from cases.clock, one event per step. Idempotent: the N cases are keyed `sample-<i>`.
+cases: numbers from the same counters, the authority pinned at acceptance, the seal of rule 2 and the
+result built by the result service, due dates from cases.clock, one event per step. Idempotent: the N cases are keyed `sample-<i>`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 
 from django.contrib.auth import get_user_model
@@ -19,13 +18,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from onewindow.cases import clock as case_clock
-from onewindow.cases.models import Case, CaseEvent, CaseStatus, Closure, Decision, Result
-from onewindow.cases.services import REMEDIES, _next_serial, case_number, new_verification_code
+from onewindow.cases.models import Case, CaseEvent, CaseStatus, Closure, Decision
+from onewindow.cases.services import REMEDIES, case_number
+from onewindow.cases.services._base import _next_serial
+from onewindow.cases.services.results import build_result
 from onewindow.catalogue.models import GuideStatus, ServiceGuide
 from onewindow.catalogue.selectors import implementer
 from onewindow.core import audit, clock
 from onewindow.core.errors import RuleViolation
 from onewindow.core.validators import resident_id_check_char
+from onewindow.handover.seals import NoValidSeal, select_seal
 from onewindow.org import roles as r
 from onewindow.workdays import arithmetic
 from onewindow.workdays.errors import CalendarMissing
@@ -243,46 +245,14 @@ def _one(rng, key, clerks, issuers, approvers, guides, first_day, today) -> bool
             data={"decision": case.decision, **({"remedies": REMEDIES} if deny else {})},
         )
     )
-    from onewindow.handover.seals import NoValidSeal, select_seal
-
     try:
         seal = select_seal(authority=authority, at=decided_at)
     except NoValidSeal:
-        return _save(case, events)
+        return _save(case, events)  # decided, the result refused until a valid seal exists (rule 2)
     case.status = CaseStatus.RESULT_READY
     case.save(force_insert=True)
-    number = f"{region.code}-{decided_on:%Y}-{_next_serial(region, 'result', f'{decided_on:%Y}'):06d}"
-    code = new_verification_code()
-    content = {
-        "title": (subitem.result_name or "准予行政许可决定书") if not deny else "不予行政许可决定书",
-        "number": number,
-        "verification_code": code,
-        "case_number": case.number,
-        "subitem": {"code": subitem.code, "name": subitem.name},
-        "decision": case.decision,
-        "reason": case.decision_reason,
-        "authority": {"code": authority.code, "name": authority.name},
-        "seal": {"id": seal.pk, "name": seal.name, "organisation": seal.organisation.code},
-        "decided_at": decided_at.isoformat(),
-        "produced_at": decided_at.isoformat(),
-        "synthetic": True,
-    }
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    result = Result(
-        case=case,
-        region=region,
-        number=number,
-        verification_code=code,
-        decision=case.decision,
-        authority=authority,
-        seal_id=seal.pk,
-        seal_name=seal.name,
-        seal_organisation=seal.organisation,
-        content=content,
-        content_hash=audit.sm3_hex(canonical.encode()),
-        produced_at=decided_at,
-        produced_by=approver,
-    )
+    result = build_result(case, seal=seal, at=decided_at, actor=approver, extra={"synthetic": True})
+    number = result.number
     events.append(_event(case, decided_at, "produce_result", data={"result": number}, **back_office))
     issue_on = arithmetic.add_workdays(decided_on, rng.randint(0, 12), region=region)
     if issue_on < today:

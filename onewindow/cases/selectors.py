@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from onewindow.cases import clock as case_clock
+from onewindow.cases import codes
 from onewindow.cases.models import (
-    CLOCK_STATUSES,
     OPEN_STATUSES,
     Case,
     CaseEvent,
@@ -20,14 +20,12 @@ from onewindow.cases.models import (
     Result,
     Suspension,
 )
-from onewindow.cases.services import department_of
+from onewindow.catalogue.selectors import implementer
 from onewindow.core import clock
-from onewindow.core.errors import InvalidInput, NotFound
+from onewindow.core.errors import InvalidInput, NotFound, RuleViolation
 from onewindow.core.scoping import get_in_scope, in_scope
 from onewindow.core.validators import mask_id_number
-from onewindow.org.models import Organisation
-from onewindow.workdays import arithmetic
-from onewindow.workdays.errors import CalendarMissing
+from onewindow.org.models import Organisation, Region
 
 
 def _with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
@@ -46,6 +44,23 @@ def _with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
         "suspensions",
         "extensions",
     )
+
+
+def department_of(case: Case):
+    """The department that works the case now (rule 3): the deciding one once decided, else the
+    sub-item's implementer now; None during a gap in the catalogue's assignments."""
+    if case.decided_department_id:
+        return case.decided_department
+    if not hasattr(case, "department_now") and hasattr(case, "department_id_now"):
+        # Annotated by CaseQuerySet.with_department() (e.g. on the row an action locked): only its row.
+        pk = case.department_id_now
+        case.department_now = Organisation.objects.filter(pk=pk).first() if pk is not None else None
+    if hasattr(case, "department_now"):  # attached once per action, or by selectors for a whole page
+        return case.department_now
+    try:
+        return implementer(case.subitem_id)
+    except RuleViolation:
+        return None
 
 
 def get_case(user, number: str) -> Case:
@@ -132,30 +147,19 @@ def attach_departments(cases) -> list[Case]:
 
 
 def filter_level(qs: QuerySet[Case], level: str, *, today: dt.date | None = None) -> QuerySet[Case]:
-    """Cases whose clock shows `level` today, in SQL over the stored due dates (see cases.clock)."""
+    """Cases whose clock shows `level` today, in SQL over the stored due dates (see `level_condition`)."""
     if level not in case_clock.LEVELS:
         message = _("One of: %(values)s") % {"values": ", ".join(case_clock.LEVELS)}
         raise InvalidInput(_("Unknown level."), code="case.unknown_level", errors={"level": [message]})
-    if level == case_clock.NORMAL:
-        return qs.exclude(level_condition(case_clock.OVERDUE, today=today)).exclude(
-            level_condition(case_clock.WARNING, today=today)
-        )
     return qs.filter(level_condition(level, today=today))
 
 
 def level_condition(level: str, *, today: dt.date | None = None) -> Q:
-    """The SQL condition of `warning` or `overdue` today (for counts that aggregate several levels)."""
+    """The SQL condition of a level today (also for counts that aggregate several levels):
+    cases.clock.level_filter, the same definition the clock of each case uses, with each region's
+    working days."""
     today = today or clock.today()
-    running = Q(status__in=CLOCK_STATUSES, due_date__isnull=False)
-    overdue = (running & Q(due_date__lt=today)) | Q(
-        decided_at__isnull=False, due_date__isnull=False, decided_at__date__gt=F("due_date")
-    )
-    try:
-        horizon = arithmetic.add_workdays(today, case_clock.warning_days())
-    except CalendarMissing:
-        horizon = today
-    warning = running & Q(due_date__gte=today, due_date__lte=horizon)
-    return overdue if level == case_clock.OVERDUE else warning
+    return case_clock.level_filter(level, today=today, regions=Region.objects.all())
 
 
 def in_flight_cases(subitem_ids) -> QuerySet[Case]:
@@ -334,13 +338,23 @@ def public_case(number: str, check: str) -> dict:
     }
 
 
+def result_by_code(code: str) -> Result | None:
+    """The result a typed verification code names, or None: the page and the API read codes alike."""
+    forms = codes.stored_forms(code)
+    if not forms:
+        return None
+    found = {
+        r.verification_code: r
+        for r in Result.objects.select_related("authority", "seal_organisation", "case__subitem").filter(
+            verification_code__in=forms
+        )
+    }
+    return next((found[form] for form in forms if form in found), None)
+
+
 def verify_result(code: str) -> dict:
     """Whether a result is genuine, by its verification code; an unknown code is 404."""
-    result = (
-        Result.objects.select_related("authority", "seal_organisation", "case__subitem")
-        .filter(verification_code=str(code).strip().upper()[:16])
-        .first()
-    )
+    result = result_by_code(code)
     if result is None:
         raise NotFound(_("No result with this verification code."), code="not_found")
     return {

@@ -1,8 +1,14 @@
 """The state machine of a case as ONE table: (status, action) → (roles allowed, status after).
 
-Services consult only this table; tests walk every (status, action, role) against it. Where an
-action can lead to more than one status (a supplement that still leaves materials missing), the
-table lists every possible status and the service picks one of them.
+Services read the status after each action from this table only, and the case page shows the
+buttons `available_actions` gives, which runs the very check the services run (`check`); tests walk
+every (status, action, role) against it. Where an action can lead to more than one status (a
+supplement that still leaves materials missing), the table lists every possible status: the first
+is where the action leads, the second where it leaves a case still short of materials.
+
+Next to the table: the rules that narrow it (the department that works the case, the supplement
+that needs something outstanding) and the two actions that leave the status as it is (`remind`,
+`revoke_result`).
 
 Refusal order (CONTRACT.md): a role that may never take the action is 403 before anything else; an
 action not allowed in the case's status is 409; a role not allowed in this status is 403.
@@ -15,14 +21,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from onewindow.cases.models import CLOCK_STATUSES, OPEN_STATUSES
 from onewindow.cases.models import CaseStatus as S
-from onewindow.core.errors import Conflict, PermissionDenied
+from onewindow.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from onewindow.org import roles as r
-
-# Creation is not a transition of an existing case: POST /cases by a window clerk.
-ACCEPT = "accept"
-ACCEPT_ROLES = frozenset({r.WINDOW_CLERK})
-ACCEPT_STATUSES = (S.ACCEPTED, S.SUPPLEMENT_REQUESTED)
 
 SUPPLEMENT = "supplement"
 REJECT = "reject"
@@ -76,9 +78,24 @@ class Transition:
     roles: frozenset[str]
     to: tuple[str, ...]
 
+    @property
+    def status_after(self) -> str:
+        """Where the action leads."""
+        return self.to[0]
+
+    @property
+    def status_if_still_short(self) -> str:
+        """Where a supplement that still leaves required materials missing leaves the case."""
+        return self.to[-1]
+
 
 def _t(roles, *to) -> Transition:
     return Transition(frozenset(roles), tuple(to))
+
+
+# Creation is not a transition of an existing case: POST /cases by a window clerk; the application is
+# accepted, or waits for the materials on the one complete list.
+ACCEPTANCE = _t({r.WINDOW_CLERK}, S.ACCEPTED, S.SUPPLEMENT_REQUESTED)
 
 
 TABLE: dict[tuple[str, str], Transition] = {
@@ -110,6 +127,13 @@ TABLE: dict[tuple[str, str], Transition] = {
     (S.RESULT_READY, ISSUE): _t(_ISSUER, S.ISSUED),
 }
 
+# What the system does by itself (`onewindow tick`): an accepted case whose deferred materials (容缺) were
+# not handed in by the deadline ends (退件).
+DEFERRAL_EXPIRED = "deferral_expired"
+SYSTEM_TABLE: dict[tuple[str, str], Transition] = {
+    (status, DEFERRAL_EXPIRED): _t((), S.WITHDRAWN) for status in CLOCK_STATUSES
+}
+
 # Every role that may take each action in some status (for the 403-before-409 rule).
 ACTION_ROLES: dict[str, frozenset[str]] = {
     action: frozenset().union(*(t.roles for (_s, a), t in TABLE.items() if a == action)) for action in ACTIONS
@@ -126,8 +150,6 @@ def authorize(status: str, action: str, user_roles) -> tuple[str, Transition]:
     """The role the user acts in and the transition; PermissionDenied (403) or Conflict (409) otherwise."""
     user_roles = set(user_roles)
     if action not in ACTION_ROLES:
-        from onewindow.core.errors import InvalidInput
-
         raise InvalidInput(
             _("Unknown action %(action)s.") % {"action": action},
             code="case.unknown_action",
@@ -153,6 +175,102 @@ def authorize(status: str, action: str, user_roles) -> tuple[str, Transition]:
             code="case.role_forbidden",
         )
     return acting[0], transition
+
+
+def _organisation(user):
+    staff = getattr(user, "staff", None)
+    return staff.organisation if staff is not None else None
+
+
+def check(case, action: str, user, *, department_id: int | None) -> tuple[str, Transition]:
+    """Whether `user` may take `action` on `case` now (everything but the version): the table, then the
+    department rule and the supplement rule. Returns (acting role, transition); raises like `authorize`.
+
+    `department_id` is the organisation that works the case now (cases.selectors.department_of).
+    """
+    role, transition = authorize(case.status, action, r.roles_of(user))
+    # Back-office work belongs to the department that works the case (rule 3). The scope already keeps
+    # approvers and heads to their department's cases; this catches one who also holds a region-wide role.
+    if role in r.DEPARTMENT_ROLES:
+        organisation = _organisation(user)
+        if department_id is None or organisation is None or organisation.pk != department_id:
+            raise PermissionDenied(
+                _("Only the department that works this case may do this."), code="case.other_department"
+            )
+    # After acceptance only deferred materials (容缺) are handed in: nothing outstanding, nothing to take.
+    if action == SUPPLEMENT and case.status != S.SUPPLEMENT_REQUESTED and not case.deferred_materials:
+        raise Conflict(_("No materials are outstanding on this case."), code="case.nothing_outstanding")
+    return role, transition
+
+
+def available_actions(case, user, *, department_id: int | None) -> list[str]:
+    """The actions `user` may take on `case` now: exactly those `check` lets through (the case page's buttons)."""
+    allowed = []
+    for action in allowed_actions(case.status, r.roles_of(user)):
+        try:
+            check(case, action, user, department_id=department_id)
+        except DomainError:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+# --------------------------------------------------------------------------------------------------
+# Actions on a case that leave its status as it is
+# --------------------------------------------------------------------------------------------------
+
+REMIND = "remind"
+REVOKE_RESULT = "revoke_result"
+
+
+@dataclass(frozen=True)
+class SideAction:
+    roles: tuple[str, ...]  # in order of preference for the role the user acts in
+    statuses: frozenset[str]
+    role_refusal: str
+    state_refusal: str
+    state_code: str
+
+
+SIDE_ACTIONS: dict[str, SideAction] = {
+    # The supervisor urges the department (催办) while the case is open.
+    REMIND: SideAction(
+        roles=(r.SUPERVISOR,),
+        statuses=frozenset(OPEN_STATUSES),
+        role_refusal=gettext_lazy("Only the supervisor sends reminders."),
+        state_refusal=gettext_lazy("The case is closed."),
+        state_code="case.closed",
+    ),
+    # A result exists only from result_ready on (produce_result leads there, only issue follows it).
+    REVOKE_RESULT: SideAction(
+        roles=(r.SUPERVISOR, r.DEPARTMENT_HEAD),
+        statuses=frozenset({S.RESULT_READY, S.ISSUED}),
+        role_refusal=gettext_lazy("Only a department head or the supervisor revokes results."),
+        state_refusal=gettext_lazy("The case has no result."),
+        state_code="case.no_result",
+    ),
+}
+
+
+def check_side_action(case, action: str, user) -> str:
+    """The role `user` takes `action` (remind, revoke_result) in; 403 for another role, 409 in another status."""
+    rule = SIDE_ACTIONS[action]
+    mine = r.roles_of(user)
+    acting = [role for role in rule.roles if role in mine]
+    if not acting:
+        raise PermissionDenied(str(rule.role_refusal), code="case.role_forbidden")
+    if case.status not in rule.statuses:
+        raise Conflict(str(rule.state_refusal), code=rule.state_code)
+    return acting[0]
+
+
+def may(case, action: str, user) -> bool:
+    """Whether `user` may take a side action on `case` now (e.g. whether the page shows the reminder form)."""
+    try:
+        check_side_action(case, action, user)
+    except DomainError:
+        return False
+    return True
 
 
 def _label(action: str) -> str:

@@ -1,6 +1,5 @@
 """Reads the workbenches need beyond cases.selectors: paged lists with each row's clock, the named
-slices and counts of the role homes, the actions a user may take on a case page, the materials table,
-the result a verification code names."""
+slices and counts of the role homes, the materials table."""
 
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ from django.utils import timezone
 
 from onewindow.cases import clock as case_clock
 from onewindow.cases import selectors
-from onewindow.cases import transitions as t
 from onewindow.cases.models import (
     CLOCK_STATUSES,
     OPEN_STATUSES,
@@ -20,7 +18,6 @@ from onewindow.cases.models import (
     CaseStatus,
     Closure,
     Extension,
-    Result,
     Suspension,
 )
 from onewindow.core import clock
@@ -173,27 +170,6 @@ def departments() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind__in=kinds).order_by("sort_order")
 
 
-def available_actions(user, case: Case, department: dict | None) -> list[str]:
-    """The actions `user` may take now: the transition table, narrowed to the case's department for the
-    department roles (the services check the same; this only decides which buttons to show)."""
-    mine = r.roles_of(user)
-    staff = getattr(user, "staff", None)
-    in_department = bool(department) and staff is not None and staff.organisation.code == department["code"]
-    allowed = []
-    for action in t.allowed_actions(case.status, mine):
-        roles = t.TABLE[(case.status, action)].roles & mine
-        if roles <= r.DEPARTMENT_ROLES and not in_department:
-            continue
-        if (
-            action == t.SUPPLEMENT
-            and case.status != CaseStatus.SUPPLEMENT_REQUESTED
-            and not case.deferred_materials
-        ):
-            continue  # after acceptance only deferred materials (容缺) are handed in; nothing is outstanding
-        allowed.append(action)
-    return allowed
-
-
 def materials_table(case: Case) -> list[dict]:
     """The pinned guide's materials with what the window received, what is missing and what is deferred."""
     return [
@@ -205,18 +181,6 @@ def materials_table(case: Case) -> list[dict]:
         }
         for m in case.guide.materials.all()
     ]
-
-
-def result_by_code(code: str) -> Result | None:
-    """The result a verification code names, or None (the page then says 'unknown')."""
-    code = (code or "").strip().upper().replace(" ", "").replace("-", "")[:16]
-    if not code:
-        return None
-    return (
-        Result.objects.select_related("authority", "seal_organisation", "case__subitem")
-        .filter(verification_code=code)
-        .first()
-    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from onewindow.cases import clock as case_clock
-from onewindow.cases import documents, selectors, services, ui_selectors
+from onewindow.cases import codes, documents, selectors, services, ui_selectors
 from onewindow.cases import transitions as t
 from onewindow.cases.models import OPEN_STATUSES, ApplicantKind, CaseStatus, IssueMethod
 from onewindow.catalogue.models import SpecialProcedure
@@ -347,8 +347,10 @@ def _case_context(request, number: str) -> dict:
         case = selectors.get_case(request.user, number)
     except NotFound as exc:
         raise Http404 from exc
+    department = case.department_now = selectors.department_of(case)  # read once: detail and buttons
     detail = selectors.case_detail(case)
-    actions = ui_selectors.available_actions(request.user, case, detail["department"])
+    department_id = department.pk if department is not None else None
+    actions = t.available_actions(case, request.user, department_id=department_id)
     procedures = [(code, SpecialProcedure(code).label) for code in (case.subitem.special_procedures or [])]
     return {
         "case": case,
@@ -368,7 +370,7 @@ def _case_context(request, number: str) -> dict:
         "documents": documents.available(case),
         "level_label": LEVEL_LABELS.get(detail["clock"]["level"]),
         "status_label": STATUS_LABELS[case.status],
-        "can_remind": case.is_open and r.has_role(request.user, r.SUPERVISOR),
+        "can_remind": t.may(case, t.REMIND, request.user),
     }
 
 
@@ -551,7 +553,7 @@ def public_progress(request):
 def public_verify(request):
     code = request.GET.get("code", "").strip()
     if code:
-        return redirect("cases:public_result", code=code.upper().replace(" ", ""))
+        return redirect("cases:public_result", code=codes.clean(code))
     return render(request, "cases/public_result.html", {"asked": False})
 
 
@@ -561,6 +563,6 @@ def public_result(request, code):
     except TooManyRequests as exc:
         context = {"asked": True, "code": code, "error": exc.message}
         return render(request, "cases/public_result.html", context, status=429)
-    result = ui_selectors.result_by_code(code)
+    result = selectors.result_by_code(code)
     context = {"asked": True, "code": code, "result": result}
     return render(request, "cases/public_result.html", context, status=200 if result else 404)

@@ -69,6 +69,13 @@ def select_seal(*, authority, at: dt.datetime) -> Seal:
     return seal
 
 
+def seal_for_notice(*, authority, at: dt.datetime) -> Seal | None:
+    """The seal on a notice `authority` issues at `at` (receipt, supplement or rejection notice): the seal
+    `select_seal` would choose, or None when there is none. Unlike a result, the notice is owed to the
+    applicant all the same; it then says that no valid seal is registered, never shows a guessed one."""
+    return valid_seals(authority=authority, at=at).first()
+
+
 def select_seal_for_case(case) -> Seal:
     """The seal for `case`'s result produced now: `case.authority` is the implementer pinned at acceptance."""
     return select_seal(authority=case.authority, at=clock.now())

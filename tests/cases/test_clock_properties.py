@@ -51,6 +51,7 @@ def clocks(draw):
         )
     case = SimpleNamespace(
         region=None,
+        status="suspended" if any(s.ended_on is None for s in suspensions) else "in_review",
         guide=SimpleNamespace(promised_days=promised),
         accepted_at=moment(accepted_on),
         decided_at=None,

@@ -1,0 +1,184 @@
+"""What every write on a case shares: who acts, the row lock and the check before an action, the event,
+the audit entry and the version bump, numbers from the counters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from onewindow.cases import transitions as t
+from onewindow.cases.models import Case, CaseEvent, CaseSerial, CaseStatus, Closure, Suspension
+from onewindow.core import audit, clock
+from onewindow.core.errors import Conflict, InvalidInput, NotFound
+from onewindow.core.scoping import in_scope
+from onewindow.org.selectors import audit_context
+
+SYSTEM = "system"
+
+
+def _staff(actor):
+    return getattr(actor, "staff", None) if actor is not None else None
+
+
+def _organisation(actor):
+    staff = _staff(actor)
+    return staff.organisation if staff is not None else None
+
+
+def _event(case: Case, *, action: str, actor, role: str, comment: str = "", data=None, organisation=None):
+    staff = _staff(actor)
+    return CaseEvent.objects.create(
+        case=case,
+        at=clock.now(),
+        action=action,
+        actor=actor,
+        actor_name=getattr(actor, "username", None) or SYSTEM,
+        actor_full_name=staff.full_name if staff is not None else "",
+        role=role,
+        organisation=organisation or (staff.organisation if staff is not None else None),
+        comment=comment or "",
+        status_after=case.status,
+        data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
+    )
+
+
+def _audit(case: Case, *, action: str, actor, role: str, detail: dict | None = None) -> None:
+    organisation = _organisation(actor)
+    audit.record(
+        action=f"cases.{action}",
+        actor=actor,
+        **audit_context(
+            actor, organisation=organisation.code if organisation else "", region=case.region.code
+        ),
+        role=role,
+        obj=case,
+        object_id=case.number,
+        detail={"number": case.number, "status": case.status, "version": case.version, **(detail or {})},
+    )
+
+
+def _next_serial(region, scope: str, key: str) -> int:
+    """Draw the next number of (region, scope, key) under a row lock: unique under any concurrency."""
+    row = CaseSerial.objects.select_for_update().filter(region=region, scope=scope, key=key).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                CaseSerial.objects.create(region=region, scope=scope, key=key, last=0)
+        except IntegrityError:
+            pass  # another transaction created it first; lock theirs
+        row = CaseSerial.objects.select_for_update().get(region=region, scope=scope, key=key)
+    row.last += 1
+    row.save(update_fields=["last"])
+    return row.last
+
+
+def case_number(region, day: dt.date, serial: int) -> str:
+    """Region code + YYYYMMDD + 5-digit serial of that day, e.g. 2103002024092700001."""
+    return f"{region.code}{day:%Y%m%d}{serial:05d}"
+
+
+def _required(value, field: str, message) -> str:
+    value = str(value or "").strip()
+    if not value:
+        raise InvalidInput(message, code=f"case.{field}_required", errors={field: [message]})
+    return value
+
+
+def _missing_field(name: str):
+    message = _("This field is required.")
+    raise InvalidInput(message, code="case.missing_field", errors={name: [message]})
+
+
+def _save(case: Case, *, action: str, actor, role: str, comment: str = "", data=None, organisation=None):
+    """Bump the version, save, write the event and the audit entry (inside the caller's transaction)."""
+    case.version += 1
+    case.updated_at = clock.now()
+    case.save()
+    _event(case, action=action, actor=actor, role=role, comment=comment, data=data, organisation=organisation)
+    _audit(case, action=action, actor=actor, role=role, detail={"comment": comment[:200], **(data or {})})
+    return case
+
+
+def _clean_codes(codes, field: str, known: set[str]) -> list[str]:
+    if codes is None:
+        return []
+    if isinstance(codes, str) or not isinstance(codes, Iterable):
+        raise InvalidInput(
+            _("A list of material codes is expected."), code="case.invalid_materials", errors={field: []}
+        )
+    cleaned = []
+    for code in codes:
+        code = str(code).strip()
+        if code and code not in cleaned:
+            cleaned.append(code)
+    unknown = [c for c in cleaned if c not in known]
+    if unknown:
+        message = _("Not materials of this service guide: %(codes)s") % {"codes": ", ".join(unknown)}
+        raise InvalidInput(message, code="case.unknown_materials", errors={field: [message]})
+    return cleaned
+
+
+def _missing(guide, received: Iterable[str]) -> list[str]:
+    """Required materials of the pinned guide not received: the one complete list (一次性告知)."""
+    received = set(received)
+    return [m.code for m in guide.materials.all() if m.required and m.code not in received]
+
+
+def _lock(actor, case) -> Case:
+    """The case within the actor's scope (else 404), locked for the rest of the transaction (one query)."""
+    number = case.number if isinstance(case, Case) else str(case)
+    qs = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("region", "subitem", "guide", "authority", "decided_department", "window")
+        .with_department()  # the working department, asked once in the same query (see department_of)
+    )
+    try:
+        locked = in_scope(qs, actor).get(number=number)
+    except Case.DoesNotExist:
+        raise NotFound(_("Not found, or outside your scope."), code="not_found") from None
+    organisation = _organisation(actor)
+    if organisation is not None and locked.department_id_now == organisation.pk:
+        locked.department_now = organisation  # the actor's own department: no read
+    return locked
+
+
+def _begin(actor, case, action: str, version) -> tuple[Case, str, t.Transition]:
+    """The case locked in the actor's scope (404), the role the actor takes `action` in and its transition
+    (403/409: cases.transitions.check, the same check the case page's buttons come from), then the
+    version (409)."""
+    locked = _lock(actor, case)
+    role, transition = t.check(locked, action, actor, department_id=locked.department_id_now)
+    if version is None or int(version) != locked.version:
+        raise Conflict(
+            _("The case changed meanwhile (version %(current)s, you sent %(sent)s); reload it and try again.")
+            % {"current": locked.version, "sent": version},
+            code="case.stale_version",
+        )
+    return locked, role, transition
+
+
+def _close_open_suspension(case: Case, *, actor, outcome: str) -> Suspension | None:
+    open_one = case.suspensions.select_for_update().filter(ended_at__isnull=True).first()
+    if open_one is not None:
+        now = clock.now()
+        open_one.ended_at = now
+        open_one.ended_on = clock.local_date(now)
+        open_one.ended_by = actor
+        open_one.outcome = outcome
+        open_one.save()
+    return open_one
+
+
+def _end(
+    case: Case, *, status: str, closure: str, actor, role: str, action: str, reason: str, data=None
+) -> Case:
+    if case.status == CaseStatus.SUSPENDED:
+        _close_open_suspension(case, actor=actor, outcome=reason or Closure(closure).label)
+    case.status = status
+    case.closure = closure
+    case.ended_at = clock.now()
+    return _save(case, action=action, actor=actor, role=role, comment=reason, data=data)

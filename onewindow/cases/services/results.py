@@ -1,0 +1,154 @@
+"""The result (办理结果/证照): produced by the department with the seal rule 2 chooses, handed out by the
+unified issuing window only, revoked by the deciding department's head or the supervisor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from onewindow.cases import codes
+from onewindow.cases import transitions as t
+from onewindow.cases.models import Case, Decision, IssueMethod, Result
+from onewindow.cases.services._base import _begin, _lock, _next_serial, _required, _save, _staff
+from onewindow.core import audit, clock
+from onewindow.core.errors import Conflict, InvalidInput
+from onewindow.core.validators import mask_id_number
+from onewindow.handover.seals import select_seal_for_case
+
+# 行政许可法 art. 38 and 行政复议法 art. 20 / 行政诉讼法 art. 46: what a denial must tell the applicant.
+REMEDIES = (
+    "如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，"
+    "或者自收到本决定书之日起六个月内依法向人民法院提起行政诉讼。"
+)
+
+
+def _result_content(case: Case, *, number: str, code: str, seal, at: dt.datetime) -> dict:
+    """The fixed text of the decision or certificate, in Chinese whatever the request's language."""
+    with translation.override("zh-hans"):
+        granted = case.decision == Decision.GRANT
+        title = (case.subitem.result_name or "准予行政许可决定书") if granted else "不予行政许可决定书"
+        staff = _staff(case.decided_by)
+        content = {
+            "title": title,
+            "number": number,
+            "verification_code": code,
+            "case_number": case.number,
+            "subitem": {"code": case.subitem.code, "name": case.subitem.name},
+            "applicant": {
+                "kind": case.applicant_kind,
+                "name": case.applicant_name,
+                "id_number": mask_id_number(case.applicant_id_number),
+            },
+            "decision": case.decision,
+            "reason": case.decision_reason,
+            "authority": {"code": case.authority.code, "name": case.authority.name},
+            "seal": {"id": seal.pk, "name": seal.name, "organisation": seal.organisation.code},
+            "accepted_at": case.accepted_at.isoformat() if case.accepted_at else None,
+            "decided_at": case.decided_at.isoformat(),
+            "decided_by": staff.full_name if staff else "",
+            "department": case.decided_department.name if case.decided_department_id else "",
+            "produced_at": at.isoformat(),
+        }
+        if not granted:
+            content["remedies"] = REMEDIES
+    return content
+
+
+def build_result(case: Case, *, seal, at: dt.datetime, actor, extra: dict | None = None) -> Result:
+    """The result of the decided `case` produced at `at` under `seal` (rule 2's choice), not yet saved:
+    numbered from the region's counter of that year, with a new verification code, its content fixed
+    and hashed (SM3). `extra` adds to the content (e.g. the history import marks itself)."""
+    year = clock.local_date(at).year
+    number = f"{case.region.code}-{year}-{_next_serial(case.region, 'result', str(year)):06d}"
+    code = codes.new_verification_code()
+    content = {**_result_content(case, number=number, code=code, seal=seal, at=at), **(extra or {})}
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return Result(
+        case=case,
+        region=case.region,
+        number=number,
+        verification_code=code,
+        decision=case.decision,
+        authority=case.authority,
+        seal=seal,
+        seal_name=seal.name,
+        seal_organisation=seal.organisation,
+        content=content,
+        content_hash=audit.sm3_hex(canonical.encode("utf-8")),
+        produced_at=at,
+        produced_by=actor,
+    )
+
+
+def produce_result(*, actor, case, version: int) -> Case:
+    """Number the result, apply the seal rule 2 chooses, fix content and SM3 hash (→ result_ready).
+
+    No valid seal → 422 and nothing changes. The PDF is rendered on demand from the fixed content.
+    """
+    with transaction.atomic():
+        case, role, transition = _begin(actor, case, t.PRODUCE_RESULT, version)
+        seal = select_seal_for_case(case)  # NoValidSeal (422) rolls everything back
+        result = build_result(case, seal=seal, at=clock.now(), actor=actor)
+        result.save(force_insert=True)
+        case.status = transition.status_after
+        return _save(
+            case,
+            action="produce_result",
+            actor=actor,
+            role=role,
+            data={
+                "result": result.number,
+                "seal": seal.pk,
+                "seal_name": seal.name,
+                "hash": result.content_hash,
+            },
+        )
+
+
+def issue(*, actor, case, version: int, method: str | None = None, recipient: str | None = None) -> Case:
+    """The unified issuing window hands the result out (pickup or mail); the case ends (rule 5)."""
+    with transaction.atomic():
+        case, role, transition = _begin(actor, case, t.ISSUE, version)
+        if method not in IssueMethod.values:
+            message = _("pickup or mail")
+            raise InvalidInput(message, code="case.issue_method", errors={"method": [message]})
+        now = clock.now()
+        case.issued_at = now
+        case.issued_by = actor
+        case.issue_method = method
+        case.issue_recipient = (recipient or "").strip()[:200] or case.applicant_name
+        case.status = transition.status_after
+        case.ended_at = now
+        Result.objects.filter(case=case).update(issued_at=now)
+        return _save(case, action="issue", actor=actor, role=role, data={"method": method})
+
+
+def revoke_result(*, actor, case, reason: str) -> Result:
+    """Revoke an issued or ready result (撤销): verification then answers genuine false.
+
+    The head of the department that decided the case, or the supervisor.
+    """
+    reason = _required(reason, "reason", _("A reason is required."))
+    with transaction.atomic():
+        locked = _lock(actor, case)
+        role = t.check_side_action(locked, t.REVOKE_RESULT, actor)
+        result = Result.objects.select_for_update().get(case=locked)
+        if result.revoked:
+            raise Conflict(_("The result is already revoked."), code="case.result_revoked")
+        result.revoked = True
+        result.revoked_at = clock.now()
+        result.revoked_reason = reason[:300]
+        result.save()
+        _save(
+            locked,
+            action=t.REVOKE_RESULT,
+            actor=actor,
+            role=role,
+            comment=reason,
+            data={"result": result.number},
+        )
+    return result
