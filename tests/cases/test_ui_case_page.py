@@ -173,3 +173,23 @@ def test_the_supervisor_urges_the_department_without_making_the_page_stale(world
         signed_in("construction-approver").post(f"/cases/{case.number}/remind/", {"message": "x"}).status_code
         == 403
     )
+
+
+def test_the_buttons_are_exactly_the_actions_the_api_lets_through(world):
+    """An approver who is also a window clerk sees the region's cases: on another department's case the
+    page offers only the window's actions, and the API refuses the back office's (one check for both)."""
+    from django.contrib.auth.models import Group
+
+    from onewindow.cases import transitions as t
+    from tests.cases.conftest import user
+    from tests.conftest import ApiClient
+
+    user("construction-approver").groups.add(Group.objects.get(name="window_clerk"))
+    theirs = drive("accepted", subitem="XK09901003")  # health's
+    mine = drive("accepted")
+    client, api = signed_in("construction-approver"), ApiClient("construction-approver")
+    for case, shown in ((theirs, {"withdraw"}), (mine, {"withdraw", "claim", "return"})):
+        assert buttons(client.get(f"/cases/{case.number}/").content.decode()) == shown
+        for action in set(t.allowed_actions(case.status, {"approver", "window_clerk"})) - shown:
+            response = api.post(f"/cases/{case.number}/actions", {"action": action, "version": case.version})
+            assert response.status_code in (403, 409), (action, response.content)
