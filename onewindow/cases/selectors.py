@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from onewindow.cases import clock as case_clock
-from onewindow.cases import codes
+from onewindow.cases import codes, transitions
 from onewindow.cases.models import (
     OPEN_STATUSES,
     Case,
@@ -73,10 +73,6 @@ def get_case(user, number: str) -> Case:
     return _with_related(Case.objects.all()).get(pk=found.pk)
 
 
-# A result is produced only on the way to result_ready, and only issue follows it (cases.transitions).
-RESULT_STATUSES = frozenset({CaseStatus.RESULT_READY, CaseStatus.ISSUED})
-
-
 def action_answer(case: Case, *, actor=None, created: bool = False) -> dict:
     """The answer of an action or acceptance, built from the case its service locked (or inserted) and
     changed — region, sub-item, guide, authority, departments and window already loaded — plus the
@@ -97,7 +93,7 @@ def action_answer(case: Case, *, actor=None, created: bool = False) -> dict:
             setattr(case, name, getattr(case, name).astimezone(dt.UTC))
     if case.claimed_by_id and actor is not None and case.claimed_by_id == actor.pk:
         case.claimed_by = actor  # else read when shown
-    if case.status not in RESULT_STATUSES:
+    if case.status not in transitions.RESULT_STATUSES:
         Case.result.related.set_cached_value(case, None)
     elif not Case.result.is_cached(case):
         found = (

@@ -127,6 +127,9 @@ TABLE: dict[tuple[str, str], Transition] = {
     (S.RESULT_READY, ISSUE): _t(_ISSUER, S.ISSUED),
 }
 
+# The statuses of a case that has a result: produce_result leads to result_ready, only issue follows it.
+RESULT_STATUSES = frozenset({TABLE[(S.DECIDED, PRODUCE_RESULT)].status_after, S.ISSUED})
+
 # What the system does by itself (`onewindow tick`): an accepted case whose deferred materials (容缺) were
 # not handed in by the deadline ends (退件).
 DEFERRAL_EXPIRED = "deferral_expired"
@@ -241,10 +244,9 @@ SIDE_ACTIONS: dict[str, SideAction] = {
         state_refusal=gettext_lazy("The case is closed."),
         state_code="case.closed",
     ),
-    # A result exists only from result_ready on (produce_result leads there, only issue follows it).
     REVOKE_RESULT: SideAction(
         roles=(r.SUPERVISOR, r.DEPARTMENT_HEAD),
-        statuses=frozenset({S.RESULT_READY, S.ISSUED}),
+        statuses=RESULT_STATUSES,
         role_refusal=gettext_lazy("Only a department head or the supervisor revokes results."),
         state_refusal=gettext_lazy("The case has no result."),
         state_code="case.no_result",
