@@ -158,18 +158,20 @@ def level(*, due: dt.date | None, today: dt.date, stopped_on: dt.date | None, li
     return NORMAL
 
 
-def level_filter(wanted: str, *, today: dt.date, regions) -> Q:
-    """`level()` over the stored columns of cases.Case (due_date, status, decided_at) in `regions`, as
-    a filter: the clock stopped on the decision day, it is live in the back-office statuses."""
+def level_filter(wanted: str, *, today: dt.date, regions: dict[str, int] | None = None) -> Q:
+    """`level()` over the stored columns of cases.Case (due_date, status, decided_at), as a filter: the
+    clock stopped on the decision day, it is live in the back-office statuses; the warning horizon is
+    each region's (`regions`: {code: id}, default every region)."""
+    regions = arithmetic.region_ids() if regions is None else regions
     due = Q(due_date__isnull=False)
     stopped_late = Q(decided_at__isnull=False, decided_at__date__gt=F("due_date"))
     live = Q(decided_at__isnull=True, status__in=CLOCK_STATUSES)
     overdue = due & (stopped_late | (live & Q(due_date__lt=today)))
     close = Q(pk__in=[])  # no region: nothing
-    for region in regions:
-        through = warning_through(today, region)
+    for code, region_id in sorted(regions.items()):
+        through = warning_through(today, code)
         bound = Q(due_date__gte=today) if through is None else Q(due_date__gte=today, due_date__lte=through)
-        close |= Q(region_id=region.pk) & bound
+        close |= Q(region_id=region_id) & bound
     warning = due & live & close
     if wanted == OVERDUE:
         return overdue

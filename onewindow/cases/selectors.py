@@ -25,7 +25,7 @@ from onewindow.core import clock
 from onewindow.core.errors import InvalidInput, NotFound, RuleViolation
 from onewindow.core.scoping import get_in_scope, in_scope
 from onewindow.core.validators import mask_id_number
-from onewindow.org.models import Organisation, Region
+from onewindow.org.models import Organisation
 
 
 def _with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
@@ -155,7 +155,7 @@ def level_condition(level: str, *, today: dt.date | None = None) -> Q:
     cases.clock.level_filter, the same definition the clock of each case uses, with each region's
     working days."""
     today = today or clock.today()
-    return case_clock.level_filter(level, today=today, regions=Region.objects.all())
+    return case_clock.level_filter(level, today=today)
 
 
 def in_flight_cases(subitem_ids) -> QuerySet[Case]:

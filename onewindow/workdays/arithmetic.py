@@ -194,7 +194,7 @@ def _load_index(state: _State, region_id: int | None) -> _Index | None:
     return index
 
 
-def _index_for(region) -> _Index | None:
+def _current() -> _State:
     state = _state
     in_request = getattr(_local, "request", None)
     if in_request is None:
@@ -203,6 +203,16 @@ def _index_for(region) -> _Index | None:
     elif in_request == _UNCHECKED:
         state = _refresh()
         _local.request = _CHECKED
+    return state
+
+
+def region_ids() -> dict[str, int]:
+    """{code: id} of every region, as the calendar knows them (no query beyond the calendar's own check)."""
+    return dict(_current().region_ids)
+
+
+def _index_for(region) -> _Index | None:
+    state = _current()
     if region is None:
         region_id = state.default_region_id
     elif isinstance(region, str):
