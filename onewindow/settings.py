@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -40,6 +42,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout, second factor and forced password change (org.security): after auth and messages.
+    "onewindow.org.middleware.SessionGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -66,11 +70,16 @@ TEMPLATES = [
 DATABASES = {"default": config.database(DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Password policy (等保2.0 level 3): 10+ characters of three classes, not the username, not a common
+# password, none of the last 5 again (org.passwords); expiry below.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "onewindow.org.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "onewindow.org.passwords.NotUsernameValidator"},
+    {"NAME": "onewindow.org.passwords.PasswordHistoryValidator", "OPTIONS": {"keep": 5}},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -98,6 +107,26 @@ WHITENOISE_USE_FINDERS = True
 ONEWINDOW_TOKEN_TTL_SECONDS = int(os.environ.get("ONEWINDOW_TOKEN_TTL_SECONDS", str(8 * 3600)))
 # Audit entries are kept at least this long (never below 183 days); the application deletes none.
 ONEWINDOW_AUDIT_RETENTION_DAYS = config.audit_retention_days()
+
+# Login protection (org.security). Days until a password must be changed (0: never).
+ONEWINDOW_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("ONEWINDOW_PASSWORD_MAX_AGE_DAYS", "90"))
+# An account is locked after this many failures within the window; an address is refused past either limit.
+ONEWINDOW_LOGIN_MAX_FAILURES = int(os.environ.get("ONEWINDOW_LOGIN_MAX_FAILURES", "5"))
+ONEWINDOW_LOGIN_WINDOW_MINUTES = int(os.environ.get("ONEWINDOW_LOGIN_WINDOW_MINUTES", "15"))
+ONEWINDOW_LOGIN_ADDRESS_MAX_FAILURES = int(os.environ.get("ONEWINDOW_LOGIN_ADDRESS_MAX_FAILURES", "50"))
+ONEWINDOW_LOGIN_ADDRESS_PER_MINUTE = int(os.environ.get("ONEWINDOW_LOGIN_ADDRESS_PER_MINUTE", "300"))
+# Roles that must log in to the web UI with a second factor (TOTP); everyone else may enrol.
+ONEWINDOW_REQUIRE_2FA_ROLES = [
+    role.strip()
+    for role in os.environ.get("ONEWINDOW_REQUIRE_2FA_ROLES", "sysadmin,secadmin,auditor,supervisor").split(
+        ","
+    )
+    if role.strip()
+]
+# Idle session timeout in minutes: the three administrators, everyone else.
+ONEWINDOW_ADMIN_IDLE_MINUTES = int(os.environ.get("ONEWINDOW_ADMIN_IDLE_MINUTES", "10"))
+ONEWINDOW_IDLE_MINUTES = int(os.environ.get("ONEWINDOW_IDLE_MINUTES", "30"))
+OTP_TOTP_ISSUER = "OneWindow"
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,6 @@
 """URL map: the HTML UI, the JSON API under /api/v1, the admin for the system administrator."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from onewindow import views
@@ -11,10 +10,7 @@ from onewindow.core import health
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
-    path(
-        "accounts/login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("onewindow.org.security_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("org/", include("onewindow.org.urls")),

@@ -83,6 +83,45 @@ def frozen_clock():
     clock.set_now(None)
 
 
+def sign_in(client: Client, username: str, password: str = DEMO_PASSWORD) -> Client:
+    """Log a test client in and finish the login as the login page would after the second factor: the
+    supervisor and the administrators must log in with two factors (org.security), which their tests
+    prove through the pages (tests/org, tests/e2e); here it is taken as done."""
+    from onewindow.org import security
+
+    assert client.login(username=username, password=password)
+    session = client.session
+    session[security.GATES_SESSION_KEY] = []
+    session.save()
+    return client
+
+
+def confirmed_totp_device(username: str):
+    """A confirmed authenticator device for `username` (created once), ready for a fresh code."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.get(username=username)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    # A code is accepted once per 30-second step; tests log the same person in more often than that.
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+    device.refresh_from_db()
+    return device
+
+
+def totp_code(device) -> str:
+    """The device's current code, as the person's authenticator app shows it."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
 class ApiClient:
     """A JSON client for /api/v1 that logs in with a Bearer token."""
 

@@ -13,3 +13,7 @@ class OrgConfig(AppConfig):
         from onewindow.org.roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, sender=self)
+
+        from onewindow.org import signals
+
+        signals.connect()

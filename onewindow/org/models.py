@@ -253,3 +253,70 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Credential(models.Model):
+    """Password bookkeeping of a login: when it was last set and whether it is a one-time password."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, related_name="credential", on_delete=models.CASCADE)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set by a reset: the one-time password must be replaced at the next login."),
+    )
+
+    class Meta:
+        verbose_name = _("credential")
+        verbose_name_plural = _("credentials")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class PasswordHistory(models.Model):
+    """A hash of a password a login had, so that the last few are not used again."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="password_history", on_delete=models.CASCADE
+    )
+    password = models.CharField(max_length=128)
+    set_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("password history entry")
+        verbose_name_plural = _("password history")
+        ordering = ["-set_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} {self.set_at:%Y-%m-%d}"
+
+
+class LoginOutcome(models.TextChoices):
+    SUCCESS = "success", _("Success")
+    FAILURE = "failure", _("Failure")
+    LOCKED = "locked", _("Refused: account locked")
+    LIMITED = "limited", _("Refused: too many attempts from the address")
+
+
+class LoginAttempt(models.Model):
+    """One login try on the page or the token endpoint; counted for lockout in the database, so that
+    every worker process sees the same counts."""
+
+    username = models.CharField(max_length=150)
+    address = models.CharField(max_length=45, blank=True)
+    channel = models.CharField(max_length=10, help_text=_("page or token"))
+    outcome = models.CharField(max_length=10, choices=LoginOutcome.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("login attempt")
+        verbose_name_plural = _("login attempts")
+        indexes = [
+            models.Index(fields=["username", "at"], name="login_attempt_user"),
+            models.Index(fields=["address", "at"], name="login_attempt_address"),
+            models.Index(fields=["at"], name="login_attempt_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.username} {self.outcome} {self.at:%Y-%m-%d %H:%M}"

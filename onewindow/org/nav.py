@@ -15,6 +15,7 @@ LINKS = {
         ("org:stationings", _("Stationed staff")),
     ],
     r.ASSESSMENT_OFFICE: [("org:organisations", _("Organisations"))],
-    r.SYSADMIN: [("admin:index", _("System administration")), ("org:staff", _("Users"))],
-    r.SECADMIN: [("org:staff", _("Users and roles"))],
+    r.SYSADMIN: [("org:accounts", _("User accounts")), ("admin:index", _("System administration"))],
+    r.SECADMIN: [("org:roles", _("Roles"))],
+    r.AUDITOR: [("org:audit", _("Audit log"))],
 }

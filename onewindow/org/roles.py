@@ -33,15 +33,12 @@ ADMIN_ROLES = {SYSADMIN, SECADMIN, AUDITOR}
 # Roles that see business data (cases, catalogue, organisations); administrators see none of it.
 BUSINESS_ROLES = set(ROLES) - ADMIN_ROLES
 
-# Django model permissions each role's group carries (app_label.codename); business rules are checked
-# in services, these drive the admin site and the 三员 separation.
+# Django model permissions each role's group carries (app_label.codename). They only drive the admin site;
+# business rules are checked in services. Accounts and roles are never edited there: the system
+# administrator has no permission on users, groups or staff beyond reading (his own pages call
+# org.accounts), so no form of the admin site can grant a role, a superuser flag or a permission.
 ROLE_PERMISSIONS = {
     SYSADMIN: [
-        "auth.add_user",
-        "auth.change_user",
-        "auth.view_user",
-        "org.add_staff",
-        "org.change_staff",
         "org.view_staff",
         "org.add_window",
         "org.change_window",
@@ -52,24 +49,56 @@ ROLE_PERMISSIONS = {
         "org.view_organisation",
         "org.view_region",
     ],
-    SECADMIN: ["auth.view_user", "auth.change_group", "auth.view_group", "auth.view_permission"],
+    SECADMIN: ["auth.view_group", "auth.view_permission"],
     AUDITOR: ["core.view_auditentry"],
 }
 
 
-def sync_role_groups(**kwargs) -> None:
-    """Create one group per role and give it its permissions; runs after every migrate (idempotent)."""
-    from django.contrib.auth.models import Group, Permission
+def sync_role_groups(using="default", **kwargs) -> None:
+    """One group per role with exactly its permissions (post_migrate of the org app; idempotent).
 
-    for role in ROLES:
-        group, _ = Group.objects.get_or_create(name=role)
-        wanted = []
-        for dotted in ROLE_PERMISSIONS.get(role, []):
-            app_label, codename = dotted.split(".")
-            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if perm is not None:
-                wanted.append(perm)
-        group.permissions.set(wanted)
+    post_migrate is sent app by app, and org comes before django.contrib.auth: so first make sure every
+    app's permissions exist (what Django itself does later for each app), then set the groups. A group
+    whose permissions differ from ROLE_PERMISSIONS (an upgrade, or a hand-made change) is put right and
+    the change is audited; creating the groups of a new database is not a change.
+    """
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+    from django.db import transaction
+
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using, apps=global_apps)
+    with transaction.atomic(using=using):
+        for role in ROLES:
+            group, created = Group.objects.using(using).get_or_create(name=role)
+            wanted = {}
+            for dotted in ROLE_PERMISSIONS.get(role, []):
+                app_label, codename = dotted.split(".")
+                perm = Permission.objects.using(using).get(
+                    content_type__app_label=app_label, codename=codename
+                )
+                wanted[dotted] = perm
+            have = {
+                f"{p.content_type.app_label}.{p.codename}": p
+                for p in group.permissions.select_related("content_type")
+            }
+            if set(have) == set(wanted):
+                continue
+            group.permissions.set(wanted.values())
+            if not created:
+                from onewindow.core import audit
+
+                audit.record(
+                    action="org.role.permissions",
+                    object_type="auth.group",
+                    object_id=str(group.pk),
+                    detail={
+                        "role": role,
+                        "added": sorted(set(wanted) - set(have)),
+                        "removed": sorted(set(have) - set(wanted)),
+                    },
+                )
 
 
 def roles_of(user) -> set[str]:

@@ -49,3 +49,15 @@ def unread_notification_count(user) -> int:
     if staff is None:
         return 0
     return Notification.objects.filter(recipient_id=staff.organisation_id, read_at__isnull=True).count()
+
+
+def accounts() -> QuerySet:
+    """Every login with its staff record and roles, for the administrators' pages (no business data)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.select_related("staff__organisation", "credential")
+        .prefetch_related("groups")
+        .order_by("username")
+    )

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 
-from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -15,8 +12,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from onewindow.core import audit, clock
-from onewindow.core.errors import InvalidInput, NotAuthenticated, PermissionDenied
+from onewindow.core.errors import InvalidInput, PermissionDenied
 from onewindow.org import roles as r
+from onewindow.org import security
 from onewindow.org.models import ApiToken, Organisation, OrganisationKind, Staff
 from onewindow.org.selectors import audit_context
 
@@ -46,9 +44,14 @@ def create_user(
     full_name: str = "",
     phone: str = "",
 ) -> Staff:
-    """Create a login with one role in one organisation; actor None means the operator's CLI."""
-    if actor is not None and not r.has_role(actor, r.SYSADMIN):
-        raise PermissionDenied(_("Only the system administrator creates users."), code="user.forbidden")
+    """Create a login with one role in one organisation: the operator's console (`onewindow user add`) only.
+    In the UI the system administrator creates accounts without roles (org.accounts) and the security
+    administrator grants them (三员分立), so no actor may use this."""
+    if actor is not None:
+        raise PermissionDenied(
+            _("Accounts with a role are created from the console; administrators use their own pages."),
+            code="user.forbidden",
+        )
     errors: dict[str, list[str]] = {}
     username = (username or "").strip()
     if not username:
@@ -87,7 +90,10 @@ def create_user(
         raise InvalidInput(_("The user was not created."), code="user.invalid", errors=errors)
 
     with transaction.atomic():
-        user = User.objects.create_user(username=username, password=password)
+        # set_password + save (not create_user) so that the password policy's history hook runs.
+        user = User(username=username)
+        user.set_password(password)
+        user.save()
         user.groups.add(Group.objects.get(name=role))
         staff = Staff.objects.create(
             user=user, organisation=organisation, full_name=full_name or username, phone=phone
@@ -103,35 +109,11 @@ def create_user(
     return staff
 
 
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def issue_token(*, username: str, password: str, request=None) -> tuple[str, dt.datetime]:
-    """Check the password and give a Bearer token; wrong credentials are NotAuthenticated (401)."""
-    user = authenticate(request, username=username, password=password)
-    with transaction.atomic():
-        if user is None or not user.is_active:
-            audit.record(action="auth.token.denied", success=False, detail={"username": str(username)[:150]})
-            failed = True
-        else:
-            failed = False
-            raw = secrets.token_urlsafe(32)
-            now = clock.now()
-            expires_at = now + dt.timedelta(seconds=settings.ONEWINDOW_TOKEN_TTL_SECONDS)
-            token = ApiToken.objects.create(
-                user=user, key_hash=_hash_token(raw), created_at=now, expires_at=expires_at
-            )
-            audit.record(
-                action="auth.token.issue",
-                actor=user,
-                **audit_context(user),
-                role=r.primary_role(user),
-                obj=token,
-            )
-    if failed:
-        raise NotAuthenticated(_("Wrong username or password."), code="auth.invalid_credentials")
-    return raw, expires_at
+def issue_token(
+    *, username: str, password: str, otp: str | None = None, request=None
+) -> tuple[str, dt.datetime]:
+    """A Bearer token (org.security.issue_token: lockout, second factor, audit)."""
+    return security.issue_token(username=username, password=password, otp=otp, request=request)
 
 
 def user_for_token(raw: str):
@@ -140,7 +122,9 @@ def user_for_token(raw: str):
         return None
     # The staff row and organisation come along: every API call needs them (scope, role, audit).
     token = (
-        ApiToken.objects.select_related("user__staff__organisation").filter(key_hash=_hash_token(raw)).first()
+        ApiToken.objects.select_related("user__staff__organisation")
+        .filter(key_hash=security.hash_token(raw))
+        .first()
     )
     if token is None or token.expires_at <= clock.now() or not token.user.is_active:
         return None

@@ -8,12 +8,12 @@ from django.test import Client
 
 from onewindow.cases.models import Case, CaseStatus
 from tests.cases.conftest import drive
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import sign_in
 
 
 def signed_in(username: str) -> Client:
     client = Client()
-    assert client.login(username=username, password=DEMO_PASSWORD)
+    sign_in(client, username)
     return client
 
 

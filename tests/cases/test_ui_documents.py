@@ -11,12 +11,12 @@ from django.test import Client
 
 from onewindow.cases import services
 from tests.cases.conftest import COMPANY, drive, user
-from tests.conftest import DEMO_PASSWORD, artifacts_dir
+from tests.conftest import artifacts_dir, sign_in
 
 
 def signed_in(username: str) -> Client:
     client = Client()
-    assert client.login(username=username, password=DEMO_PASSWORD)
+    sign_in(client, username)
     return client
 
 

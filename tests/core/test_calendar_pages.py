@@ -6,12 +6,12 @@ from django.test import Client
 
 from onewindow.workdays import services as workdays_services
 from onewindow.workdays.models import CalendarYear
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import sign_in
 
 
 def login(username):
     client = Client()
-    assert client.login(username=username, password=DEMO_PASSWORD)
+    sign_in(client, username)
     return client
 
 

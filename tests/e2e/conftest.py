@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD, artifacts_dir
+from tests.conftest import DEMO_PASSWORD, artifacts_dir, confirmed_totp_device, totp_code
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -73,13 +73,24 @@ def e2e_sample(transactional_db):
 
 @pytest.fixture
 def login(live_server):
-    """login(page, "supervisor1") signs in through the real login form."""
+    """login(page, "supervisor1") signs in through the real login form; the supervisor and the
+    administrators then type the code of their (test) authenticator device, as the hall requires."""
+    from onewindow.org import security
 
     def sign_in(page, username: str, password: str = DEMO_PASSWORD):
+        from django.contrib.auth import get_user_model
+
+        device = None
+        if security.requires_two_factor(get_user_model().objects.get(username=username)):
+            device = confirmed_totp_device(username)
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
         page.click("button[type=submit]")
+        if device is not None:
+            page.wait_for_url(f"{live_server.url}/accounts/login/verify/")
+            page.fill("#id_otp", totp_code(device))
+            page.click("main button[type=submit]")  # the header's logout is a submit button too
         page.wait_for_url(f"{live_server.url}/")
         return page
 

@@ -3,12 +3,12 @@
 from django.test import Client
 
 from onewindow.handover.models import AgreementStatus, HandoverAgreement, Seal
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import sign_in
 
 
 def browser(username):
     client = Client()
-    assert client.login(username=username, password=DEMO_PASSWORD)
+    sign_in(client, username)
     return client
 
 

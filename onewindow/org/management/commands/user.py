@@ -1,4 +1,5 @@
-"""`onewindow user add NAME --role ROLE [--department CODE] --password-stdin`."""
+"""`onewindow user add NAME --role ROLE [--department CODE] --password-stdin`, and the operator's
+break-glass `onewindow user reset-password NAME` (prints a one-time password; audited)."""
 
 import sys
 
@@ -23,7 +24,23 @@ class Command(BaseCommand):
             "--password-stdin", action="store_true", help="Read the password from standard input."
         )
 
+        reset = sub.add_parser(
+            "reset-password",
+            help="Give any account a one-time password (printed) to change at the next login.",
+        )
+        reset.add_argument("username")
+
     def handle(self, *args, verb, **options):
+        if verb == "reset-password":
+            from django.contrib.auth import get_user_model
+
+            from onewindow.org import accounts
+
+            user = get_user_model().objects.filter(username=options["username"]).first()
+            if user is None:
+                raise CommandError(f"unknown user {options['username']}")
+            self.stdout.write(accounts.operator_reset_password(user=user))
+            return
         if verb == "add":
             if not options["password_stdin"]:
                 raise CommandError("--password-stdin is required (passwords never go on the command line)")
