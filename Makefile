@@ -24,6 +24,7 @@ demo: install
 	@echo "Demo logins: clerk1 (window), issuer1 (issuing), supervisor1, construction-approver, construction-head, sysadmin1 …"
 	@if [ -n "$$ONEWINDOW_DEMO_PASSWORD" ]; then echo "Demo password: from ONEWINDOW_DEMO_PASSWORD"; \
 	 else echo "Demo password (generated): $$(cat $(ONEWINDOW_DATA_DIR)/demo_password)"; fi
+	@echo "supervisor1 and the administrators set up two-factor login (an authenticator app) at their first login; ONEWINDOW_REQUIRE_2FA_ROLES= turns that off for a demo."
 	$(BIN)/onewindow serve --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite on SQLite, and again on PostgreSQL when ONEWINDOW_TEST_DATABASE_URL is set
