@@ -3,6 +3,8 @@ old one is a one-time or expired one. Thin: org.security and org.accounts do the
 
 from __future__ import annotations
 
+import time
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -19,7 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from onewindow.core.errors import DomainError, InvalidInput, TooManyRequests
 from onewindow.core.qr import qr_svg
 from onewindow.org import accounts, security
-from onewindow.org.middleware import GATE_URLS
+from onewindow.org.middleware import GATE_URLS, LAST_SEEN_KEY
 
 NEXT_SESSION_KEY = "onewindow_next"
 
@@ -89,6 +91,7 @@ def login_view(request):
             gates = security.gates_for(user)
             auth_login(request, user)
             request.session[security.GATES_SESSION_KEY] = gates
+            request.session[LAST_SEEN_KEY] = int(time.time())
             request.session[NEXT_SESSION_KEY] = next_url
             security.page_password_accepted(request=request, user=user, gates=gates)
             return _continue(request)

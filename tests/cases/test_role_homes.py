@@ -10,12 +10,12 @@ from django.test import Client
 
 from onewindow.cases import services
 from tests.cases.conftest import at, drive, user
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, sign_in
 
 
 def signed_in(username: str) -> Client:
     client = Client()
-    assert client.login(username=username, password=DEMO_PASSWORD)
+    sign_in(client, username)
     return client
 
 

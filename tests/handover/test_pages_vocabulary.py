@@ -6,13 +6,13 @@ import re
 from django.test import Client
 
 from onewindow.handover import services
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import sign_in
 from tests.handover.conftest import at, user
 
 
 def browser(username):
     client = Client()
-    assert client.login(username=username, password=DEMO_PASSWORD)
+    sign_in(client, username)
     return client
 
 
