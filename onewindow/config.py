@@ -22,6 +22,19 @@ def data_dir() -> Path:
     return path
 
 
+def files_dir(directory: Path) -> Path:
+    """Where the scanned materials' bytes live (ONEWINDOW_FILES_DIR, default <data dir>/files); backups
+    copy this folder with the database."""
+    from_env = os.environ.get("ONEWINDOW_FILES_DIR", "").strip()
+    return Path(from_env).resolve() if from_env else directory / "files"
+
+
+def mebibytes(name: str, default: int) -> int:
+    """A size limit in MiB from the environment, as bytes."""
+    value = os.environ.get(name, "").strip()
+    return int(float(value) * 1024 * 1024) if value else default * 1024 * 1024
+
+
 def secret_key(directory: Path) -> str:
     """The key from the environment, else one generated once into the data dir."""
     from_env = os.environ.get("ONEWINDOW_SECRET_KEY")

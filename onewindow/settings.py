@@ -101,6 +101,11 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
+# The electronic case file (电子材料): scanned materials stored once by their SM3 hash.
+ONEWINDOW_FILES_DIR = config.files_dir(DATA_DIR)
+ONEWINDOW_FILE_STORE = os.environ.get("ONEWINDOW_FILE_STORE", "onewindow.cases.storage.FilesystemStore")
+ONEWINDOW_FILE_MAX_BYTES = config.mebibytes("ONEWINDOW_FILE_MAX_MB", 20)
+ONEWINDOW_CASE_FILES_MAX_BYTES = config.mebibytes("ONEWINDOW_CASE_FILES_MAX_MB", 200)
 WHITENOISE_USE_FINDERS = True
 
 # Bearer tokens of the JSON API live this long.

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from onewindow.cases import selectors, services
+from onewindow.cases import case_files, selectors, services, storage
 from onewindow.core import clock, throttle
 from onewindow.core.api import Page
 
@@ -304,6 +305,100 @@ def case_reminder(request, number: str, payload: ReminderIn):
             else None,
         },
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# The electronic case file: scans of the materials
+# --------------------------------------------------------------------------------------------------
+
+
+class ProblemOut(Schema):
+    """application/problem+json (RFC 9457), as every error of the API."""
+
+    type: str
+    status: int
+    title: str
+    detail: str
+    code: str | None = None
+    errors: dict[str, list[str]] | None = None
+
+
+class CaseFileOut(Schema):
+    id: int
+    material: str = Field(..., description="material code of the case's pinned service guide")
+    name: str
+    content_type: str = Field(
+        ..., description="application/pdf | image/jpeg | image/png, found from the content"
+    )
+    size: int = Field(..., description="bytes")
+    sm3: str = Field(..., description="SM3 hash of the bytes (hex); the bytes are stored once by it")
+    uploaded_at: dt.datetime
+    version: int = Field(..., description="1, or the replaced file's version + 1")
+    replaces: int | None = Field(None, description="id of the earlier version this file replaces")
+    replaced_by: int | None = Field(None, description="id of the newer version, when replaced")
+    uploaded_by: str
+    url: str = Field(..., description="GET it for the bytes")
+
+
+FILE_ERRORS = {
+    400: ProblemOut,
+    401: ProblemOut,
+    403: ProblemOut,
+    404: ProblemOut,
+    409: ProblemOut,
+    413: ProblemOut,
+    422: ProblemOut,
+}
+
+
+@router.post(
+    "/cases/{number}/materials/{code}/files",
+    response={201: CaseFileOut, 200: CaseFileOut, **FILE_ERRORS},
+    summary="Attach a scan of a material (PDF, JPEG or PNG) — window clerk",
+)
+def upload_case_file(
+    request, number: str, code: str, file: File[UploadedFile], replaces: Form[int | None] = None
+):
+    """Multipart `file`; optional `replaces` (id of a current file of the material: this one becomes its
+    next version, both are kept). The type is found from the content: anything but PDF, JPEG or PNG is 422;
+    over the per-file or per-case limit 413; a material not in the case's pinned guide 400; a case no longer
+    at the window for materials 409; not a window clerk 403; outside your scope 404. Nothing is stored on a
+    refusal. The same bytes again for the same material answer the file on record, 200."""
+    ((found, created),) = case_files.attach(
+        actor=request.auth, case=number, material=code, uploads=[file], replaces=replaces
+    )
+    return Status(201 if created else 200, selectors.case_file_summary(found))
+
+
+@router.get(
+    "/cases/{number}/files",
+    response={200: list[CaseFileOut], 401: ProblemOut, 404: ProblemOut},
+    summary="The scans of a case, by material, the newest first",
+)
+@paginate(Page)
+def list_case_files(request, number: str):
+    return [selectors.case_file_summary(f) for f in selectors.case_files(request.auth, number)]
+
+
+@router.get(
+    "/files/{file_id}",
+    response={401: ProblemOut, 404: ProblemOut},
+    url_name="case_file",
+    summary="The bytes of a scan (only to those who may see its case)",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The bytes, `Content-Disposition: inline`, `Cache-Control: no-store`.",
+                "content": {
+                    t: {"schema": {"type": "string", "format": "binary"}}
+                    for t in ("application/pdf", "image/jpeg", "image/png")
+                },
+            }
+        }
+    },
+)
+def download_case_file(request, file_id: int):
+    return storage.bytes_response(selectors.get_case_file(request.auth, file_id))
 
 
 # --------------------------------------------------------------------------------------------------

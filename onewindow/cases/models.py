@@ -505,3 +505,82 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.at:%Y-%m-%d}"
+
+
+class CaseFileQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A file is seen by whoever sees its case (CaseQuerySet.visible_to); 404 for everyone else."""
+        return self.filter(case__in=Case.objects.visible_to(user).values("pk"))
+
+
+class CaseFile(models.Model):
+    """A scanned material of a case (电子材料): the bytes are stored once by their SM3 hash (cases.storage)
+    and never change; a replacement is a new version that names the file it replaces, both kept."""
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
+    case = models.ForeignKey(Case, related_name="files", verbose_name=_("case"), on_delete=models.PROTECT)
+    material = models.CharField(
+        _("material code"), max_length=20, help_text=_("A material of the case's pinned service guide.")
+    )
+    name = models.CharField(
+        _("file name"),
+        max_length=120,
+        help_text=_(
+            "As uploaded, without control or direction characters; the extension follows the content."
+        ),
+    )
+    content_type = models.CharField(
+        _("content type"),
+        max_length=40,
+        help_text=_("Found from the content (PDF, JPEG or PNG), not from the name."),
+    )
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sm3 = models.CharField(_("SM3 hash"), max_length=64, db_index=True)
+    version = models.PositiveSmallIntegerField(
+        _("version"), default=1, help_text=_("1 for a first upload; the replaced file's version + 1.")
+    )
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("replaces"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+        help_text=_("The earlier version this file replaces; it stays on record."),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    objects = CaseFileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case file")
+        verbose_name_plural = _("case files")
+        ordering = ["case", "material", "-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["case", "material"], name="case_file_case_material")]
+        constraints = [
+            models.CheckConstraint(condition=Q(version__gte=1), name="case_file_version_positive"),
+            models.CheckConstraint(condition=Q(size__gte=1), name="case_file_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} {self.material} {self.name}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("case files are never changed; upload a new version")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("case files are kept")
+
+    @property
+    def superseded(self) -> bool:
+        """A newer version replaced this one (it stays on record)."""
+        return hasattr(self, "replaced_by")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

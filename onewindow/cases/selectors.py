@@ -15,6 +15,7 @@ from onewindow.cases.models import (
     OPEN_STATUSES,
     Case,
     CaseEvent,
+    CaseFile,
     CaseStatus,
     Extension,
     Result,
@@ -271,6 +272,51 @@ def case_detail(
             }
             for e in events
         ],
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# The electronic case file (scans of the materials; services in cases.case_files)
+# --------------------------------------------------------------------------------------------------
+
+
+def case_files(user, number: str) -> QuerySet[CaseFile]:
+    """Every scan of a case in the caller's scope (404 otherwise), by material, the newest first."""
+    case = get_in_scope(Case.objects.only("pk"), user, number=number)
+    return (
+        CaseFile.objects.filter(case_id=case.pk)
+        .select_related("uploaded_by__staff", "replaced_by")
+        .order_by("material", "-uploaded_at", "-pk")
+    )
+
+
+def get_case_file(user, file_id, *, number: str | None = None) -> CaseFile:
+    """One scan whose case the caller may see (and of that case, when `number` is given), else 404."""
+    lookup = {"pk": file_id} if number is None else {"pk": file_id, "case__number": number}
+    return get_in_scope(CaseFile.objects.select_related("case"), user, **lookup)
+
+
+def case_file_summary(f: CaseFile) -> dict:
+    """A scan as the API lists it (CONTRACT.md's fields first)."""
+    from django.urls import reverse
+
+    try:
+        replaced_by = f.replaced_by.pk
+    except CaseFile.DoesNotExist:
+        replaced_by = None
+    return {
+        "id": f.pk,
+        "material": f.material,
+        "name": f.name,
+        "content_type": f.content_type,
+        "size": f.size,
+        "sm3": f.sm3,
+        "uploaded_at": f.uploaded_at,
+        "version": f.version,
+        "replaces": f.replaces_id,
+        "replaced_by": replaced_by,
+        "uploaded_by": f.uploaded_by.username,
+        "url": reverse("api:case_file", kwargs={"file_id": f.pk}),
     }
 
 

@@ -171,13 +171,18 @@ def departments() -> QuerySet[Organisation]:
 
 
 def materials_table(case: Case) -> list[dict]:
-    """The pinned guide's materials with what the window received, what is missing and what is deferred."""
+    """The pinned guide's materials with what the window received, what is missing and what is deferred,
+    and each material's scans (every version, the newest first)."""
+    scans: dict[str, list] = {}
+    for f in case.files.select_related("replaced_by").order_by("-uploaded_at", "-pk"):
+        scans.setdefault(f.material, []).append(f)
     return [
         {
             "material": m,
             "received": m.code in case.materials,
             "missing": m.code in case.missing_materials,
             "deferred": m.code in case.deferred_materials,
+            "files": scans.get(m.code, []),
         }
         for m in case.guide.materials.all()
     ]

@@ -13,13 +13,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from onewindow.cases import case_files, codes, documents, selectors, services, storage, ui_selectors
 from onewindow.cases import clock as case_clock
-from onewindow.cases import codes, documents, selectors, services, ui_selectors
 from onewindow.cases import transitions as t
 from onewindow.cases.models import OPEN_STATUSES, ApplicantKind, CaseStatus, IssueMethod
 from onewindow.catalogue.models import SpecialProcedure
@@ -135,7 +137,7 @@ def subitem_search(request):
 def accept_desk(request):
     """Search a sub-item, tick the materials of its published guide, enter the applicant, accept."""
     code = (request.POST.get("subitem") or request.GET.get("subitem") or "").strip()
-    context = {"q": request.GET.get("q", ""), "kinds": ApplicantKind.choices}
+    context = {"q": request.GET.get("q", ""), "kinds": ApplicantKind.choices, "scan_types": case_files.ACCEPT}
     if code:
         subitem = subitems().filter(code=code).first()
         if subitem is None:
@@ -148,8 +150,9 @@ def accept_desk(request):
     if request.method == "POST":
         form = _acceptance_form(request)
         try:
-            case, created = services.accept(
+            case, created = case_files.accept_with_scans(
                 actor=request.user,
+                scans=_scans(request),
                 subitem=code,
                 applicant=form["applicant"],
                 materials=form["materials"],
@@ -160,6 +163,7 @@ def accept_desk(request):
             )
         except DomainError as exc:
             context.update(form=form, error=_message(exc), field_errors=_field_errors(exc))
+            context["scans_dropped"] = bool(_scans(request))  # a browser never refills a file input
             return render(request, "cases/accept.html", context, status=exc.status)
         if not created:
             messages.info(request, _("This application was already submitted; here is its case."))
@@ -177,6 +181,16 @@ def accept_desk(request):
         "deferred_materials": [],
     }
     return render(request, "cases/accept.html", context)
+
+
+def _scans(request) -> dict[str, list]:
+    """The scans the desk's form carries, per material: file inputs named `scan-<material code>`."""
+    prefix = "scan-"
+    return {
+        key[len(prefix) :]: request.FILES.getlist(key)
+        for key in request.FILES
+        if key.startswith(prefix) and request.FILES.getlist(key)
+    }
 
 
 def _acceptance_form(request) -> dict:
@@ -352,12 +366,13 @@ def _case_context(request, number: str) -> dict:
     department_id = department.pk if department is not None else None
     actions = t.available_actions(case, request.user, department_id=department_id)
     procedures = [(code, SpecialProcedure(code).label) for code in (case.subitem.special_procedures or [])]
+    materials = ui_selectors.materials_table(case)
     return {
         "case": case,
         "detail": detail,
         "clock": detail["clock"],
         "issuance": detail["issuance_clock"],
-        "materials": ui_selectors.materials_table(case),
+        "materials": materials,
         "events": [
             {**event, "label": EVENT_LABELS.get(event["action"], event["action"])}
             for event in detail["events"]
@@ -366,6 +381,10 @@ def _case_context(request, number: str) -> dict:
         "actions": [(a, ACTION_LABELS[a]) for a in actions],
         "action_names": set(actions),
         "procedures": procedures,
+        "can_attach": case.status in case_files.UPLOAD_STATUSES
+        and r.has_role(request.user, *case_files.UPLOAD_ROLES),
+        "scan_types": case_files.ACCEPT,
+        "has_scans": any(row["files"] for row in materials),
         "issue_methods": IssueMethod.choices,
         "documents": documents.available(case),
         "level_label": LEVEL_LABELS.get(detail["clock"]["level"]),
@@ -472,6 +491,52 @@ def case_remind(request, number):
         return render(request, "cases/case_detail.html", context, status=exc.status)
     messages.success(request, _("Reminder sent to the department."))
     return redirect("cases:case", number=number)
+
+
+@role_required(*CASE_ROLES)
+@require_POST
+def case_file_upload(request, number, material):
+    """The window attaches scans of one material (several files at once, or one replacing a file)."""
+    uploads = request.FILES.getlist("file")
+    try:
+        stored = case_files.attach(
+            actor=request.user,
+            case=number,
+            material=material,
+            uploads=uploads,
+            replaces=request.POST.get("replaces") or None,
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        context = _case_context(request, number)
+        context["action_error"] = {
+            "action": f"scan-{material}",
+            "message": _message(exc),
+            "errors": _field_errors(exc),
+            "values": request.POST,
+        }
+        return render(request, "cases/case_detail.html", context, status=exc.status)
+    added = sum(1 for _file, created in stored if created)
+    if added:
+        messages.success(
+            request, _("%(count)s scan(s) attached to %(material)s.") % {"count": added, "material": material}
+        )
+    else:
+        messages.info(request, _("These scans are already on record."))
+    return redirect(reverse("cases:case", kwargs={"number": number}) + "#materials")
+
+
+@role_required(*CASE_ROLES)
+@require_GET
+@xframe_options_sameorigin
+def case_file(request, number, file_id):
+    """The bytes of a scan, for the case page's viewer: only to those who may see the case (404 else)."""
+    try:
+        found = selectors.get_case_file(request.user, file_id, number=number)
+    except NotFound as exc:
+        raise Http404 from exc
+    return storage.bytes_response(found)
 
 
 @role_required(*CASE_ROLES)
