@@ -207,11 +207,15 @@ def _check_case_total(case: Case, material: str, prepared: list[Prepared]) -> No
         )
     )
     adding = sum({p.sm3: p.size for p in prepared if p.sm3 not in on_record}.values())
+    _check_total(stored + adding)
+
+
+def _check_total(total: int) -> None:
     limit = settings.ONEWINDOW_CASE_FILES_MAX_BYTES
-    if stored + adding > limit:
+    if total > limit:
         raise TooLarge(
             _("With these files the case's scans would total %(total)s; a case may hold at most %(limit)s.")
-            % {"total": human_size(stored + adding), "limit": human_size(limit)},
+            % {"total": human_size(total), "limit": human_size(limit)},
             code="case_file.case_too_large",
             errors={"file": [_("At most %(limit)s per case.") % {"limit": human_size(limit)}]},
         )
@@ -314,15 +318,7 @@ def accept_with_scans(*, actor, scans: dict[str, list], **application) -> tuple[
         }
         raise InvalidInput(message, code="case_file.not_received", errors={"materials": [message]})
     prepared = {code: [prepare(u, material=code) for u in uploads] for code, uploads in scans.items()}
-    total = sum(p.size for items in prepared.values() for p in items)
-    if total > settings.ONEWINDOW_CASE_FILES_MAX_BYTES:
-        limit = human_size(settings.ONEWINDOW_CASE_FILES_MAX_BYTES)
-        raise TooLarge(
-            _("With these files the case's scans would total %(total)s; a case may hold at most %(limit)s.")
-            % {"total": human_size(total), "limit": limit},
-            code="case_file.case_too_large",
-            errors={"file": [_("At most %(limit)s per case.") % {"limit": limit}]},
-        )
+    _check_total(sum({p.sm3: p.size for items in prepared.values() for p in items}.values()))
     with transaction.atomic():
         case, created = services.accept(actor=actor, **application)
         if created:  # a resent form (same Idempotency-Key) already stored its scans with the case
