@@ -37,6 +37,7 @@ from onewindow.core.errors import (
 )
 from onewindow.core.scoping import in_scope
 from onewindow.org import roles as r
+from onewindow.org.selectors import audit_context
 
 # The roles and statuses of `supplement` (materials handed in at the window) allow uploads too.
 UPLOAD_ROLES = t.ACTION_ROLES[t.SUPPLEMENT]
@@ -261,7 +262,7 @@ def _store(case: Case, material: str, prepared: list[Prepared], *, actor, replac
             action="cases.attach_file",
             actor=actor,
             role=r.WINDOW_CLERK,
-            region=case.region.code,
+            **audit_context(actor, region=case.region.code),
             obj=row,
             detail={
                 "number": case.number,
