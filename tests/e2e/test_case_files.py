@@ -14,14 +14,15 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def world(e2e_sample, settings, tmp_path):
-    from onewindow.core import calendar, clock
+    from onewindow.core import clock
+    from onewindow.workdays import arithmetic
 
     settings.ONEWINDOW_FILES_DIR = tmp_path / "files"
-    calendar.invalidate()
+    arithmetic.invalidate()
     clock.set_now(ACCEPTED_AT)
     yield build_world()
     clock.set_now(None)
-    calendar.invalidate()
+    arithmetic.invalidate()
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_the_clerk_attaches_a_scan_and_the_departments_approver_views_it(
     assert answer.body() == scan.read_bytes()
     page.context.clear_cookies()
 
-    other = browser.new_context(locale="zh-CN")
+    other = browser.new_context(locale="en-US")
     intruder = other.new_page()
     login(intruder, "health-approver")
     assert intruder.request.get(url + file_url).status == 404
