@@ -39,7 +39,7 @@ MANIFEST = "manifest.json"
 DATABASE_MEMBER = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 # Settings naming a directory of files the database refers to (uploads); each goes to files/<key>/.
 # A new file store gets its line here, or its files are not backed up.
-FILE_ROOTS = {"media": "MEDIA_ROOT"}
+FILE_ROOTS = {"media": "MEDIA_ROOT", "case_files": "ONEWINDOW_FILES_DIR"}
 # What a bare `onewindow migrate` fills: an installation with rows only there is still empty.
 MIGRATE_TABLES = frozenset(
     {"django_migrations", "django_content_type", "auth_permission", "auth_group", "auth_group_permissions"}

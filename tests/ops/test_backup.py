@@ -9,6 +9,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -70,8 +71,17 @@ def test_round_trip_restores_every_row_and_file_into_an_empty_installation(
     for name, content in uploads.items():
         (settings.MEDIA_ROOT / name).parent.mkdir(parents=True, exist_ok=True)
         (settings.MEDIA_ROOT / name).write_bytes(content)
+    settings.ONEWINDOW_FILES_DIR = tmp_path / "case-files"
     for _ in range(3):
-        _accept(hall)
+        first = _accept(hall)
+    scan_bytes = b"%PDF-1.4 scanned application form\n%%EOF\n"
+    scan = hall.clerk.client.post(
+        f"/api/v1/cases/{first['number']}/materials/{hall.materials[0]}/files",
+        {"file": SimpleUploadedFile("scan.pdf", scan_bytes)},
+        headers=hall.clerk.headers,
+    )
+    assert scan.status_code == 201, scan.content
+    blob = f"{scan.json()['sm3'][:2]}/{scan.json()['sm3'][2:]}"
     _accept(hall, materials=hall.materials[:-1])  # a supplement request
     approver, issuer = Api("data-bureau-approver"), Api("issuer1")
     case = _act(approver, _accept(hall), "claim")
@@ -87,7 +97,7 @@ def test_round_trip_restores_every_row_and_file_into_an_empty_installation(
         names = set(tar.getnames())
     assert names == {"manifest.json", backup.DATABASE_MEMBER[connection.vendor]} | {
         f"files/media/{name}" for name in uploads
-    }
+    } | {f"files/case_files/{blob}"}
     assert not any("secret" in name for name in names)
 
     restored = onewindow("restore", str(tmp_path / "hall.tar"), env=fresh_installation.env)
@@ -110,6 +120,7 @@ def test_round_trip_restores_every_row_and_file_into_an_empty_installation(
     restored_media = Path(fresh.env["ONEWINDOW_DATA_DIR"]) / "media"
     for name, content in uploads.items():
         assert (restored_media / name).read_bytes() == content
+    assert (Path(fresh.env["ONEWINDOW_DATA_DIR"]) / "files" / blob).read_bytes() == scan_bytes  # the scans
 
 
 def _source_rows(sql: str) -> list[tuple]:
