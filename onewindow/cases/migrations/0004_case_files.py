@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0002_result_produced_by_optional"),
+        ("cases", "0003_result_seal_foreign_key"),
         ("org", "0002_notification"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
