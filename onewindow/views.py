@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from onewindow.cases import ui_selectors as case_counts
+from onewindow.core import clock
 from onewindow.core.api import problem
 from onewindow.navigation import role_links
 from onewindow.org import roles as r
@@ -157,7 +158,8 @@ def home(request):
                 "links": [(name, label) for name, label in role_links(role)],
             }
         )
-    return render(request, "home.html", {"sections": sections, "staff": getattr(request.user, "staff", None)})
+    staff = getattr(request.user, "staff", None)
+    return render(request, "home.html", {"sections": sections, "staff": staff, "today": clock.today()})
 
 
 def not_found(request, exception=None):

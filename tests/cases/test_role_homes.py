@@ -179,3 +179,9 @@ def test_an_account_without_a_staff_record_cannot_mark_notifications_read(world)
     client = signed_in("bare")
     assert client.get("/org/notifications/").status_code == 200  # an empty list
     assert client.post("/org/notifications/").status_code == 403
+
+
+def test_the_home_names_the_halls_date_from_the_one_clock(world, frozen_clock):
+    frozen_clock(at(2024, 10, 9, 9, 0))
+    page = signed_in("clerk1").get("/").content.decode()
+    assert "2024-10-09" in page
