@@ -1,10 +1,14 @@
-"""Shared fixtures: the sample organisations and people, API clients with Bearer tokens, a movable clock."""
+"""Shared fixtures: the sample organisations and people, API clients with Bearer tokens, a movable clock,
+and the shared worlds that let tests start from a built sample without building it each time."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -25,10 +29,13 @@ def artifacts_dir() -> Path:
     return path
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2's 10⁶ rounds cost half a second a user; the tests create dozens."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 def database_env_for_subprocess() -> dict:
@@ -46,34 +53,188 @@ def database_env_for_subprocess() -> dict:
     return env
 
 
+# Shared worlds. Building the sample organisations, users, catalogue… for each test was most of the suite's
+# time. A world is built once inside a transaction that stays open while consecutive tests need it; each
+# test runs in pytest-django's savepoint inside it and is rolled back to the world. A test that needs another
+# world, an empty database (a `db` test asking for no world) or real commits (transactional_db, live_server)
+# has the open world rolled back first. pytest-django runs the `db` tests first, in file order, then the
+# transactional ones, so a session builds each world a handful of times.
+#
+# A world is declared with @shared_world(name, parent=…): build(parent's value) → value, run in the open
+# transaction on top of the parent world. A test asks for it through the fixture world_fixture(name) makes
+# (named world__<name>): seeing that name in the test's fixture closure is how the switch knows, before
+# pytest-django opens the test's savepoint, which world must be open. The fixture gives each test a deep
+# copy of the value, so a test that changes an instance does not change the next test's.
+
+_WORLDS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {}
+_PREFIX = "world__"
+
+
+def shared_world(name: str, *, parent: str | None = None):
+    """Declare the world `name`, built by the decorated function on top of the world `parent`."""
+
+    def register(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        _WORLDS[name] = (parent, build)
+        return build
+
+    return register
+
+
+def world_fixture(name: str):
+    """The fixture world__<name>: a copy of the value of the world `name`, which is open for the test."""
+
+    @pytest.fixture(name=_PREFIX + name)
+    def fixture(db, _shared_worlds):
+        return _shared_worlds.value(name)
+
+    return fixture
+
+
+def _chain(name: str) -> list[str]:
+    """The world and its ancestors, the root first."""
+    chain = []
+    while name is not None:
+        chain.insert(0, name)
+        name = _WORLDS[name][0]
+    return chain
+
+
+class _Worlds:
+    """The stack of open worlds: (name, its atomic block, its value), the root first."""
+
+    def __init__(self, blocker):
+        self.blocker = blocker
+        self.open: list[tuple[str, Any, Any]] = []
+
+    def switch(self, name: str | None) -> None:
+        want = _chain(name) if name else []
+        keep = 0
+        while keep < min(len(want), len(self.open)) and self.open[keep][0] == want[keep]:
+            keep += 1
+        with self.blocker.unblock():
+            while len(self.open) > keep:
+                self._close()
+            for world in want[keep:]:
+                self._open(world)
+
+    def value(self, name: str) -> Any:
+        for opened, _atomic, value in self.open:
+            if opened == name:
+                return copy.deepcopy(value)
+        raise RuntimeError(f"the world {name!r} is not open: ask for world__{name} as a fixture argument")
+
+    def _open(self, name: str) -> None:
+        from django.db import connection, transaction
+        from django.test.utils import override_settings
+
+        from onewindow.core import db_guards
+
+        atomic = transaction.atomic()
+        atomic._from_testcase = True  # as Django's TestCase marks its own: durable blocks may nest inside
+        atomic.__enter__()
+        try:
+            if not self.open:
+                # A transactional test before may have dropped them (tests/conftest.py _audit_guards).
+                db_guards.install(connection)
+            parent = self.open[-1][2] if self.open else None
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                value = _WORLDS[name][1](parent)
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+        self.open.append((name, atomic, value))
+
+    def _close(self) -> None:
+        from django.db import transaction
+
+        _name, atomic, _value = self.open.pop()
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def _shared_worlds(django_db_setup, django_db_blocker):
+    worlds = _Worlds(django_db_blocker)
+    yield worlds
+    worlds.switch(None)
+
+
+def _wanted_world(request) -> str | None:
+    """The deepest world the test's fixtures ask for; None for an empty database."""
+    names = request.fixturenames
+    transactional = "transactional_db" in names or "live_server" in names
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        transactional = True
+    asked = [n[len(_PREFIX) :] for n in names if n.startswith(_PREFIX)]
+    if not asked:
+        return None
+    if transactional:
+        raise pytest.UsageError(
+            f"{request.node.nodeid}: shared worlds are for `db` tests, not transactional ones"
+        )
+    deepest = max(asked, key=lambda n: len(_chain(n)))
+    if not set(asked) <= set(_chain(deepest)):
+        raise pytest.UsageError(f"{request.node.nodeid}: the worlds {sorted(asked)} do not stack")
+    return deepest
+
+
+@pytest.fixture
+def _world_switch(request, _shared_worlds):
+    _shared_worlds.switch(_wanted_world(request))
+
+
+@pytest.fixture
+def _django_db_helper(_world_switch, _django_db_helper):
+    """pytest-django's one entry to the database (db, transactional_db, the django_db marker): open the
+    test's world before it opens the test's savepoint."""
+    return _django_db_helper
+
+
 @pytest.fixture(autouse=True)
 def _audit_guards(request):
     """Keep the audit log's append-only triggers on during every test; drop them just before
-    pytest-django empties the database after a transactional test (its flush would be refused)."""
+    pytest-django empties the database after a transactional test (its flush would be refused).
+    In-process caches follow the database: forget calendar indexes and rate-limit counters."""
     names = request.fixturenames
     transactional = "transactional_db" in names or "live_server" in names
     if not transactional and "db" not in names:
         yield
         return
+    from django.core.cache import cache
     from django.db import connection
 
     from onewindow.core import db_guards
+    from onewindow.workdays import arithmetic
 
     request.getfixturevalue("transactional_db" if transactional else "db")
     db_guards.install(connection)
+    arithmetic.invalidate()
+    cache.clear()
     yield
+    arithmetic.invalidate()
+    cache.clear()
     if transactional:
         db_guards.remove(connection)
 
 
-@pytest.fixture
-def sample_org(db):
-    """The sample region, organisations, hall, windows and demo users."""
+@shared_world("org")
+def _org_world(_parent) -> dict:
     from onewindow.org import sample
 
     loaded = sample.load_organisations()
     sample.load_users(hall=loaded["hall"], stationed_from=dt.date(2024, 9, 1))
     return loaded
+
+
+world__org = world_fixture("org")
+
+
+@pytest.fixture
+def sample_org(world__org):
+    """The sample region, organisations, hall, windows and demo users."""
+    return world__org
 
 
 @pytest.fixture
@@ -126,15 +287,17 @@ def totp_code(device) -> str:
 
 
 class ApiClient:
-    """A JSON client for /api/v1 that logs in with a Bearer token."""
+    """A JSON client for /api/v1 that sends a Bearer token of `username`."""
 
     def __init__(self, username: str | None = None, password: str = DEMO_PASSWORD):
         self.client = Client()
         self.headers = {}
         if username:
-            response = self.post("/auth/token", {"username": username, "password": password})
-            assert response.status_code == 200, response.content
-            self.headers["Authorization"] = f"Bearer {response.json()['token']}"
+            # Minted by the service the endpoint calls; tests/org/test_tokens.py goes through HTTP.
+            from onewindow.org import services
+
+            token, _expires_at = services.issue_token(username=username, password=password)
+            self.headers["Authorization"] = f"Bearer {token}"
 
     def get(self, path, params=None, **headers):
         return self.client.get("/api/v1" + path, params or {}, headers={**self.headers, **headers})

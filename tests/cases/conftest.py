@@ -16,7 +16,7 @@ from onewindow.core import clock
 from onewindow.org.models import Organisation
 from onewindow.workdays import arithmetic
 from onewindow.workdays import services as workdays_services
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, shared_world, world_fixture
 
 HALL_TZ = dt.timezone(dt.timedelta(hours=8))
 
@@ -68,7 +68,8 @@ def _fresh_state():
 
 
 def build_world() -> SimpleNamespace:
-    """Organisations, demo users, seals, calendar 2004–2026 (+ provisional 2027), three sub-items."""
+    """Organisations, demo users, seals, calendar 2004–2026 (+ provisional 2027), three sub-items.
+    Run with the clock at ACCEPTED_AT."""
     from onewindow.handover import sample as seal_sample
     from onewindow.org import sample
 
@@ -151,10 +152,20 @@ def build_world() -> SimpleNamespace:
     )
 
 
+@shared_world("cases", parent="org")
+def _cases_world(_sample_org) -> SimpleNamespace:
+    # As the fixture was: build_world on top of the sample organisations and users, at ACCEPTED_AT.
+    with clock.frozen(ACCEPTED_AT):
+        return build_world()
+
+
+world__cases = world_fixture("cases")
+
+
 @pytest.fixture
-def world(sample_org, frozen_clock):
+def world(sample_org, world__cases, frozen_clock):
     frozen_clock(ACCEPTED_AT)
-    return build_world()
+    return world__cases
 
 
 @pytest.fixture

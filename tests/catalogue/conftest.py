@@ -6,12 +6,21 @@ import pytest
 
 from onewindow.catalogue import sample
 from onewindow.catalogue.models import SubItem
+from tests.conftest import shared_world, world_fixture
+
+
+@shared_world("catalogue", parent="org")
+def _catalogue_world(_sample_org) -> dict:
+    return sample.load()
+
+
+world__catalogue = world_fixture("catalogue")
 
 
 @pytest.fixture
-def sample_catalogue(sample_org):
+def sample_catalogue(sample_org, world__catalogue):
     """The 126 items / 181 sub-items, every one implemented by the Approval Bureau since 2020-06-01."""
-    return sample.load()
+    return world__catalogue
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 
 from onewindow.workdays import arithmetic
 from onewindow.workdays import services as workdays_services
+from tests.conftest import shared_world, world_fixture
 
 
 @pytest.fixture(autouse=True)
@@ -16,17 +17,30 @@ def _fresh_calendar_index():
     arithmetic.invalidate()
 
 
-@pytest.fixture
-def region(db):
+@shared_world("region")
+def _region_world(_parent):
     from onewindow.org.models import Region
 
     return Region.objects.create(code="210300", name="鞍山市")
 
 
-@pytest.fixture
-def seeded(region):
-    """The region with every official year chinesecalendar knows (2004–2026), nothing after."""
+@shared_world("seeded", parent="region")
+def _seeded_world(region):
     workdays_services.seed_from_package(region=region)
+
+
+world__region = world_fixture("region")
+world__seeded = world_fixture("seeded")
+
+
+@pytest.fixture
+def region(world__region):
+    return world__region
+
+
+@pytest.fixture
+def seeded(region, world__seeded):
+    """The region with every official year chinesecalendar knows (2004–2026), nothing after."""
     return region
 
 

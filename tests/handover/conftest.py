@@ -9,8 +9,10 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from onewindow.catalogue.models import Assignment, PowerItem, SubItem
+from onewindow.core import clock
 from onewindow.handover import sample as seal_sample
 from onewindow.org.models import Organisation
+from tests.conftest import shared_world, world_fixture
 
 HALL_TZ = dt.timezone(dt.timedelta(hours=8))
 
@@ -49,11 +51,24 @@ def make_item(region, code, name, target, subitems, since):
     return item, made
 
 
+@shared_world("handover", parent="org")
+def _handover_world(sample_org) -> SimpleNamespace:
+    with clock.frozen(BEFORE_HANDOVER):
+        return build_catalogue(sample_org)
+
+
+world__handover = world_fixture("handover")
+
+
 @pytest.fixture
-def catalogue(sample_org, frozen_clock):
+def catalogue(sample_org, world__handover, frozen_clock):
     """Two construction items (3 sub-items) and one health item, implemented by the bureau since 2024-01-01;
     the sample seals; the clock at 2024-09-03 10:00 (+08:00)."""
     frozen_clock(BEFORE_HANDOVER)
+    return world__handover
+
+
+def build_catalogue(sample_org) -> SimpleNamespace:
     region = sample_org["region"]
     construction = Organisation.objects.get(code="construction")
     health = Organisation.objects.get(code="health")
