@@ -105,6 +105,7 @@ class _Worlds:
     def __init__(self, blocker):
         self.blocker = blocker
         self.open: list[tuple[str, Any, Any]] = []
+        self.connection = None  # the one the worlds' transaction is on
 
     def switch(self, name: str | None) -> None:
         want = _chain(name) if name else []
@@ -124,7 +125,7 @@ class _Worlds:
         raise RuntimeError(f"the world {name!r} is not open: ask for world__{name} as a fixture argument")
 
     def _open(self, name: str) -> None:
-        from django.db import connection, transaction
+        from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
         from django.test.utils import override_settings
 
         from onewindow.core import db_guards
@@ -144,11 +145,16 @@ class _Worlds:
             atomic.__exit__(None, None, None)
             raise
         self.open.append((name, atomic, value))
+        self.connection = connections[DEFAULT_DB_ALIAS]
 
     def _close(self) -> None:
-        from django.db import transaction
+        from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-        _name, atomic, _value = self.open.pop()
+        name, atomic, _value = self.open.pop()
+        if connections[DEFAULT_DB_ALIAS] is not self.connection:
+            raise RuntimeError(
+                f"the world {name!r} was opened on another connection object (an event loop started since?)"
+            )
         transaction.set_rollback(True)
         atomic.__exit__(None, None, None)
 

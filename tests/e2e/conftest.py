@@ -42,6 +42,19 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
+def _no_shared_world(_shared_worlds):
+    _shared_worlds.switch(None)
+
+
+@pytest.fixture(scope="session")
+def playwright(_no_shared_world, playwright):
+    """Roll back the shared world (tests/conftest.py) before Playwright starts: once its event loop runs in
+    this thread, Django hands out other connection objects (one per async context), and the transaction
+    holding the world could no longer be rolled back — it would keep the test database locked."""
+    return playwright
+
+
+@pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     # An English-language browser: the pages must still be Chinese (the hall has no language choice).
     return {**browser_context_args, "locale": "en-US", "viewport": {"width": 1280, "height": 860}}
