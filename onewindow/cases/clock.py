@@ -1,4 +1,4 @@
-"""The working-day clock of a case (DESIGN.md rule 4, 行政许可法 arts. 42, 44, 45, 82), in one module.
+"""The working-day clock of a case (docs/rules.md rule 4, 行政许可法 arts. 42, 44, 45, 82), in one module.
 
 - allowed days   = promised days of the pinned guide version + granted extensions
 - suspended days = Σ working days in (start day, end day] of each special procedure (an open one runs
@@ -138,7 +138,7 @@ def warning_through(today: dt.date, region) -> dt.date | None:
 
 
 def level(*, due: dt.date | None, today: dt.date, stopped_on: dt.date | None, live: bool, region) -> str:
-    """THE level of a clock (DESIGN.md rule 4): overdue, warning or normal.
+    """THE level of a clock (docs/rules.md rule 4): overdue, warning or normal.
 
     `stopped_on`: the day the clock stopped for good (decided, or the result issued), `live`: whether it
     still runs (the case is in the back office); cases.selectors.filter_level asks `level_filter` below,

@@ -1,6 +1,6 @@
 """Cases (办件) from acceptance to issuance, their append-only events, suspensions, extensions and results.
 
-Rules these tables carry (DESIGN.md):
+Rules these tables carry (docs/rules.md):
 - rule 2/3: `authority` is pinned at acceptance (the implementer then); the department that works the
   case is *computed* — the implementer of the sub-item now (see `CaseQuerySet.with_department`), so a
   signed handover moves open cases to the receiving department at its effective time without any

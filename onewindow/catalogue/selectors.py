@@ -1,4 +1,4 @@
-"""Reads of the catalogue; `implementer` answers rule 1 of DESIGN.md with one indexed query."""
+"""Reads of the catalogue; `implementer` answers rule 1 of docs/rules.md with one indexed query."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rule 2 of DESIGN.md in one place: which seal a result carries.
+"""Rule 2 of docs/rules.md in one place: which seal a result carries.
 
 A case's *authority* is the organisation that implemented its sub-item when the case was accepted;
 it is pinned on the case. Its result carries a seal **of that authority** that is **valid when the

@@ -1,4 +1,4 @@
-"""The nine roles of DESIGN.md as Django groups, with separation of duties (三员分立) for administrators."""
+"""The nine roles (docs/rules.md rule 10) as Django groups, with separation of duties (三员分立) for administrators."""
 
 from __future__ import annotations
 

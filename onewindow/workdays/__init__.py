@@ -1,1 +1,1 @@
-"""The working-day calendar (DESIGN.md rule 4): schedules per region and year, and working-day arithmetic."""
+"""The working-day calendar (docs/rules.md rule 4): schedules per region and year, and working-day arithmetic."""

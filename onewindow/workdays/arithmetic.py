@@ -1,6 +1,6 @@
 """Working-day arithmetic: an in-process index per region, so each count is a couple of list look-ups.
 
-DESIGN.md rule 4. A day is a working day when it is Monday–Friday and not declared off, or a Saturday or
+docs/rules.md rule 4. A day is a working day when it is Monday–Friday and not declared off, or a Saturday or
 Sunday declared a working day. The tables store only those exceptions (`CalendarDay`), one
 `CalendarYear` per region and year, *official* or *provisional* (see `sources`). A year with neither is
 an error (`CalendarMissing`), never a guess.

@@ -15,7 +15,7 @@ class CalendarStatus(models.TextChoices):
 
 
 class CalendarYear(models.Model):
-    """One region's working-day schedule for one calendar year (DESIGN.md rule 4).
+    """One region's working-day schedule for one calendar year (docs/rules.md rule 4).
 
     A year without a row has no schedule: counting working days into it is an error, never a guess.
     """

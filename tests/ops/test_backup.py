@@ -17,7 +17,7 @@ from django.db import connection
 from onewindow.core import backup
 from tests.ops.conftest import Api, Load, applicant, onewindow, serve, source_env
 
-# Whole in one transaction (DESIGN.md rule 5): a case row never exists without its events or audit entry.
+# Whole in one transaction (docs/rules.md rule 5): a case row never exists without its events or audit entry.
 CASES_WITHOUT_EVENTS = (
     "SELECT COUNT(*) FROM cases_case c WHERE NOT EXISTS "
     "(SELECT 1 FROM cases_caseevent e WHERE e.case_id = c.id)"
