@@ -159,11 +159,12 @@ def level_condition(level: str, *, today: dt.date | None = None) -> Q:
     return case_clock.level_filter(level, today=today)
 
 
-def in_flight_cases(subitem_ids) -> QuerySet[Case]:
-    """Open cases of these sub-items (for a handover's impact preview): they move to the receiving
-    department at the effective time and keep their authority and seal (rules 2, 3)."""
+def in_flight_cases(subitem_ids, user) -> QuerySet[Case]:
+    """Open cases of these sub-items in `user`'s scope (for a handover's impact preview): they move to the
+    receiving department at the effective time and keep their authority and seal (rules 2, 3)."""
     return (
-        Case.objects.filter(subitem_id__in=list(subitem_ids), status__in=OPEN_STATUSES)
+        in_scope(Case.objects.all(), user)
+        .filter(subitem_id__in=list(subitem_ids), status__in=OPEN_STATUSES)
         .select_related("subitem", "authority")
         .order_by("subitem_id", "received_at")
     )

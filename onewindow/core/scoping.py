@@ -19,8 +19,13 @@ def get_in_scope(queryset: QuerySet, user, **lookup) -> Model:
     """The one object matching `lookup` within scope, else NotFound — unknown and forbidden look alike."""
     obj = in_scope(queryset, user).filter(**lookup).first()
     if obj is None:
-        raise NotFound(_not_found_message(), code="not_found")
+        raise not_found()
     return obj
+
+
+def not_found() -> NotFound:
+    """The one 404 of a row outside the caller's scope (for lookups scoped by another rule)."""
+    return NotFound(_not_found_message(), code="not_found")
 
 
 def _not_found_message():

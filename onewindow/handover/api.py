@@ -259,7 +259,7 @@ def edit_handover(request, agreement_id: int, payload: HandoverEditIn):
     summary="Sign for your party (the bureau's supervisor or the receiving department's head)",
 )
 def sign_handover(request, agreement_id: int):
-    agreement = _agreement(request, agreement_id)
+    agreement = selectors.agreement_to_sign(request.auth, agreement_id)
     services.sign_agreement(actor=request.auth, agreement=agreement)
     return selectors.agreements().get(pk=agreement.pk)
 
@@ -295,7 +295,7 @@ def withdraw_handover(request, agreement_id: int, payload: ReasonIn):
     summary="What signing touches: in-flight cases, stationed staff, unstaffed sub-items",
 )
 def handover_impact(request, agreement_id: int):
-    impact = selectors.impact_preview(_agreement(request, agreement_id))
+    impact = selectors.impact_preview(_agreement(request, agreement_id), user=request.auth)
     return {
         **impact,
         "stationed": [

@@ -136,6 +136,10 @@ def state_condition(state: str, now) -> Q:
     return Q(status=state)
 
 
+# Agreements the two parties never both signed: private to them and the supervisor.
+UNAGREED_STATUSES = (AgreementStatus.DRAFT, AgreementStatus.WITHDRAWN)
+
+
 # The terms of an agreement a person writes (rights and duties, liaison, each side's responsible person).
 TERMS_FIELDS = (
     "rights_duties",
@@ -149,7 +153,20 @@ TERMS_FIELDS = (
 
 class HandoverAgreementQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Agreements are readable by all business staff of the region; administrators see none (404)."""
+        """Signed agreements are readable by all business staff of the region; a draft (or a withdrawn
+        one) only by its two parties and the supervisor (404 for others); administrators see none."""
+        qs = _in_own_region(self, user)
+        if r.has_role(user, r.SUPERVISOR):
+            return qs
+        staff = getattr(user, "staff", None)
+        if staff is None:
+            return qs
+        party = Q(bureau_id=staff.organisation_id) | Q(department_id=staff.organisation_id)
+        return qs.filter(~Q(status__in=UNAGREED_STATUSES) | party)
+
+    def in_region_of(self, user):
+        """The region's agreements for any business role, drafts included: a signature attempt on a draft
+        by someone who is not its signatory is refused (403, CONTRACT.md), not hidden."""
         return _in_own_region(self, user)
 
 

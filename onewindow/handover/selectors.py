@@ -10,6 +10,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from onewindow.catalogue.models import Assignment, SubItem
 from onewindow.core import clock
+from onewindow.core.scoping import in_scope, not_found
 from onewindow.handover.models import (
     AgreementSignature,
     AgreementState,
@@ -93,6 +94,15 @@ def agreements() -> QuerySet[HandoverAgreement]:
     )
 
 
+def agreement_to_sign(user, pk) -> HandoverAgreement:
+    """The agreement `user` asks to sign: any of the region's, so that a non-signatory gets 403 even on a
+    draft they may not read (CONTRACT.md); unknown or another region's is 404."""
+    found = agreements().in_region_of(user).filter(pk=pk).first()
+    if found is None:
+        raise not_found()
+    return found
+
+
 def seals() -> QuerySet[Seal]:
     return Seal.objects.select_related("organisation", "voided_by")
 
@@ -148,19 +158,20 @@ def qualified_approvers(department: Organisation, on: dt.date) -> QuerySet[Stati
     )
 
 
-# Providers of the open cases a handover of some sub-items would move: `provider(subitem_ids)` gives cases
-# (or dicts shaped like `_case_row`'s). The cases context registers its `selectors.in_flight_cases` here in
-# its AppConfig.ready; this context never imports cases (a lower layer reads no upper one).
-in_flight_case_providers: list[Callable[[list[int]], Iterable]] = []
+# Providers of the open cases a handover of some sub-items would move: `provider(subitem_ids, user)` gives
+# the cases among them that `user` may see (or dicts shaped like `_case_row`'s), through the same scoping
+# as every other case read. The cases context registers its `selectors.in_flight_cases` here in its
+# AppConfig.ready; this context never imports cases (a lower layer reads no upper one).
+in_flight_case_providers: list[Callable[[list[int], object], Iterable]] = []
 
 
-def _in_flight_cases(subitem_ids: list[int]) -> tuple[bool, list]:
-    """(whether any context reports open cases, the open cases of these sub-items)."""
+def _in_flight_cases(subitem_ids: list[int], user) -> tuple[bool, list]:
+    """(whether any context reports open cases, the open cases of these sub-items in `user`'s scope)."""
     if not in_flight_case_providers:
         return False, []
     rows = []
     for provider in in_flight_case_providers:
-        rows.extend(_case_row(c) for c in provider(subitem_ids))
+        rows.extend(_case_row(c) for c in provider(subitem_ids, user))
     return True, rows
 
 
@@ -180,17 +191,19 @@ def _case_row(case) -> dict:
     }
 
 
-def impact_preview(agreement: HandoverAgreement) -> dict:
+def impact_preview(agreement: HandoverAgreement, *, user) -> dict:
     """What signing touches: in-flight cases, the receiving department's stationed staff, unstaffed sub-items.
 
-    `cases` comes from onewindow.cases.selectors.in_flight_cases(subitem_ids) when that exists
-    (`cases_available` says whether it did); the stationing view is taken on the effective day.
+    `cases` comes from onewindow.cases.selectors.in_flight_cases(subitem_ids, user) when that exists
+    (`cases_available` says whether it did): only the cases `user` may see. The stationing view is taken
+    on the effective day; the postings and qualifications are listed only to those who may see the
+    department's stationings (its own staff, the supervisor), the counts to every reader.
     """
     on = clock.local_date(agreement.effective_at)
     subitems = list(agreement.subitems.select_related("item").order_by("code"))
-    stationed = list(stationed_staff(agreement.department, on))
+    stationed = list(in_scope(stationed_staff(agreement.department, on), user))
     qualified_ids = set(qualified_approvers(agreement.department, on).values_list("pk", flat=True))
-    cases_available, cases = _in_flight_cases([s.pk for s in subitems])
+    cases_available, cases = _in_flight_cases([s.pk for s in subitems], user)
     return {
         "effective_on": on,
         "effective_passed": agreement.effective_at <= clock.now(),

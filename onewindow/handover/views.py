@@ -163,7 +163,7 @@ def agreement_detail(request, pk):
     context = documents.agreement_context(agreement)
     context.update(
         {
-            "impact": selectors.impact_preview(agreement)
+            "impact": selectors.impact_preview(agreement, user=request.user)
             if agreement.status == AgreementStatus.DRAFT
             else None,
             "can_sign": selectors.can_sign(request.user, agreement),
@@ -179,7 +179,10 @@ def agreement_detail(request, pk):
 @require_POST
 @role_required(*r.BUSINESS_ROLES)
 def agreement_sign(request, pk):
-    agreement = _agreement(request, pk)
+    try:
+        agreement = selectors.agreement_to_sign(request.user, pk)
+    except NotFound as exc:
+        raise Http404 from exc
     try:
         signed = services.sign_agreement(actor=request.user, agreement=agreement)
     except DomainError as exc:

@@ -174,6 +174,17 @@ class StationingQuerySet(models.QuerySet):
         """Postings running on `day`: [valid_from, valid_to) holds it."""
         return self.filter(Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gt=day)))
 
+    def visible_to(self, user):
+        """The supervisor sees the region's postings; other staff only their own organisation's (least privilege)."""
+        from onewindow.org import roles as r
+
+        staff = getattr(user, "staff", None)
+        if staff is None or not r.has_role(user, *r.BUSINESS_ROLES):
+            return self.none()
+        if r.has_role(user, r.SUPERVISOR):
+            return self.filter(department__region_id=staff.organisation.region_id)
+        return self.filter(department_id=staff.organisation_id)
+
 
 class Stationing(models.Model):
     """A department's staff member posted to the hall's back office over [valid_from, valid_to)."""

@@ -26,6 +26,13 @@ def stationings(*, department: Organisation | None = None) -> QuerySet[Stationin
     return qs.filter(department=department) if department else qs
 
 
+def visible_stationings(user, *, department: Organisation | None = None) -> QuerySet[Stationing]:
+    """Postings and qualifications in the caller's scope: their own department's, all for the supervisor."""
+    return in_scope(stationings(department=department), user).order_by(
+        "department__sort_order", "staff__full_name"
+    )
+
+
 def audit_context(actor, *, organisation: str = "", region: str = "") -> dict[str, str]:
     """`organisation` and `region` of an audit entry: those given, else the acting staff member's own."""
     staff = getattr(actor, "staff", None) if actor is not None else None

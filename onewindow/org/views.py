@@ -33,7 +33,9 @@ def staff_list(request):
 
 @role_required(r.SUPERVISOR, r.DEPARTMENT_HEAD)
 def stationing_list(request):
-    return render(request, "org/stationing_list.html", {"stationings": selectors.stationings()})
+    return render(
+        request, "org/stationing_list.html", {"stationings": selectors.visible_stationings(request.user)}
+    )
 
 
 @login_required

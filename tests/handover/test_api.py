@@ -89,7 +89,10 @@ def test_a_third_party_on_a_signed_agreement_still_gets_403_before_409(api, cata
 
 
 def test_agreements_are_readable_by_all_staff_but_not_by_administrators(api, catalogue):
+    # Signed: a draft is its two parties' and the supervisor's only (test_least_privilege.py).
     agreement_id = post_draft(api).json()["id"]
+    api("supervisor1").post(f"/handovers/{agreement_id}/sign")
+    api("construction-head").post(f"/handovers/{agreement_id}/sign")
     for reader in ("clerk1", "health-approver", "assessor1"):
         listing = api(reader).get("/handovers").json()
         assert listing["count"] == 1 and listing["results"][0]["id"] == agreement_id
@@ -168,8 +171,9 @@ def test_impact_preview_lists_the_in_flight_cases_the_cases_context_reports(api,
 
     seen = {}
 
-    def in_flight_cases(subitem_ids):
+    def in_flight_cases(subitem_ids, user):
         seen["ids"] = sorted(subitem_ids)
+        seen["user"] = user.username
         return [
             SimpleNamespace(
                 number="2024090300001",
@@ -185,6 +189,7 @@ def test_impact_preview_lists_the_in_flight_cases_the_cases_context_reports(api,
     agreement_id = post_draft(api).json()["id"]
     impact = api("supervisor1").get(f"/handovers/{agreement_id}/impact").json()
     assert seen["ids"] == sorted(s.pk for s in catalogue.permit_subs)
+    assert seen["user"] == "supervisor1"  # the provider scopes the cases to the caller
     assert impact["cases_available"] is True
     assert impact["cases"][0]["number"] == "2024090300001"
     assert impact["cases"][0]["subitem"] == "XK00201001"
