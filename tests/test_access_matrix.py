@@ -1,0 +1,507 @@
+"""The access matrix: every role × every URL pattern and every API operation × own/other scope.
+
+The expected outcomes are data (PAGES, OPERATIONS). The routes come from the URL conf and the operations
+from /api/v1/schema, so an endpoint without an entry here fails the suite: whoever adds one decides who
+may use it. "Own" objects belong to the construction department (the department of the approver and the
+head below), "other" ones to the health department; hall and bureau roles see the region's.
+
+Each request runs inside a savepoint that is rolled back, so every cell sees the same world and the
+order of the cells does not matter.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from onewindow.catalogue.models import Assignment, SubItem
+from onewindow.handover import services as handover_services
+from onewindow.handover.models import Seal
+from tests.cases.conftest import ACCEPTED_AT, PERSON, at, build_world, drive
+from tests.conftest import ApiClient
+
+# -- outcomes ---------------------------------------------------------------------------------------
+OK = "ok"  # the access check passed: 2xx, a redirect that is not to a login page, or 400/409/422
+LOGIN = "login"  # redirected to the login page
+ADMIN_LOGIN = "admin-login"  # redirected to the admin site's login page
+ADMIN_IN = "admin-in"  # inside the admin site (the model permissions decide the rest)
+
+ROLES = {
+    "anonymous": None,
+    "window_clerk": "clerk1",
+    "issuing_clerk": "issuer1",
+    "approver": "construction-approver",
+    "department_head": "construction-head",
+    "supervisor": "supervisor1",
+    "assessment_office": "assessor1",
+    "sysadmin": "sysadmin1",
+    "secadmin": "secadmin1",
+    "auditor": "auditor1",
+}
+BUSINESS = ("window_clerk", "issuing_clerk", "approver", "department_head", "supervisor", "assessment_office")
+ADMINS = ("sysadmin", "secadmin", "auditor")
+STAFF = BUSINESS + ADMINS
+CASE_ROLES = ("window_clerk", "issuing_clerk", "approver", "department_head", "supervisor")
+HALL = ("window_clerk", "issuing_clerk", "supervisor")  # the region's cases
+DEPARTMENT = ("approver", "department_head")  # their department's cases and postings
+
+
+def expect(ok=(), *, scoped=(), hidden=(), anonymous=LOGIN, others=403, **special):
+    """{role: (own, other)}: `ok` pass on both scopes, `scoped` pass on their own and get 404 on the other,
+    `hidden` get 404 on both, `special` role=outcome or (own, other); the rest get `others`."""
+    table = {}
+    for role in ROLES:
+        outcome = (others, others)
+        if role == "anonymous":
+            outcome = (anonymous, anonymous)
+        if role in ok:
+            outcome = (OK, OK)
+        if role in scoped:
+            outcome = (OK, 404)
+        if role in hidden:
+            outcome = (404, 404)
+        if role in special:
+            value = special[role]
+            outcome = value if isinstance(value, tuple) else (value, value)
+        table[role] = outcome
+    return table
+
+
+PUBLIC = expect(ok=tuple(ROLES), anonymous=OK)
+ADMIN_SITE = expect(anonymous=ADMIN_LOGIN, others=ADMIN_LOGIN, sysadmin=ADMIN_IN)
+
+# -- the HTML pages: (route name, or the path when it has none; method) → expected ------------------
+PAGES = {
+    ("home", "GET"): expect(STAFF),
+    ("healthz", "GET"): PUBLIC,
+    ("login", "GET"): PUBLIC,
+    ("logout", "POST"): expect(anonymous=LOGIN, others=LOGIN),  # logged out, back to the login page
+    ("api:openapi-json", "GET"): PUBLIC,
+    ("api:openapi-view", "GET"): PUBLIC,
+    ("api:api-root", "GET"): expect(anonymous=404, others=404),
+    # org
+    ("org:organisations", "GET"): expect(BUSINESS),
+    ("org:organisation", "GET"): expect(BUSINESS),
+    ("org:staff", "GET"): expect(STAFF),
+    ("org:stationings", "GET"): expect(("supervisor", "department_head")),
+    # catalogue
+    ("catalogue:list", "GET"): expect(BUSINESS),
+    ("catalogue:changes", "GET"): expect(("supervisor", "department_head", "assessment_office")),
+    ("catalogue:import", "GET"): expect(("supervisor",)),
+    ("catalogue:import_job", "GET"): expect(("supervisor",)),
+    ("catalogue:export", "GET"): expect(("supervisor",)),
+    ("catalogue:detail", "GET"): expect(BUSINESS),
+    ("catalogue:guide_draft", "POST"): expect(BUSINESS),
+    ("catalogue:guide_edit", "GET"): expect(BUSINESS),
+    ("catalogue:public_index", "GET"): PUBLIC,
+    ("catalogue:public_guide", "GET"): PUBLIC,
+    # handover: a draft is its two parties' and the supervisor's (the clerks are bureau staff)
+    ("handover:agreements", "GET"): expect(BUSINESS),
+    ("handover:agreement_new", "GET"): expect(("supervisor",)),
+    ("handover:agreement_subitems", "GET"): expect(("supervisor",)),
+    ("handover:dashboard", "GET"): expect(("supervisor",)),
+    ("handover:agreement", "GET"): expect(
+        ("window_clerk", "issuing_clerk", "supervisor"), scoped=DEPARTMENT, hidden=("assessment_office",)
+    ),
+    ("handover:agreement_edit", "GET"): expect(("supervisor",)),
+    ("handover:agreement_supersede", "GET"): expect(("supervisor",)),
+    # signing: a non-signatory business role is refused (403), not hidden (CONTRACT.md)
+    ("handover:agreement_sign", "POST"): expect(("supervisor",), department_head=(OK, 403)),
+    ("handover:agreement_withdraw", "POST"): expect(("supervisor",)),
+    ("handover:agreement_pdf", "GET"): expect(
+        ("window_clerk", "issuing_clerk", "supervisor"), scoped=DEPARTMENT, hidden=("assessment_office",)
+    ),
+    ("handover:seals", "GET"): expect(BUSINESS),
+    ("handover:seal_void", "POST"): expect(("supervisor",)),
+    # cases
+    ("cases:accept", "GET"): expect(("window_clerk",)),
+    ("cases:subitem_search", "GET"): expect(("window_clerk",)),
+    ("cases:list", "GET"): expect(CASE_ROLES),
+    ("cases:export", "GET"): expect(("supervisor",)),
+    ("cases:case", "GET"): expect(HALL, scoped=DEPARTMENT),
+    # `claim` is the approver's (the case's department); the other acting roles are refused by the service
+    ("cases:action", "POST"): expect(
+        scoped=("approver",), window_clerk=403, issuing_clerk=403, department_head=(403, 404)
+    ),
+    ("cases:remind", "POST"): expect(("supervisor",)),
+    ("cases:document", "GET"): expect(HALL, scoped=DEPARTMENT),
+    ("cases:document_n", "GET"): expect(HALL, scoped=DEPARTMENT),
+    ("cases:issuance", "GET"): expect(("issuing_clerk",)),
+    ("cases:public_progress", "GET"): PUBLIC,
+    ("cases:public_verify", "GET"): PUBLIC,
+    ("cases:public_result", "GET"): PUBLIC,
+    # the working-day calendar
+    ("workdays:calendar", "GET"): expect(("supervisor",)),
+    ("workdays:calendar_provisional", "POST"): expect(("supervisor",)),
+    ("workdays:calendar_upload", "POST"): expect(("supervisor",)),
+    ("workdays:calendar_year", "GET"): expect(("supervisor",)),
+    # the Django admin site is the system administrator's alone (every one of its routes)
+    ("admin:*", "GET"): ADMIN_SITE,
+    ("admin:login", "GET"): PUBLIC,
+    ("admin:logout", "GET"): expect(tuple(ROLES), anonymous=OK, sysadmin=405),
+    ("admin:view_on_site", "GET"): expect(anonymous=ADMIN_LOGIN, others=ADMIN_LOGIN, sysadmin=404),
+}
+
+# -- the API operations: (path template of /api/v1/schema, method) → expected -------------------------
+API_STAFF = expect(STAFF, anonymous=401)
+OPERATIONS = {
+    # public; the sample body's wrong password is 401 whoever sends it
+    ("/api/v1/auth/token", "POST"): expect(anonymous=401, others=401),
+    ("/api/v1/departments", "GET"): API_STAFF,
+    ("/api/v1/staff", "GET"): API_STAFF,
+    ("/api/v1/calendar/add-workdays", "GET"): API_STAFF,
+    ("/api/v1/subitems", "GET"): API_STAFF,
+    ("/api/v1/subitems/{code}", "GET"): API_STAFF,
+    ("/api/v1/handovers", "GET"): API_STAFF,
+    ("/api/v1/handovers", "POST"): expect(("supervisor",), anonymous=401),
+    ("/api/v1/handovers/{agreement_id}", "GET"): expect(
+        ("window_clerk", "issuing_clerk", "supervisor"),
+        scoped=DEPARTMENT,
+        hidden=("assessment_office",) + ADMINS,
+        anonymous=401,
+    ),
+    ("/api/v1/handovers/{agreement_id}", "PUT"): expect(
+        ("supervisor",),
+        hidden=("assessment_office",) + ADMINS,
+        anonymous=401,
+        approver=(403, 404),
+        department_head=(403, 404),
+    ),
+    ("/api/v1/handovers/{agreement_id}/sign", "POST"): expect(
+        ("supervisor",), hidden=ADMINS, anonymous=401, department_head=(OK, 403)
+    ),
+    ("/api/v1/handovers/{agreement_id}/supersede", "POST"): expect(
+        ("supervisor",),
+        hidden=("assessment_office",) + ADMINS,
+        anonymous=401,
+        approver=(403, 404),
+        department_head=(403, 404),
+    ),
+    ("/api/v1/handovers/{agreement_id}/withdraw", "POST"): expect(
+        ("supervisor",),
+        hidden=("assessment_office",) + ADMINS,
+        anonymous=401,
+        approver=(403, 404),
+        department_head=(403, 404),
+    ),
+    ("/api/v1/handovers/{agreement_id}/impact", "GET"): expect(
+        ("window_clerk", "issuing_clerk", "supervisor"),
+        scoped=DEPARTMENT,
+        hidden=("assessment_office",) + ADMINS,
+        anonymous=401,
+    ),
+    ("/api/v1/handovers/{agreement_id}/pdf", "GET"): expect(
+        ("window_clerk", "issuing_clerk", "supervisor"),
+        scoped=DEPARTMENT,
+        hidden=("assessment_office",) + ADMINS,
+        anonymous=401,
+    ),
+    ("/api/v1/handover-progress", "GET"): expect(("supervisor",), anonymous=401),
+    ("/api/v1/seals", "GET"): API_STAFF,
+    ("/api/v1/seals/{seal_id}/void", "POST"): expect(("supervisor",), hidden=ADMINS, anonymous=401),
+    ("/api/v1/cases", "POST"): expect(("window_clerk",), anonymous=401),
+    ("/api/v1/cases", "GET"): API_STAFF,
+    ("/api/v1/cases/{number}", "GET"): expect(
+        HALL, scoped=DEPARTMENT, hidden=("assessment_office",) + ADMINS, anonymous=401
+    ),
+    ("/api/v1/cases/{number}/actions", "POST"): expect(
+        scoped=("approver",),
+        hidden=("assessment_office",) + ADMINS,
+        anonymous=401,
+        department_head=(403, 404),
+    ),
+    # the case is looked up in the caller's scope before the role is checked
+    ("/api/v1/cases/{number}/reminders", "POST"): expect(
+        ("supervisor",),
+        hidden=("assessment_office",) + ADMINS,
+        anonymous=401,
+        approver=(403, 404),
+        department_head=(403, 404),
+    ),
+    ("/api/v1/public/cases/{number}", "GET"): expect(tuple(ROLES), anonymous=OK),
+    ("/api/v1/public/results/{code}", "GET"): expect(tuple(ROLES), anonymous=OK),
+}
+
+
+# -- the world ---------------------------------------------------------------------------------------
+
+
+def _user(username):
+    return get_user_model().objects.select_related("staff__organisation").get(username=username)
+
+
+def _world() -> SimpleNamespace:
+    """The cases world plus, for each of construction (own) and health (other): an issued case, a draft
+    agreement, a seal; and a catalogue import job."""
+    from onewindow.catalogue.models import ImportJob
+
+    w = build_world()
+    # A second sub-item still with the bureau, targeted at health, so each department has a draft.
+    spare = SubItem.objects.create(
+        region=w.region,
+        item=w.permit.item,
+        code="XK09901004",
+        name="卫生许可（变更）",
+        kind="promised",
+        statutory_days=20,
+        promised_days=10,
+        target_department=w.health,
+    )
+    Assignment.objects.create(
+        region=w.region, subitem=spare, organisation=w.bureau, valid_from=at(2024, 1, 1)
+    )
+    own_case = drive("issued")
+    other_case = drive("accepted", subitem="XK09901003")
+    supervisor = _user("supervisor1")
+    drafts = [
+        handover_services.draft_agreement(
+            actor=supervisor,
+            department=department,
+            subitems=[code],
+            effective_at=at(2024, 10, 8),
+            rights_duties="乙方依法实施。",
+            liaison="周例会。",
+        )
+        for department, code in (("construction", "XK09901002"), ("health", "XK09901004"))
+    ]
+    seals = [Seal.objects.filter(organisation=o).first() for o in (w.construction, w.health)]
+    job = ImportJob.objects.create(
+        created_by=supervisor, created_at=ACCEPTED_AT, filename="x.xlsx", stored_path=""
+    )
+    result = own_case.result
+    return SimpleNamespace(
+        cases=(own_case, other_case), drafts=drafts, seals=seals, job=job, code=result.verification_code
+    )
+
+
+def _both(**values):
+    """kwargs for own and other from {name: (own, other) or value}."""
+    own = {k: v[0] if isinstance(v, tuple) else v for k, v in values.items()}
+    other = {k: v[1] if isinstance(v, tuple) else v for k, v in values.items()}
+    return own, other
+
+
+def page_args(key: str, w) -> tuple[dict, dict]:
+    """The URL kwargs of a route for the own and the other scope."""
+    numbers = tuple(c.number for c in w.cases)
+    drafts = tuple(d.pk for d in w.drafts)
+    return {
+        "org:organisation": _both(code=("construction", "health")),
+        "catalogue:import_job": _both(pk=w.job.pk),
+        "catalogue:export": _both(fmt="xlsx"),
+        "catalogue:detail": _both(code=("XK09901001", "XK09901003")),
+        "catalogue:guide_draft": _both(code=("XK09901001", "XK09901003")),
+        "catalogue:guide_edit": _both(code=("XK09901001", "XK09901003"), version=1),
+        "catalogue:public_guide": _both(code=("XK09901001", "XK09901003")),
+        "handover:agreement": _both(pk=drafts),
+        "handover:agreement_edit": _both(pk=drafts),
+        "handover:agreement_supersede": _both(pk=drafts),
+        "handover:agreement_sign": _both(pk=drafts),
+        "handover:agreement_withdraw": _both(pk=drafts),
+        "handover:agreement_pdf": _both(pk=drafts),
+        "handover:seal_void": _both(pk=tuple(s.pk for s in w.seals)),
+        "cases:case": _both(number=numbers),
+        "cases:action": _both(number=numbers, action="claim"),
+        "cases:remind": _both(number=numbers),
+        "cases:document": _both(number=numbers, kind="receipt"),
+        "cases:document_n": _both(number=numbers, kind="receipt", index=1),
+        "cases:public_result": _both(code=w.code),
+        "workdays:calendar_year": _both(year=2024),
+    }.get(key, ({}, {}))
+
+
+def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tuple[str, dict]]:
+    """(url, body) for the own and the other scope."""
+    own_case, other_case = w.cases
+    effective = "2024-10-08T00:00:00+08:00"
+    bodies = {
+        ("/api/v1/auth/token", "POST"): {"username": "nobody", "password": "wrong-password-1"},
+        ("/api/v1/handovers", "POST"): {
+            "receiving_department": "construction",
+            "subitems": ["XK09901002"],
+            "effective_at": effective,
+        },
+        ("/api/v1/handovers/{agreement_id}", "PUT"): {"subitems": ["XK09901002"], "effective_at": effective},
+        ("/api/v1/handovers/{agreement_id}/supersede", "POST"): {"subitems": [], "effective_at": effective},
+        ("/api/v1/handovers/{agreement_id}/withdraw", "POST"): {"reason": "重新起草"},
+        ("/api/v1/seals/{seal_id}/void", "POST"): {"reason": "作废"},
+        ("/api/v1/cases", "POST"): {"subitem": "XK09901001", "applicant": PERSON, "materials": ["M01"]},
+        ("/api/v1/cases/{number}/actions", "POST"): {"action": "claim", "version": 1},
+        ("/api/v1/cases/{number}/reminders", "POST"): {"message": "请加快办理"},
+    }
+    params = {
+        "agreement_id": tuple(str(d.pk) for d in w.drafts),
+        "seal_id": tuple(str(s.pk) for s in w.seals),
+        "number": (own_case.number, other_case.number),
+        "code": ("XK09901001", "XK09901003") if path.startswith("/api/v1/subitems") else (w.code, w.code),
+    }
+    query = {
+        "/api/v1/public/cases/{number}": ("?check=" + PERSON["phone"][-4:],) * 2,
+        "/api/v1/calendar/add-workdays": ("?start=2024-09-27&days=3",) * 2,
+    }.get(path, ("", ""))
+    urls = []
+    for scope in (0, 1):
+        url = path
+        for name, values in params.items():
+            url = url.replace("{" + name + "}", values[scope])
+        urls.append((url + query[scope], bodies.get((path, method))))
+    return urls[0], urls[1]
+
+
+# -- the walk ----------------------------------------------------------------------------------------
+
+
+def walk_routes(resolver=None, prefix="", namespace=None):
+    """(key, path) of every URL pattern but the API operations (the schema walk covers those)."""
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = ":".join(p for p in (namespace, pattern.namespace) if p) if pattern.namespace else namespace
+            yield from walk_routes(pattern, prefix + str(pattern.pattern), ns)
+            continue
+        assert isinstance(pattern, URLPattern)
+        if getattr(pattern.callback, "__module__", "") == "ninja.operation":
+            continue
+        name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+        yield name or prefix + str(pattern.pattern), prefix + str(pattern.pattern)
+
+
+OWN_ENTRIES = ("admin:login", "admin:logout", "admin:view_on_site")
+
+
+def page_key(name: str) -> str:
+    if name.startswith("admin/") or name.startswith("admin:") and name not in OWN_ENTRIES:
+        return "admin:*"
+    return name
+
+
+def outcome(response) -> object:
+    status = response.status_code
+    if status in (301, 302, 303):
+        location = response["Location"]
+        if location.startswith("/accounts/login/"):
+            return LOGIN
+        if location.startswith("/admin/login/"):
+            return ADMIN_LOGIN
+        return OK
+    if status < 300 or status in (400, 409, 422):
+        return OK
+    return status
+
+
+def _request(client: Client, method: str, url: str, body=None, headers=None):
+    """One request whose writes are rolled back (a savepoint), so every cell sees the same world; the
+    cookies too (a logout must not log the next cell out)."""
+    cookies = copy.deepcopy(client.cookies)
+    with transaction.atomic():
+        if method == "GET":
+            response = client.get(url, headers=headers or {})
+        elif body is not None:
+            response = getattr(client, method.lower())(
+                url, body, content_type="application/json", headers=headers or {}
+            )
+        else:
+            response = getattr(client, method.lower())(url, headers=headers or {})
+        transaction.set_rollback(True)
+    client.cookies = cookies
+    return response
+
+
+@pytest.fixture
+def matrix_world(sample_org, frozen_clock, settings):
+    from django.core.cache import cache
+
+    from onewindow.workdays import arithmetic
+
+    settings.ONEWINDOW_TOKEN_TTL_SECONDS = 10 * 365 * 86400
+    settings.ONEWINDOW_PUBLIC_RATE_LIMIT = 1_000_000  # one address asks for every cell
+    arithmetic.invalidate()
+    cache.clear()
+    frozen_clock(ACCEPTED_AT + dt.timedelta(hours=1))
+    return _world()
+
+
+def test_every_route_and_operation_has_an_entry():
+    """A new URL or API operation without an entry in the table fails here (and nothing is left over)."""
+    from onewindow.api import api
+
+    routes = {(page_key(name), method) for name, _ in walk_routes() for method in ("GET", "POST")}
+    missing_pages = {name for name, _ in walk_routes()} - {
+        name for name, _ in walk_routes() if any((page_key(name), m) in PAGES for m in ("GET", "POST"))
+    }
+    assert not missing_pages, f"URL patterns without an entry in PAGES: {sorted(missing_pages)}"
+    assert {key for key in PAGES} <= routes, "PAGES entries without a URL pattern"
+    schema = api.get_openapi_schema()
+    operations = {(path, method.upper()) for path, ops in schema["paths"].items() for method in ops}
+    assert operations - set(OPERATIONS) == set(), "API operations without an entry in OPERATIONS"
+    assert set(OPERATIONS) - operations == set(), "OPERATIONS entries without an operation"
+
+
+def test_pages(matrix_world):
+    wrong = []
+    for role in ROLES:
+        wrong.extend(_pages_of(role, matrix_world))
+    assert not wrong, "\n".join(wrong)
+
+
+def _pages_of(role, matrix_world) -> list[str]:
+    client = Client()
+    if ROLES[role]:
+        client.force_login(_user(ROLES[role]))
+    wrong = []
+    for name, path in walk_routes():
+        key = page_key(name)
+        for method in ("GET", "POST"):
+            if (key, method) not in PAGES:
+                continue
+            own, other = PAGES[(key, method)][role]
+            if key == "admin:*":
+                url = "/" + path.replace("<path:object_id>", "0").replace("<id>", "0")
+                url = url.replace("^(?P<app_label>core|org|auth)/$", "org/").replace(
+                    "(?P<url>.*)$", "nowhere/"
+                )
+                cells = [(url, own)]
+            else:
+                own_kwargs, other_kwargs = page_args(name, matrix_world)
+                from django.urls import reverse
+
+                if name == "admin:view_on_site":
+                    cells = [("/admin/r/0/0/", own)]
+                else:
+                    cells = [(reverse(name, kwargs=own_kwargs), own)]
+                    if own_kwargs != other_kwargs:
+                        cells.append((reverse(name, kwargs=other_kwargs), other))
+            for url, expected in cells:
+                got = outcome(_request(client, method, url))
+                ok = got not in (LOGIN, ADMIN_LOGIN, 500) if expected == ADMIN_IN else got == expected
+                if not ok:
+                    wrong.append(f"{role}: {method} {url} ({key}): expected {expected}, got {got}")
+    return wrong
+
+
+def test_api_operations(matrix_world):
+    wrong = []
+    for role in ROLES:
+        wrong.extend(_operations_of(role, matrix_world))
+    assert not wrong, "\n".join(wrong)
+
+
+def _operations_of(role, matrix_world) -> list[str]:
+    api = ApiClient(ROLES[role])
+    wrong = []
+    for (path, method), expected in OPERATIONS.items():
+        own, other = operation_request(path, method, matrix_world)
+        cells = [(own, expected[role][0])]
+        if own != other:
+            cells.append((other, expected[role][1]))
+        for (url, body), want in cells:
+            got = outcome(_request(api.client, method, url, body, api.headers))
+            if got != want:
+                wrong.append(f"{role}: {method} {url}: expected {want}, got {got}")
+    return wrong
