@@ -17,8 +17,11 @@ class ConfigError(ValueError):
 
 
 def data_dir() -> Path:
+    """The data dir, created private (0700): it holds the database, the keys and the case files."""
     path = Path(os.environ.get("ONEWINDOW_DATA_DIR", "./var")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask
     return path
 
 

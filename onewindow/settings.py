@@ -106,6 +106,11 @@ ONEWINDOW_FILES_DIR = config.files_dir(DATA_DIR)
 ONEWINDOW_FILE_STORE = os.environ.get("ONEWINDOW_FILE_STORE", "onewindow.cases.storage.FilesystemStore")
 ONEWINDOW_FILE_MAX_BYTES = config.mebibytes("ONEWINDOW_FILE_MAX_MB", 20)
 ONEWINDOW_CASE_FILES_MAX_BYTES = config.mebibytes("ONEWINDOW_CASE_FILES_MAX_MB", 200)
+# Case files and the keys hold personal data: owner-only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# The data keys (core.crypto) unless ONEWINDOW_DATA_KEY gives them.
+ONEWINDOW_DATA_KEY_FILE = DATA_DIR / "data_keys.json"
 WHITENOISE_USE_FINDERS = True
 
 # Bearer tokens of the JSON API live this long.
