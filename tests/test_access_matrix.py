@@ -91,6 +91,8 @@ PAGES = {
     ("org:organisation", "GET"): expect(BUSINESS),
     ("org:staff", "GET"): expect(STAFF),
     ("org:stationings", "GET"): expect(("supervisor", "department_head")),
+    ("org:notifications", "GET"): expect(STAFF),  # the caller's own organisation's
+    ("org:notifications", "POST"): expect(STAFF),
     # catalogue
     ("catalogue:list", "GET"): expect(BUSINESS),
     ("catalogue:changes", "GET"): expect(("supervisor", "department_head", "assessment_office")),
