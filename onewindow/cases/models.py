@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.catalogue.models import Assignment, ServiceGuide, SpecialProcedure, SubItem
+from onewindow.core.crypto import EncryptedTextField, digest
 from onewindow.org import roles as r
 from onewindow.org.models import Organisation, Region, Window
 
@@ -105,6 +106,15 @@ class CaseQuerySet(models.QuerySet):
         return self.none()
 
 
+# The purpose the applicant's ID number digest is keyed for (core.crypto.digest).
+ID_DIGEST_PURPOSE = "applicant_id_number"
+
+
+def applicant_id_digest(id_number: str) -> str:
+    """The digest an ID number is stored and searched by (normalised as the acceptance stores it)."""
+    return digest((id_number or "").strip().upper(), purpose=ID_DIGEST_PURPOSE)
+
+
 class Case(models.Model):
     """One application (办件), from the window's formal review to the result handed out."""
 
@@ -158,12 +168,20 @@ class Case(models.Model):
 
     applicant_kind = models.CharField(_("applicant kind"), max_length=12, choices=ApplicantKind.choices)
     applicant_name = models.CharField(_("applicant name"), max_length=200)
-    applicant_id_number = models.CharField(
+    # Personal data (个人信息保护法): encrypted at rest (core.crypto), found by the keyed digest below.
+    applicant_id_number = EncryptedTextField(
         _("applicant ID number"),
-        max_length=18,
         help_text=_("居民身份证 or 统一社会信用代码, check digit validated; shown masked only."),
     )
-    applicant_phone = models.CharField(_("applicant phone"), max_length=20)
+    applicant_phone = EncryptedTextField(_("applicant phone"))
+    applicant_id_digest = models.CharField(
+        _("applicant ID number digest"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text=_("Keyed hash (HMAC-SHA256) of the ID number: exact search without storing it in clear."),
+    )
 
     materials = models.JSONField(_("materials received"), default=list, blank=True)
     missing_materials = models.JSONField(

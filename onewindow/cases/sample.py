@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onewindow.cases import clock as case_clock
-from onewindow.cases.models import Case, CaseEvent, CaseStatus, Closure, Decision
+from onewindow.cases.models import Case, CaseEvent, CaseStatus, Closure, Decision, applicant_id_digest
 from onewindow.cases.services import REMEDIES, case_number
 from onewindow.cases.services._base import _next_serial
 from onewindow.cases.services.results import build_result
@@ -179,6 +179,7 @@ def _one(rng, key, clerks, issuers, approvers, guides, first_day, today) -> bool
         applicant_name=person["name"],
         applicant_id_number=person["id_number"],
         applicant_phone=person["phone"],
+        applicant_id_digest=applicant_id_digest(person["id_number"]),
         materials=list(required),
         updated_at=received_at,
     )

@@ -19,6 +19,7 @@ from onewindow.cases.models import (
     Closure,
     Extension,
     Suspension,
+    applicant_id_digest,
 )
 from onewindow.core import clock
 from onewindow.core.scoping import in_scope
@@ -97,6 +98,7 @@ def case_list(
             | Q(subitem__name__icontains=q)
             | Q(subitem__code__icontains=q)
             | Q(applicant_name__icontains=q)
+            | Q(applicant_id_digest=applicant_id_digest(q))  # the whole ID number, never a part of it
         )
     if level:
         qs = selectors.filter_level(qs, level)

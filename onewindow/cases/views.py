@@ -20,7 +20,16 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from onewindow.cases import case_files, codes, documents, selectors, services, storage, ui_selectors
+from onewindow.cases import (
+    case_files,
+    codes,
+    documents,
+    personal_data,
+    selectors,
+    services,
+    storage,
+    ui_selectors,
+)
 from onewindow.cases import clock as case_clock
 from onewindow.cases import transitions as t
 from onewindow.cases.models import OPEN_STATUSES, ApplicantKind, CaseStatus, IssueMethod
@@ -395,7 +404,14 @@ def _case_context(request, number: str) -> dict:
 
 @role_required(*CASE_ROLES)
 def case_detail(request, number):
-    return render(request, "cases/case_detail.html", _case_context(request, number))
+    """The case; with ?personal=1 the applicant's full ID number and phone, for the roles that work with
+    them, each such view in the audit log."""
+    context = _case_context(request, number)
+    case = context["case"]
+    context["can_reveal"] = personal_data.can_view(request.user, case)
+    if request.GET.get("personal") == "1" and context["can_reveal"]:
+        context["personal"] = personal_data.reveal(actor=request.user, case=case)
+    return render(request, "cases/case_detail.html", context)
 
 
 def _action_params(action: str, post) -> dict:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from onewindow.cases import clock as case_clock
 from onewindow.cases import transitions as t
-from onewindow.cases.models import ApplicantKind, Case, CaseStatus, Closure
+from onewindow.cases.models import ApplicantKind, Case, CaseStatus, Closure, applicant_id_digest
 from onewindow.cases.selectors import department_of
 from onewindow.cases.services._base import (
     _audit,
@@ -191,6 +191,7 @@ def accept(
                 applicant_name=person["name"],
                 applicant_id_number=person["id_number"],
                 applicant_phone=person["phone"],
+                applicant_id_digest=applicant_id_digest(person["id_number"]),
                 materials=received,
                 missing_materials=still_missing,
                 deferred_materials=[] if still_missing else [c for c in missing if c in deferred],
