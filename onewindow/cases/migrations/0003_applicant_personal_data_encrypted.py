@@ -1,47 +1,10 @@
-"""The applicant's ID number and phone encrypted at rest, with a keyed digest of the ID number for search.
+"""The applicant's ID number and phone become encrypted fields, with a keyed digest of the ID number for
+search; 0004 encrypts the rows stored in clear (a migration of its own: PostgreSQL refuses to alter a
+table in the transaction that updated its rows)."""
 
-The rows already stored in clear are encrypted here with raw SQL (the field would refuse to read them),
-under the keyring of the installation (core.crypto); reversing the migration decrypts them again.
-"""
-
-from django.db import connection, migrations, models
+from django.db import migrations, models
 
 import onewindow.core.crypto
-
-COLUMNS = ["applicant_id_number", "applicant_phone"]
-ID_DIGEST_PURPOSE = "applicant_id_number"  # cases.models.ID_DIGEST_PURPOSE, frozen here
-
-
-def _context(column: str) -> str:
-    return f"cases.Case.{column}"
-
-
-def encrypt_rows(apps, schema_editor):
-    from onewindow.core import crypto
-
-    q = connection.ops.quote_name
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, applicant_id_number FROM {q('cases_case')} WHERE applicant_id_digest = ''")
-        for pk, id_number in cursor.fetchall():
-            if id_number and not crypto.is_encrypted(id_number):
-                digest = crypto.digest(id_number, purpose=ID_DIGEST_PURPOSE)
-                cursor.execute(f"UPDATE {q('cases_case')} SET applicant_id_digest = %s WHERE id = %s", [digest, pk])
-        crypto.encrypt_in_place(cursor, "cases_case", COLUMNS, context_of=_context)
-
-
-def decrypt_rows(apps, schema_editor):
-    from onewindow.core import crypto
-
-    q = connection.ops.quote_name
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, {', '.join(COLUMNS)} FROM {q('cases_case')}")
-        for pk, *values in cursor.fetchall():
-            clear = [
-                crypto.decrypt(v, context=_context(c)) if crypto.is_encrypted(v) else v
-                for c, v in zip(COLUMNS, values, strict=True)
-            ]
-            sets = ", ".join(f"{q(c)} = %s" for c in COLUMNS)
-            cursor.execute(f"UPDATE {q('cases_case')} SET {sets} WHERE id = %s", [*clear, pk])
 
 
 class Migration(migrations.Migration):
@@ -75,5 +38,4 @@ class Migration(migrations.Migration):
             name="applicant_phone",
             field=onewindow.core.crypto.EncryptedTextField(verbose_name="applicant phone"),
         ),
-        migrations.RunPython(encrypt_rows, decrypt_rows, elidable=False),
     ]
