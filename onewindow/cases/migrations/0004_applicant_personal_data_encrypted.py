@@ -9,7 +9,7 @@ import onewindow.core.crypto
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0002_result_produced_by_optional"),
+        ("cases", "0003_result_seal_foreign_key"),
     ]
 
     operations = [
