@@ -25,7 +25,7 @@ from onewindow.catalogue.models import Assignment, SubItem
 from onewindow.handover import services as handover_services
 from onewindow.handover.models import Seal
 from tests.cases.conftest import ACCEPTED_AT, PERSON, at, build_world, drive
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, sign_in
 
 # -- outcomes ---------------------------------------------------------------------------------------
 OK = "ok"  # the access check passed: 2xx, a redirect that is not to a login page, or 400/409/422
@@ -82,6 +82,9 @@ PAGES = {
     ("home", "GET"): expect(STAFF),
     ("healthz", "GET"): PUBLIC,
     ("login", "GET"): PUBLIC,
+    ("account_verify", "GET"): expect(STAFF),  # the second factor of a login
+    ("account_two_factor", "GET"): expect(STAFF),
+    ("account_password", "GET"): expect(STAFF),
     ("logout", "POST"): expect(anonymous=LOGIN, others=LOGIN),  # logged out, back to the login page
     ("api:openapi-json", "GET"): PUBLIC,
     ("api:openapi-view", "GET"): PUBLIC,
@@ -93,6 +96,13 @@ PAGES = {
     ("org:stationings", "GET"): expect(("supervisor", "department_head")),
     ("org:notifications", "GET"): expect(STAFF),  # the caller's own organisation's
     ("org:notifications", "POST"): expect(STAFF),
+    # 三员分立: accounts are the system administrator's, roles the security administrator's, the log the auditor's
+    ("org:accounts", "GET"): expect(("sysadmin",)),
+    ("org:account_create", "GET"): expect(("sysadmin",)),
+    ("org:account_action", "POST"): expect(("sysadmin",)),
+    ("org:roles", "GET"): expect(("secadmin",)),
+    ("org:role_change", "POST"): expect(secadmin=404),  # past the role gate; an empty form names no operation
+    ("org:audit", "GET"): expect(("auditor",)),
     # catalogue
     ("catalogue:list", "GET"): expect(BUSINESS),
     ("catalogue:changes", "GET"): expect(("supervisor", "department_head", "assessment_office")),
@@ -146,7 +156,7 @@ PAGES = {
     ("workdays:calendar_year", "GET"): expect(("supervisor",)),
     # the Django admin site is the system administrator's alone (every one of its routes)
     ("admin:*", "GET"): ADMIN_SITE,
-    ("admin:login", "GET"): PUBLIC,
+    ("admin:login", "GET"): expect(STAFF),  # the one login page serves the admin site too
     ("admin:logout", "GET"): expect(tuple(ROLES), anonymous=OK, sysadmin=405),
     ("admin:view_on_site", "GET"): expect(anonymous=ADMIN_LOGIN, others=ADMIN_LOGIN, sysadmin=404),
 }
@@ -156,6 +166,8 @@ API_STAFF = expect(STAFF, anonymous=401)
 OPERATIONS = {
     # public; the sample body's wrong password is 401 whoever sends it
     ("/api/v1/auth/token", "POST"): expect(anonymous=401, others=401),
+    ("/api/v1/auth/token", "DELETE"): API_STAFF,  # revokes the caller's own token
+    ("/api/v1/audit", "GET"): expect(("auditor",), anonymous=401),
     ("/api/v1/departments", "GET"): API_STAFF,
     ("/api/v1/staff", "GET"): API_STAFF,
     ("/api/v1/calendar/add-workdays", "GET"): API_STAFF,
@@ -296,6 +308,8 @@ def page_args(key: str, w) -> tuple[dict, dict]:
     drafts = tuple(d.pk for d in w.drafts)
     return {
         "org:organisation": _both(code=("construction", "health")),
+        "org:account_action": _both(username=("construction-approver", "health-approver")),
+        "org:role_change": _both(username=("construction-approver", "health-approver")),
         "catalogue:import_job": _both(pk=w.job.pk),
         "catalogue:export": _both(fmt="xlsx"),
         "catalogue:detail": _both(code=("XK09901001", "XK09901003")),
@@ -455,7 +469,7 @@ def test_pages(matrix_world):
 def _pages_of(role, matrix_world) -> list[str]:
     client = Client()
     if ROLES[role]:
-        client.force_login(_user(ROLES[role]))
+        sign_in(client, ROLES[role])
     wrong = []
     for name, path in walk_routes():
         key = page_key(name)

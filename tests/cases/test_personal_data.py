@@ -11,15 +11,13 @@ from onewindow.cases.models import Case
 from onewindow.core import crypto
 from onewindow.core.models import AuditEntry
 from tests.cases.conftest import PERSON, drive
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import sign_in
 
 ID, PHONE = PERSON["id_number"], PERSON["phone"]
 
 
 def signed_in(username: str) -> Client:
-    client = Client()
-    assert client.login(username=username, password=DEMO_PASSWORD)
-    return client
+    return sign_in(Client(), username)
 
 
 def raw_row(case, columns="applicant_id_number, applicant_phone, applicant_id_digest") -> tuple:

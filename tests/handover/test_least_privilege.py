@@ -4,7 +4,7 @@ and the impact preview lists postings only to those who may see the department's
 from django.test import Client
 
 from onewindow.handover import services
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import sign_in
 from tests.handover.conftest import user
 
 PARTIES = ("supervisor1", "clerk1", "construction-head", "construction-approver")
@@ -12,9 +12,7 @@ OUTSIDERS = ("health-approver", "health-head", "sysadmin1")
 
 
 def browser(username):
-    client = Client()
-    assert client.login(username=username, password=DEMO_PASSWORD)
-    return client
+    return sign_in(Client(), username)
 
 
 def test_a_draft_is_404_to_everyone_but_its_two_parties_and_the_supervisor(api, catalogue, draft):

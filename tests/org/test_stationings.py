@@ -6,13 +6,11 @@ from django.test import Client
 
 from onewindow.org import selectors
 from onewindow.org.models import Stationing
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import sign_in
 
 
 def browser(username):
-    client = Client()
-    assert client.login(username=username, password=DEMO_PASSWORD)
-    return client
+    return sign_in(Client(), username)
 
 
 def _user(username):
