@@ -105,7 +105,7 @@ def test_the_migration_encrypts_the_rows_stored_in_clear_and_fills_the_digest(wo
 
     case = drive("accepted")
     executor = MigrationExecutor(connection)
-    executor.migrate([("cases", "0003_result_seal_foreign_key")])
+    executor.migrate([("cases", "0004_case_files")])
     id_number, phone = raw_row(case, "applicant_id_number, applicant_phone")
     assert (id_number, phone) == (ID, PHONE)  # reversed: back in clear, as before this change
     executor = MigrationExecutor(connection)

@@ -48,7 +48,7 @@ def decrypt_rows(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0004_applicant_personal_data_encrypted"),
+        ("cases", "0005_applicant_personal_data_encrypted"),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ import onewindow.core.crypto
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0003_result_seal_foreign_key"),
+        ("cases", "0004_case_files"),
     ]
 
     operations = [
