@@ -146,6 +146,9 @@ PAGES = {
     ("cases:document", "GET"): expect(HALL, scoped=DEPARTMENT),
     ("cases:document_n", "GET"): expect(HALL, scoped=DEPARTMENT),
     ("cases:issuance", "GET"): expect(("issuing_clerk",)),
+    # scans: attached at the window; read by whoever sees the case (no file 999999: 404 past the gates)
+    ("cases:file_upload", "POST"): expect(("window_clerk",), approver=(403, 404), department_head=(403, 404)),
+    ("cases:file", "GET"): expect(hidden=CASE_ROLES),
     ("cases:public_progress", "GET"): PUBLIC,
     ("cases:public_verify", "GET"): PUBLIC,
     ("cases:public_result", "GET"): PUBLIC,
@@ -239,6 +242,12 @@ OPERATIONS = {
         approver=(403, 404),
         department_head=(403, 404),
     ),
+    # a body without a file is refused (422) before the role check; the page row above checks the roles
+    ("/api/v1/cases/{number}/materials/{code}/files", "POST"): expect(STAFF, anonymous=401),
+    ("/api/v1/cases/{number}/files", "GET"): expect(
+        HALL, scoped=DEPARTMENT, hidden=("assessment_office",) + ADMINS, anonymous=401
+    ),
+    ("/api/v1/files/{file_id}", "GET"): expect(hidden=STAFF, anonymous=401),
     ("/api/v1/public/cases/{number}", "GET"): expect(tuple(ROLES), anonymous=OK),
     ("/api/v1/public/results/{code}", "GET"): expect(tuple(ROLES), anonymous=OK),
 }
@@ -329,6 +338,8 @@ def page_args(key: str, w) -> tuple[dict, dict]:
         "cases:document": _both(number=numbers, kind="receipt"),
         "cases:document_n": _both(number=numbers, kind="receipt", index=1),
         "cases:public_result": _both(code=w.code),
+        "cases:file_upload": _both(number=numbers, material="M01"),
+        "cases:file": _both(number=numbers, file_id=999999),
         "workdays:calendar_year": _both(year=2024),
     }.get(key, ({}, {}))
 
@@ -356,7 +367,12 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
         "agreement_id": tuple(str(d.pk) for d in w.drafts),
         "seal_id": tuple(str(s.pk) for s in w.seals),
         "number": (own_case.number, other_case.number),
-        "code": ("XK09901001", "XK09901003") if path.startswith("/api/v1/subitems") else (w.code, w.code),
+        "code": ("XK09901001", "XK09901003")
+        if path.startswith("/api/v1/subitems")
+        else ("M01", "M01")
+        if "/materials/" in path
+        else (w.code, w.code),
+        "file_id": ("999999", "999999"),
     }
     query = {
         "/api/v1/public/cases/{number}": ("?check=" + PERSON["phone"][-4:],) * 2,
