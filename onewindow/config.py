@@ -50,6 +50,27 @@ def secret_key(directory: Path) -> str:
     return key_file.read_text().strip()
 
 
+def public_url() -> str:
+    """ONEWINDOW_PUBLIC_URL: the address applicants reach (links and QR codes, allowed host, https)."""
+    url = os.environ.get("ONEWINDOW_PUBLIC_URL", "").strip() or "http://127.0.0.1:8000"
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError(f"ONEWINDOW_PUBLIC_URL: expected http(s)://host[:port], got {url!r}")
+    return url.rstrip("/")
+
+
+def allowed_hosts(url: str) -> list[str]:
+    """The public URL's host, the local server's names, and ONEWINDOW_ALLOWED_HOSTS (extra, comma-separated):
+    a request naming any other Host is refused (400), so no link is ever built on a forged one."""
+    hosts = [urlparse(url).hostname or "", "127.0.0.1", "localhost", "[::1]"]
+    hosts += [h.strip() for h in os.environ.get("ONEWINDOW_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    return list(dict.fromkeys(h for h in hosts if h))
+
+
+def flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def database(directory: Path) -> dict:
     """Django's DATABASES['default'] from ONEWINDOW_DATABASE_URL, or SQLite (WAL) in the data dir."""
     url = os.environ.get("ONEWINDOW_DATABASE_URL", "").strip()

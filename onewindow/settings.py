@@ -11,8 +11,28 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = config.data_dir()
 SECRET_KEY = config.secret_key(DATA_DIR)
 DEBUG = os.environ.get("ONEWINDOW_DEBUG", "") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("ONEWINDOW_ALLOWED_HOSTS", "*").split(",") if h]
+ONEWINDOW_PUBLIC_URL = config.public_url()
+ALLOWED_HOSTS = config.allowed_hosts(ONEWINDOW_PUBLIC_URL)
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("ONEWINDOW_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+if ONEWINDOW_PUBLIC_URL.startswith("https://"):
+    CSRF_TRUSTED_ORIGINS.append(ONEWINDOW_PUBLIC_URL)
+
+# Served over TLS (an https public URL): cookies only over TLS, and browsers told to insist on it (HSTS).
+# TLS ends at a reverse proxy in front of `onewindow serve`; ONEWINDOW_BEHIND_PROXY=1 says the proxy sets
+# X-Forwarded-Proto (and X-Forwarded-For, which the rate limits then read) and strips what clients send.
+ONEWINDOW_BEHIND_PROXY = config.flag("ONEWINDOW_BEHIND_PROXY")
+ONEWINDOW_TLS = ONEWINDOW_PUBLIC_URL.startswith("https://")
+if ONEWINDOW_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = ONEWINDOW_TLS
+if ONEWINDOW_TLS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("ONEWINDOW_HSTS_SECONDS", str(365 * 86400)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "onewindow.core",
@@ -37,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their long cache; everything else passes here.
+    "onewindow.core.web.WebHardeningMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -144,3 +166,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ONEWINDOW_LOG_LEVEL", "WARNING")},
 }
+
+# Bodies other than file uploads (JSON, form fields) above this are refused: 413 problem+json on the API.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("ONEWINDOW_MAX_BODY_BYTES", str(1024 * 1024)))

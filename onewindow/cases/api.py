@@ -412,9 +412,27 @@ def download_case_file(request, file_id: int):
     response={200: PublicCaseOut, 429: Any},
     summary="Public progress query (case number + last 4 digits of the phone)",
 )
-def public_case(request, number: str, check: str):
+def public_case(request, number: str, check: str | None = None):
+    """The check (last 4 digits of the applicant's phone) in the `X-Check` header keeps it out of access
+    logs and browser history; the `check` query parameter works too."""
+    check = request.headers.get("X-Check") or check or ""
     throttle.check(request, "case")
     return selectors.public_case(number, check)
+
+
+class PublicQueryIn(Schema):
+    check: str = Field(..., description="last 4 digits of the applicant's phone")
+
+
+@router.post(
+    "/public/cases/{number}",
+    auth=None,
+    response={200: PublicCaseOut, 429: Any},
+    summary="Public progress query with the check in the body (kept out of URLs and logs)",
+)
+def public_case_query(request, number: str, payload: PublicQueryIn):
+    throttle.check(request, "case")
+    return selectors.public_case(number, payload.check)
 
 
 @router.get(

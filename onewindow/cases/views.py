@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -562,7 +563,7 @@ def case_document(request, number, kind, index=None):
         case = selectors.get_case(request.user, number)
     except NotFound as exc:
         raise Http404 from exc
-    pdf = documents.render(case, kind, index=index, base_url=request.build_absolute_uri("/"))
+    pdf = documents.render(case, kind, index=index, base_url=settings.ONEWINDOW_PUBLIC_URL)
     if pdf is None:
         raise Http404
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -605,8 +606,11 @@ def issuance_desk(request):
 
 
 def public_progress(request):
-    number = request.GET.get("number", "").strip()
-    check = request.GET.get("check", "").strip()
+    # The form posts (the phone digits stay out of URLs, history and access logs); a link with
+    # ?number=… (the QR code on the receipt) or ?number=…&check=… still works.
+    data = request.POST if request.method == "POST" else request.GET
+    number = data.get("number", "").strip()
+    check = data.get("check", "").strip()
     context = {"number": number, "check": check}
     status = 200
     if number or check:

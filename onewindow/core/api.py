@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,6 +92,19 @@ def install_problem_handlers(api) -> None:
     @api.exception_handler(Http404)
     def not_found(request, exc):
         return problem(404, _("Not found"), _("Not found, or outside your scope."), code="not_found")
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        return problem(
+            413,
+            _("Request too large"),
+            _("The request body is larger than this server accepts."),
+            code="too_large",
+        )
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request, exc):
+        return problem(400, _("Malformed request"), _("The request could not be read."), code="malformed")
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):

@@ -16,6 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, threads, **options):
         from gunicorn.app.base import BaseApplication
 
+        from onewindow.site.access_log import MaskingLogger
         from onewindow.wsgi import application
 
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -27,6 +28,7 @@ class Command(BaseCommand):
                 self.cfg.set("threads", threads)
                 self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
                 self.cfg.set("accesslog", "-")
+                self.cfg.set("logger_class", MaskingLogger)
                 self.cfg.set("timeout", 120)
 
             def load(self):

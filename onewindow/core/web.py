@@ -1,0 +1,67 @@
+"""Response hardening for every page and API answer that is not a static file: the Content-Security-Policy,
+no caching of (possibly personal) data, and problem+json for every error under /api/."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+
+from onewindow.core.api import PROBLEM, problem
+
+# Scripts only from our own static files (no inline script, no eval); styles from our files, plus the
+# style attributes that draw progress bars; no plugin, no framing, forms post only to us.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "style-src-attr 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("Malformed request"),
+        401: _("Not authenticated"),
+        403: _("Permission denied"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        413: _("Request too large"),
+    }
+
+
+class WebHardeningMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if request.path.startswith("/api/") and response.status_code >= 400:
+            response = self._as_problem(response)
+        if "Cache-Control" not in response.headers:
+            add_never_cache_headers(response)
+        return response
+
+    @staticmethod
+    def _as_problem(response):
+        """Django's own answers (405 of a path view, 400 of a forged Host…) say it in HTML or plain text."""
+        if response.get("Content-Type", "").startswith(PROBLEM):
+            return response
+        status = response.status_code
+        title = _titles().get(status) or HTTPStatus(status).phrase
+        converted = problem(status, title, title, code=HTTPStatus(status).phrase.lower().replace(" ", "_"))
+        for header in ("Allow", "Retry-After", "Content-Security-Policy"):
+            if header in response.headers:
+                converted[header] = response[header]
+        return converted
