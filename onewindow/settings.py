@@ -135,6 +135,14 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 ONEWINDOW_DATA_KEY_FILE = DATA_DIR / "data_keys.json"
 WHITENOISE_USE_FINDERS = True
 
+# Login-free endpoints (progress query, result verification): queries per client address per window, and
+# failed look-ups of one case number (from any address) per its window. Counted in the database: every
+# worker process sees the same counts.
+ONEWINDOW_PUBLIC_RATE_LIMIT = int(os.environ.get("ONEWINDOW_PUBLIC_RATE_LIMIT", "10"))
+ONEWINDOW_PUBLIC_RATE_WINDOW = int(os.environ.get("ONEWINDOW_PUBLIC_RATE_WINDOW", "60"))
+ONEWINDOW_PUBLIC_SUBJECT_FAILURES = int(os.environ.get("ONEWINDOW_PUBLIC_SUBJECT_FAILURES", "10"))
+ONEWINDOW_PUBLIC_SUBJECT_WINDOW = int(os.environ.get("ONEWINDOW_PUBLIC_SUBJECT_WINDOW", "3600"))
+
 # Bearer tokens of the JSON API live this long.
 ONEWINDOW_TOKEN_TTL_SECONDS = int(os.environ.get("ONEWINDOW_TOKEN_TTL_SECONDS", str(8 * 3600)))
 # Audit entries are kept at least this long (never below 183 days); the application deletes none.

@@ -402,7 +402,7 @@ def download_case_file(request, file_id: int):
 
 
 # --------------------------------------------------------------------------------------------------
-# Public, login-free endpoints: rate-limited per client address
+# Public, login-free endpoints: rate-limited per client address (and failed look-ups per case number)
 # --------------------------------------------------------------------------------------------------
 
 
@@ -416,8 +416,8 @@ def public_case(request, number: str, check: str | None = None):
     """The check (last 4 digits of the applicant's phone) in the `X-Check` header keeps it out of access
     logs and browser history; the `check` query parameter works too."""
     check = request.headers.get("X-Check") or check or ""
-    throttle.check(request, "case")
-    return selectors.public_case(number, check)
+    with throttle.guarded(request, "case", number):
+        return selectors.public_case(number, check)
 
 
 class PublicQueryIn(Schema):
@@ -431,8 +431,8 @@ class PublicQueryIn(Schema):
     summary="Public progress query with the check in the body (kept out of URLs and logs)",
 )
 def public_case_query(request, number: str, payload: PublicQueryIn):
-    throttle.check(request, "case")
-    return selectors.public_case(number, payload.check)
+    with throttle.guarded(request, "case", number):
+        return selectors.public_case(number, payload.check)
 
 
 @router.get(

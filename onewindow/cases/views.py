@@ -615,23 +615,21 @@ def public_progress(request):
     status = 200
     if number or check:
         try:
-            throttle.check(request, "case")
+            with throttle.guarded(request, "case", number):
+                progress = selectors.public_case(number, check)
+            progress["status_label"] = STATUS_LABELS[progress["status"]]
+            for step in progress["steps"]:
+                step["label"] = PUBLIC_STEP_LABELS.get(step["step"], step["label"])
+            context["progress"] = progress
         except TooManyRequests as exc:
             context["error"] = exc.message
             status = 429
-        else:
-            try:
-                progress = selectors.public_case(number, check)
-                progress["status_label"] = STATUS_LABELS[progress["status"]]
-                for step in progress["steps"]:
-                    step["label"] = PUBLIC_STEP_LABELS.get(step["step"], step["label"])
-                context["progress"] = progress
-            except NotFound:
-                context["error"] = _(
-                    "No case matches this number and these digits. Check the case number on your receipt "
-                    "and the last 4 digits of the phone number you gave."
-                )
-                status = 404
+        except NotFound:
+            context["error"] = _(
+                "No case matches this number and these digits. Check the case number on your receipt "
+                "and the last 4 digits of the phone number you gave."
+            )
+            status = 404
     return render(request, "cases/public_progress.html", context, status=status)
 
 

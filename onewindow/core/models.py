@@ -44,3 +44,18 @@ class AuditChainHead(models.Model):
 
     def __str__(self):
         return f"#{self.seq}"
+
+
+class RateCounter(models.Model):
+    """Hits of one rate-limit key (scope, client or subject, time slot), shared by every worker process:
+    incremented with one atomic upsert, deleted once expired."""
+
+    key = models.CharField(_("key"), max_length=200, primary_key=True)
+    hits = models.PositiveIntegerField(_("hits"), default=0)
+    expires_at = models.FloatField(_("expires at"), db_index=True, help_text=_("Unix time."))
+
+    class Meta:
+        verbose_name = _("rate counter")
+
+    def __str__(self):
+        return f"{self.key}: {self.hits}"
