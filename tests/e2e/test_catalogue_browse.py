@@ -3,6 +3,7 @@
 import csv
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +25,8 @@ def test_clerk_browses_the_catalogue_and_an_applicant_reads_the_public_guide(
     assert page.locator("#result-count").inner_text() == "共 181 个业务子项"
     # Typing pinyin initials filters the list in place (htmx).
     page.fill("#q", "qytzxm")
-    page.wait_for_function("document.querySelector('#result-count').innerText.indexOf('181') < 0")
+    # (a locator assertion, not wait_for_function: the page's CSP forbids the eval that one needs)
+    expect(page.locator("#result-count")).not_to_contain_text("181")
     assert page.locator("#subitems tbody tr").count() >= 1
     page.select_option("#type", "licensing")
     page.wait_for_selector("#subitems a[href='/catalogue/XK00103001/']")
