@@ -38,6 +38,7 @@ from onewindow.catalogue.models import SpecialProcedure
 from onewindow.catalogue.selectors import current_guide, subitems
 from onewindow.core import clock, throttle
 from onewindow.core.errors import DomainError, NotFound, TooManyRequests
+from onewindow.core.forms import optional_int
 from onewindow.org import roles as r
 from onewindow.org.access import role_required
 
@@ -217,7 +218,7 @@ def _acceptance_form(request) -> dict:
         "materials": post.getlist("materials"),
         "deferred_materials": post.getlist("deferred_materials"),
         "commitment": post.get("commitment", ""),
-        "top_up_days": int(days) if days.isdigit() else None,
+        "top_up_days": optional_int(days),
         "top_up_days_raw": days,
     }
 
@@ -427,7 +428,7 @@ def _action_params(action: str, post) -> dict:
         return {
             "procedure": post.get("procedure", ""),
             "reason": post.get("reason", ""),
-            "planned_days": int(days) if days.isdigit() else None,
+            "planned_days": optional_int(days),
             "participants": [p.strip() for p in people.split(",") if p.strip()],
         }
     if action == t.RESUME:

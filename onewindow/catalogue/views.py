@@ -16,6 +16,7 @@ from onewindow.catalogue import jobs, selectors, services, spreadsheet
 from onewindow.catalogue.models import GuideStatus, ImportJob, MaterialForm, ServiceGuide, SpecialProcedure
 from onewindow.core import clock
 from onewindow.core.errors import DomainError
+from onewindow.core.forms import optional_int
 from onewindow.org import roles as r
 from onewindow.org.access import role_required
 from onewindow.org.models import Hall, Organisation, OrganisationKind
@@ -101,17 +102,17 @@ def guide_draft(request, code):
     return redirect("catalogue:guide_edit", code=code, version=draft.version)
 
 
+MAX_MATERIAL_ROWS = 200  # a guide's form never has more rows; bounds the loop whatever is posted
+
+
 def _materials_from_post(post) -> list[dict]:
     rows = []
-    for n in range(1, int(post.get("material_rows", "0") or 0) + 1):
+    for n in range(1, (optional_int(post.get("material_rows"), max_value=MAX_MATERIAL_ROWS) or 0) + 1):
         code = post.get(f"m{n}-code", "").strip()
         name = post.get(f"m{n}-name", "").strip()
         if not code and not name:
             continue  # an emptied row removes the material
-        try:
-            copies = int(post.get(f"m{n}-copies", "1") or 1)
-        except ValueError:
-            copies = 0
+        copies = optional_int(post.get(f"m{n}-copies") or 1, max_value=99, invalid=0)
         rows.append(
             {
                 "code": code,
@@ -126,10 +127,9 @@ def _materials_from_post(post) -> list[dict]:
 
 
 def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
+    """A number of days, or -1 (which the service refuses with its message) when it is none."""
+    number = optional_int(value, min_value=-1, invalid=-1)
+    return -1 if number is None else number
 
 
 @role_required(*STAFF)

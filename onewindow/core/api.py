@@ -123,6 +123,8 @@ def install_problem_handlers(api) -> None:
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 1000
+# Far beyond any real list, low enough that the offset stays a database integer (else a 500).
+PAGE_MAX = 1_000_000
 
 
 class Page(PaginationBase):
@@ -131,7 +133,7 @@ class Page(PaginationBase):
     items_attribute = "results"
 
     class Input(Schema):
-        page: int = Field(1, ge=1)
+        page: int = Field(1, ge=1, le=PAGE_MAX)
         page_size: int = Field(PAGE_SIZE_DEFAULT, ge=1, le=PAGE_SIZE_MAX)
 
     class Output(Schema):

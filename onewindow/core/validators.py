@@ -1,4 +1,5 @@
-"""Validators of Chinese identifiers: 居民身份证 (GB 11643) and 统一社会信用代码 (GB 32100) check characters."""
+"""Validators of Chinese identifiers (居民身份证 GB 11643, 统一社会信用代码 GB 32100 check characters) and of
+plain text (no control or bidirectional-override characters)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,30 @@ def mask_id_number(value: str) -> str:
     if len(value) <= 10:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+# C0 controls but tab and newline, DEL and C1, and the bidirectional embeddings, overrides and isolates
+# (U+202A–U+202E, U+2066–U+2069) that make a name display as something else than it is ("Trojan source").
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def has_control_characters(value: str, *, multiline: bool = False) -> bool:
+    return bool((_CONTROL_IN_TEXT if multiline else _CONTROL_IN_LINE).search(value or ""))
+
+
+def validate_name(value: str) -> None:
+    """A name (of a person, an applicant, an organisation) is one line of printable text."""
+    if has_control_characters(value):
+        raise ValidationError(
+            _("Control characters and text-direction overrides are not allowed in a name."),
+            code="control_characters",
+        )
+
+
+def validate_text(value: str) -> None:
+    """Free text may have lines and tabs, no other control or text-direction override characters."""
+    if has_control_characters(value, multiline=True):
+        raise ValidationError(
+            _("Control characters and text-direction overrides are not allowed."), code="control_characters"
+        )

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.core.validators import validate_credit_code
+from onewindow.core.validators import validate_credit_code, validate_name
 
 
 class Region(models.Model):
@@ -36,8 +36,8 @@ class Organisation(models.Model):
     code = models.SlugField(
         _("code"), max_length=40, unique=True, help_text=_("Stable short code used by scripts and the API.")
     )
-    name = models.CharField(_("primary name"), max_length=100)
-    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    name = models.CharField(_("primary name"), max_length=100, validators=[validate_name])
+    short_name = models.CharField(_("short name"), max_length=40, blank=True, validators=[validate_name])
     kind = models.CharField(_("kind"), max_length=10, choices=OrganisationKind.choices)
     credit_code = models.CharField(
         _("unified social credit code"),
@@ -68,7 +68,7 @@ class OrganisationAlias(models.Model):
     """A further name the same body bears (数据局 = 营商环境建设办 = 行政审批局)."""
 
     organisation = models.ForeignKey(Organisation, related_name="aliases", on_delete=models.CASCADE)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_name])
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -141,7 +141,7 @@ class Staff(models.Model):
     organisation = models.ForeignKey(
         Organisation, related_name="staff", verbose_name=_("organisation"), on_delete=models.PROTECT
     )
-    full_name = models.CharField(_("full name"), max_length=60)
+    full_name = models.CharField(_("full name"), max_length=60, validators=[validate_name])
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     window = models.ForeignKey(
         Window,

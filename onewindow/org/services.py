@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from onewindow.core import audit, clock
 from onewindow.core.errors import InvalidInput, PermissionDenied
+from onewindow.core.validators import validate_name
 from onewindow.org import roles as r
 from onewindow.org import security
 from onewindow.org.models import ApiToken, Organisation, OrganisationKind, Staff
@@ -58,6 +59,13 @@ def create_user(
         errors.setdefault("username", []).append(_("A username is required."))
     elif User.objects.filter(username=username).exists():
         errors.setdefault("username", []).append(_("This username is taken."))
+    for field, value in (("username", username), ("full_name", full_name)):
+        try:
+            validate_name(value)
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.messages)
+    if len(full_name or "") > Staff._meta.get_field("full_name").max_length:
+        errors.setdefault("full_name", []).append(_("At most 60 characters."))
     if role not in r.ROLES:
         errors.setdefault("role", []).append(
             _("Unknown role %(role)s; roles: %(roles)s") % {"role": role, "roles": ", ".join(r.ROLES)}

@@ -33,7 +33,12 @@ from onewindow.catalogue.models import SubItem
 from onewindow.catalogue.selectors import current_guide, implementer
 from onewindow.core import clock
 from onewindow.core.errors import InvalidInput, PermissionDenied, RuleViolation
-from onewindow.core.validators import validate_credit_code, validate_phone, validate_resident_id
+from onewindow.core.validators import (
+    validate_credit_code,
+    validate_name,
+    validate_phone,
+    validate_resident_id,
+)
 from onewindow.org import roles as r
 from onewindow.org.models import Window, WindowKind
 from onewindow.workdays import arithmetic
@@ -54,6 +59,11 @@ def _validate_applicant(applicant: dict) -> dict:
         errors["applicant.name"] = [_("The applicant's name is required.")]
     elif len(name) > 200:
         errors["applicant.name"] = [_("At most 200 characters.")]
+    else:
+        try:
+            validate_name(name)
+        except ValidationError as exc:
+            errors["applicant.name"] = list(exc.messages)
     validator = validate_resident_id if kind == ApplicantKind.PERSON else validate_credit_code
     if kind in ApplicantKind.values:
         try:
