@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from django.core.exceptions import RequestDataTooBig
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
@@ -45,13 +46,31 @@ class WebHardeningMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
+        response = self._refuse_nul(request) or self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if request.path.startswith("/api/") and response.status_code >= 400:
             response = self._as_problem(response)
         if "Cache-Control" not in response.headers:
             add_never_cache_headers(response)
         return response
+
+    @staticmethod
+    def _refuse_nul(request):
+        """A NUL character in an API path, query or JSON body is 400: PostgreSQL cannot store or even
+        compare one (it would surface as a 500), and no field of ours ever holds one."""
+        if not request.path.startswith("/api/"):
+            return None
+        suspect = "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "")
+        if not suspect and request.content_type == "application/json":
+            try:
+                body = request.body
+            except RequestDataTooBig:
+                return None  # the API answers 413 itself
+            suspect = b"\\u0000" in body or b"\x00" in body
+        if suspect:
+            title = _titles()[400]
+            return problem(400, title, _("The request contains a NUL character."), code="malformed")
+        return None
 
     @staticmethod
     def _as_problem(response):

@@ -138,3 +138,13 @@ def test_hsts_is_sent_on_a_request_the_proxy_marks_https(sample_org, settings):
     settings.SECURE_HSTS_SECONDS = 31536000
     response = Client().get("/accounts/login/", HTTP_X_FORWARDED_PROTO="https")
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_a_nul_character_anywhere_in_an_api_request_is_400(api):
+    client = api("supervisor1")
+    in_query = client.get("/subitems", {"q": "a\x00b"})
+    in_path = client.get("/cases/21030\x00")
+    in_body = client.post("/cases/x/reminders", {"message": "a\x00b"})
+    for response in (in_query, in_path, in_body):
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/problem+json"
