@@ -40,7 +40,8 @@ def test_control_and_bidi_override_characters_are_refused_in_the_applicant_name(
         **{"Idempotency-Key": f"bidi-{name!r}"},
     )
     assert response.status_code == 400
-    assert "applicant.name" in response.json()["errors"]
+    if "\x00" not in name:  # a NUL is refused before any field is read (tests/web)
+        assert "applicant.name" in response.json()["errors"]
 
 
 def test_free_text_keeps_its_lines_and_tabs():
