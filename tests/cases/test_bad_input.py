@@ -8,6 +8,7 @@ from django.test import Client
 
 from onewindow.core.validators import has_control_characters
 from tests.cases.conftest import PERSON, new_case, user
+from tests.conftest import sign_in
 
 
 @pytest.mark.parametrize("page", ["99999999999999999999", "9223372036854775807", "0", "-1", "x"])
@@ -52,8 +53,7 @@ def test_free_text_keeps_its_lines_and_tabs():
 
 @pytest.mark.parametrize("days", ["9" * 5000, "99999999999", "٣"])
 def test_nonsense_days_in_the_acceptance_form_are_no_server_error(world, days):
-    browser = Client()
-    browser.force_login(user("clerk1"))
+    browser = sign_in(Client(), "clerk1")
     response = browser.post(
         "/desk/accept/?subitem=XK09901001",
         {
@@ -75,8 +75,7 @@ def test_nonsense_days_in_the_acceptance_form_are_no_server_error(world, days):
 @pytest.mark.parametrize("days", ["9" * 5000, "99999999999"])
 def test_nonsense_planned_days_of_a_suspension_are_no_server_error(clients, days):
     case = new_case(clients.clerk)
-    browser = Client()
-    browser.force_login(user("construction-approver"))
+    browser = sign_in(Client(), "construction-approver")
     from onewindow.cases import services
 
     services.perform(

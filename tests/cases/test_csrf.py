@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.test import Client
 
 from onewindow.cases.models import Reminder
-from tests.cases.conftest import new_case, user
+from tests.cases.conftest import new_case
+from tests.conftest import sign_in
 
 
 def _browser(username: str) -> Client:
-    browser = Client(enforce_csrf_checks=True)
-    browser.force_login(user(username))
-    return browser
+    return sign_in(Client(enforce_csrf_checks=True), username)
 
 
 def test_a_cross_site_text_plain_post_with_the_session_cookie_makes_no_reminder(clients):

@@ -10,6 +10,8 @@ import sys
 import pytest
 from django.test import Client
 
+from tests.conftest import sign_in
+
 
 def test_a_forged_host_header_is_refused_on_pages_and_the_api(db):
     page = Client().get("/accounts/login/", HTTP_HOST="evil.example")
@@ -53,20 +55,12 @@ def test_data_pages_and_api_answers_are_never_cached(api):
     client = api("supervisor1")
     response = client.get("/departments")
     assert "no-store" in response["Cache-Control"]
-    browser = Client()
-    browser.force_login(_user("supervisor1"))
+    browser = sign_in(Client(), "supervisor1")
     assert "no-store" in browser.get("/")["Cache-Control"]
 
 
-def _user(username):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.get(username=username)
-
-
 def test_pages_carry_a_strict_content_security_policy_and_no_inline_script(sample_org):
-    browser = Client()
-    browser.force_login(_user("clerk1"))
+    browser = sign_in(Client(), "clerk1")
     response = browser.get("/")
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy
