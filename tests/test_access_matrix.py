@@ -249,6 +249,7 @@ OPERATIONS = {
     ),
     ("/api/v1/files/{file_id}", "GET"): expect(hidden=STAFF, anonymous=401),
     ("/api/v1/public/cases/{number}", "GET"): expect(tuple(ROLES), anonymous=OK),
+    ("/api/v1/public/cases/{number}", "POST"): expect(tuple(ROLES), anonymous=OK),  # the check in the body
     ("/api/v1/public/results/{code}", "GET"): expect(tuple(ROLES), anonymous=OK),
 }
 
@@ -362,6 +363,7 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
         ("/api/v1/cases", "POST"): {"subitem": "XK09901001", "applicant": PERSON, "materials": ["M01"]},
         ("/api/v1/cases/{number}/actions", "POST"): {"action": "claim", "version": 1},
         ("/api/v1/cases/{number}/reminders", "POST"): {"message": "请加快办理"},
+        ("/api/v1/public/cases/{number}", "POST"): {"check": PERSON["phone"][-4:]},
     }
     params = {
         "agreement_id": tuple(str(d.pk) for d in w.drafts),
