@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from onewindow.catalogue.results import ResultKind
 from onewindow.org.models import Organisation, Region
 
 
@@ -153,6 +154,23 @@ class ServiceGuide(models.Model):
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     change_note = models.CharField(_("change note"), max_length=300, blank=True)
+    result_kind = models.CharField(
+        _("kind of result"),
+        max_length=12,
+        choices=ResultKind.choices,
+        default=ResultKind.OTHER,
+        help_text=_(
+            "Licence, certificate, approval letter, decision or filing notice: the result's template."
+        ),
+    )
+    result_fields = models.JSONField(
+        _("particulars of the result"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "[{code, label, required, type}]: what the approver fills in at the decision and the result prints."
+        ),
+    )
 
     class Meta:
         verbose_name = _("service guide")

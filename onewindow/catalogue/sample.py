@@ -18,6 +18,7 @@ from onewindow.catalogue.models import (
     SubItem,
 )
 from onewindow.catalogue.pinyin import initials
+from onewindow.catalogue.results import default_fields, default_kind
 from onewindow.core import audit
 from onewindow.org.models import Organisation
 
@@ -118,6 +119,12 @@ def _load(items: list[dict], organisations: dict, bureau: Organisation, region) 
                     conditions=sub.get("conditions", ""),
                     steps=DEFAULT_STEPS,
                     fee=sub["fee"],
+                    result_kind=(
+                        kind := default_kind(
+                            result_name=sub.get("result_name", ""), power_type=row["power_type"]
+                        )
+                    ),
+                    result_fields=sub.get("result_fields") or default_fields(kind),
                     drafted_by=bureau,
                     published_at=BUREAU_SINCE,
                     change_note="首次发布（示例数据）",

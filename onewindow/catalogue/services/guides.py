@@ -17,6 +17,7 @@ from onewindow.catalogue.models import (
     SubItem,
     SubItemKind,
 )
+from onewindow.catalogue.results import ResultKind, default_fields, default_kind, validate_field_spec
 from onewindow.core import audit, clock
 from onewindow.core.errors import Conflict, InvalidInput, PermissionDenied
 from onewindow.org import roles as r
@@ -56,6 +57,14 @@ def draft_guide(*, actor, subitem: SubItem, change_note: str = "") -> ServiceGui
             conditions=base.conditions if base else "",
             steps=base.steps if base else "",
             fee=base.fee if base else subitem.fee,
+            result_kind=base.result_kind
+            if base
+            else default_kind(result_name=subitem.result_name, power_type=subitem.item.power_type),
+            result_fields=base.result_fields
+            if base
+            else default_fields(
+                default_kind(result_name=subitem.result_name, power_type=subitem.item.power_type)
+            ),
             drafted_by=selectors.organisation_of(actor),
             change_note=change_note[:300],
         )
@@ -138,6 +147,8 @@ def edit_draft(
     fee: str | None = None,
     change_note: str | None = None,
     materials: list[dict] | None = None,
+    result_kind: str | None = None,
+    result_fields: list[dict] | None = None,
 ) -> ServiceGuide:
     """Change a draft; a published version is never edited (409)."""
     with transaction.atomic():
@@ -159,6 +170,8 @@ def edit_draft(
             "steps": steps,
             "fee": fee,
             "change_note": change_note,
+            "result_kind": result_kind,
+            "result_fields": result_fields,
         }
         changes = {k: v for k, v in changes.items() if v is not None}
         new_values = {f: changes.get(f, getattr(guide, f)) for f in ("statutory_days", "promised_days")}
@@ -172,9 +185,23 @@ def edit_draft(
             promised_days=new_values["promised_days"],
             materials=materials if materials is not None else current_materials,
         )
+        if result_kind is not None and result_kind not in ResultKind.values:
+            errors.setdefault("result_kind", []).append(_("Unknown kind of result."))
+        if result_fields is not None:
+            errors.update(validate_field_spec(result_fields))
         if errors:
             raise InvalidInput(_("The draft was not saved."), code="catalogue.guide.invalid", errors=errors)
         for field, value in changes.items():
+            if field == "result_fields":
+                value = [
+                    {
+                        "code": str(f["code"]).strip(),
+                        "label": str(f["label"]).strip(),
+                        "required": bool(f.get("required", True)),
+                        "type": f.get("type", "text"),
+                    }
+                    for f in value
+                ]
             setattr(guide, field, value[:300] if field == "change_note" else value)
         guide.save()
         if materials is not None:
