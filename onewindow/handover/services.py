@@ -180,7 +180,19 @@ def _resolve(
 
 
 def _terms(fields: dict) -> dict:
-    return {key: (fields.get(key) or "").strip() for key in TERMS_FIELDS}
+    """The agreement's terms as typed; a phone without the name of its person is refused, never dropped."""
+    values = {key: (fields.get(key) or "").strip() for key in TERMS_FIELDS}
+    errors = {}
+    for side in ("bureau", "department"):
+        if values[f"{side}_contact_phone"] and not values[f"{side}_contact_name"]:
+            errors[f"{side}_contact_name"] = [_("Name the responsible person whose phone number this is.")]
+    if errors:
+        raise InvalidInput(
+            _("A phone number was typed without the name of its responsible person."),
+            code="handover.contact_without_name",
+            errors=errors,
+        )
+    return values
 
 
 # -- agreements ------------------------------------------------------------------------------------
@@ -198,6 +210,7 @@ def draft_agreement(
 ) -> HandoverAgreement:
     """The supervisor drafts an agreement with a receiving department (by code or object)."""
     bureau = _require_bureau_supervisor(actor)
+    values = _terms(terms)
     with transaction.atomic():
         if supersedes is not None:
             supersedes = HandoverAgreement.objects.select_for_update().get(pk=supersedes.pk)
@@ -212,7 +225,6 @@ def draft_agreement(
             effective_at=effective_at,
             supersedes=supersedes,
         )
-        values = _terms(terms)
         staff = _staff(actor)
         values["bureau_contact_name"] = values["bureau_contact_name"] or staff.full_name
         values["bureau_contact_phone"] = values["bureau_contact_phone"] or staff.phone
