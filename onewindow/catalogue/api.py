@@ -56,6 +56,19 @@ class SubItemOut(Schema):
         return {"code": obj.implementer_code, "name": obj.implementer_name}
 
 
+class ResultFieldOut(Schema):
+    code: str
+    label: str
+    required: bool
+    type: str = "text"
+
+
+class ResultOut(Schema):
+    kind: str
+    name: str
+    fields: list[ResultFieldOut]
+
+
 class SubItemDetailOut(SubItemOut):
     statutory_days: int
     kind: str
@@ -64,6 +77,7 @@ class SubItemDetailOut(SubItemOut):
     materials: list[MaterialOut]
     special_procedures: list[str]
     target_department: Ref
+    result: ResultOut | None = None
 
 
 def _summary(subitem) -> dict:
@@ -119,4 +133,12 @@ def subitem_detail(request, code: str, at: dt.datetime | None = None):
         ],
         "special_procedures": list(subitem.special_procedures),
         "target_department": {"code": subitem.target_department.code, "name": subitem.target_department.name},
+        # What the decision produces and the particulars the approver fills in (the guide's fields).
+        "result": {
+            "kind": guide.result_kind,
+            "name": subitem.result_name,
+            "fields": [{"type": "text", **f} for f in guide.result_fields],
+        }
+        if guide
+        else None,
     }

@@ -55,3 +55,13 @@ def test_particulars_are_checked_against_the_guide():
     assert clean == {"project_name": "鞍山光伏", "valid_until": "2031-12-31"} and not errors
     clean, errors = clean_particulars(fields, {"valid_until": "31.12.2031", "colour": "red"})
     assert set(errors) == {"particulars.project_name", "particulars.valid_until", "particulars.colour"}
+
+
+def test_the_api_tells_what_the_result_is_and_its_particulars(sample_catalogue):
+    from tests.conftest import ApiClient
+
+    body = ApiClient("supervisor1").get("/subitems/XK00103001").json()
+    assert body["result"]["kind"] == "approval"
+    assert {"code": "project_name", "label": "项目名称", "required": True, "type": "text"} in body["result"][
+        "fields"
+    ]
