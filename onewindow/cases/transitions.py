@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from onewindow.cases.models import CLOCK_STATUSES, OPEN_STATUSES
 from onewindow.cases.models import CaseStatus as S
-from onewindow.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from onewindow.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied, RuleViolation
 from onewindow.org import roles as r
 
 SUPPLEMENT = "supplement"
@@ -203,6 +203,14 @@ def check(case, action: str, user, *, department_id: int | None) -> tuple[str, T
     # After acceptance only deferred materials (容缺) are handed in: nothing outstanding, nothing to take.
     if action == SUPPLEMENT and case.status != S.SUPPLEMENT_REQUESTED and not case.deferred_materials:
         raise Conflict(_("No materials are outstanding on this case."), code="case.nothing_outstanding")
+    # A claim takes the case from another approver; the one who holds it already has it (no second event).
+    if action == CLAIM and case.claimed_by_id is not None and case.claimed_by_id == user.pk:
+        raise Conflict(_("You already hold this case for review."), code="case.already_claimed")
+    # Art. 45 procedures are the sub-item's own: one that provides for none cannot be suspended.
+    if action == SUSPEND and not (case.subitem.special_procedures or []):
+        raise RuleViolation(
+            _("This sub-item provides for no special procedure."), code="case.no_special_procedure"
+        )
     return role, transition
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from onewindow.cases import services
 from onewindow.cases import transitions as t
 from onewindow.cases.models import Case, CaseEvent, CaseStatus
 from onewindow.org import roles as r
-from tests.cases.conftest import drive
+from tests.cases.conftest import drive, user
 from tests.conftest import ApiClient
 
 # One demo user per role; the approver and the head belong to the department that works the cases.
@@ -36,6 +37,24 @@ PARAMS = {
     t.PRODUCE_RESULT: {},
     t.ISSUE: {"method": "pickup"},
 }
+
+
+def second_approver():
+    """Another approver of the construction department (created once per test)."""
+    from django.contrib.auth import get_user_model
+
+    from onewindow.org import services as org_services
+
+    if not get_user_model().objects.filter(username="construction-approver-2").exists():
+        org_services.create_user(
+            actor=None,
+            username="construction-approver-2",
+            role=r.APPROVER,
+            password="x-Very-long-password-1",
+            department="construction",
+            full_name="住建局审批员二",
+        )
+    return user("construction-approver-2")
 
 
 def expected_status(status: str, action: str, role: str) -> int:
@@ -71,6 +90,10 @@ def test_every_status_action_and_role_is_refused_or_allowed_exactly_as_the_table
                 if want == 200:
                     # A success changes the case: use a fresh one (with deferred materials to top up).
                     case = drive(status, deferred=action == t.SUPPLEMENT)
+                    if action == t.CLAIM and case.claimed_by_id is not None:
+                        # A claim in review takes the case over from another approver of the department
+                        # (claiming a case one already holds is 409: tests/cases/test_desk_defects.py).
+                        case = services.claim(actor=second_approver(), case=case, version=case.version)
                 else:
                     case = refused_cases.get(status) or refused_cases.setdefault(status, drive(status))
                 events_before = CaseEvent.objects.filter(case=case).count()

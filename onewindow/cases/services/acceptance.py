@@ -310,6 +310,12 @@ def supplement(*, actor, case, version: int, materials: Iterable[str] | None = N
             _missing_field("materials")
         known = {m.code for m in case.guide.materials.all()}
         handed_in = _clean_codes(materials, "materials", known)
+        outstanding = case.missing_materials or case.deferred_materials
+        if outstanding and not [c for c in handed_in if c not in case.materials]:
+            # Materials are outstanding and none was handed in: no event, no "materials registered".
+            # (A case returned by the department with nothing missing is re-accepted on its corrected papers.)
+            message = _("Tick the materials handed in now; none was.")
+            raise RuleViolation(message, code="case.nothing_handed_in", errors={"materials": [message]})
         received = case.materials + [c for c in handed_in if c not in case.materials]
         if case.status == CaseStatus.SUPPLEMENT_REQUESTED:
             case.materials = received
