@@ -171,8 +171,16 @@ class ActionIn(Schema):
     outcome: str | None = None
     days: int | None = None
     decision: str | None = None
+    particulars: dict[str, str | int | float | None] | None = Field(
+        None, description="decide (grant): {code: value} for the result fields of the case's service guide"
+    )
     method: str | None = None
-    recipient: str | None = None
+    recipient: str | None = Field(None, description="issue: who takes the result (default: the applicant)")
+    recipient_kind: str | None = Field(None, description="issue by pickup: self | agent")
+    recipient_id_number: str | None = Field(None, description="issue to an agent: the agent's resident ID")
+    address: str | None = Field(None, description="issue by mail: the mailing address")
+    carrier: str | None = Field(None, description="issue by mail: the carrier (e.g. 中国邮政EMS)")
+    tracking_number: str | None = Field(None, description="issue by mail: the tracking number")
 
 
 class ReminderIn(Schema):

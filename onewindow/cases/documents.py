@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from onewindow.cases import codes
-from onewindow.cases.models import Case, CaseStatus, Decision, IssueMethod, Result
+from onewindow.cases.models import Case, CaseStatus, Decision, IssueMethod, RecipientKind, Result
 from onewindow.cases.selectors import department_of
 from onewindow.catalogue.models import SpecialProcedure
+from onewindow.catalogue.results import ResultKind
 from onewindow.catalogue.selectors import implementer
 from onewindow.core import clock
 from onewindow.core.errors import RuleViolation
@@ -29,7 +31,7 @@ from onewindow.core.qr import qr_data_uri
 from onewindow.core.validators import mask_id_number
 from onewindow.handover.documents import seal_data_uri
 from onewindow.handover.seals import seal_for_notice
-from onewindow.org.models import Hall
+from onewindow.org.models import Hall, OrganisationKind
 
 RECEIPT = "receipt"
 SUPPLEMENT_NOTICE = "supplement-notice"
@@ -37,9 +39,11 @@ REJECTION_NOTICE = "rejection-notice"
 SUSPENSION_NOTICE = "suspension-notice"
 RESULT = "result"
 ISSUE_SLIP = "issue-slip"
+COMMITMENT = "commitment"
 
 # Prefix of the document numbers the hall gives its notices (illustrative, like the sample data).
 NUMBER_PREFIX = "鞍高政服"
+APPROVAL_BUREAU = "行政审批局"
 
 
 def cn_date(value) -> str:
@@ -67,6 +71,8 @@ def available(case: Case) -> list[dict]:
         docs.append({"kind": REJECTION_NOTICE, "label": _("Rejection notice")})
     if case.accepted_at is not None:
         docs.append({"kind": RECEIPT, "label": _("Acceptance receipt")})
+    if case.accepted_at is not None and case.commitment:
+        docs.append({"kind": COMMITMENT, "label": _("Commitment letter")})
     for n, suspension in enumerate(case.suspensions.all(), start=1):
         docs.append(
             {
@@ -217,12 +223,41 @@ def _suspension_notice(case: Case, context: dict, index: int | None) -> dict | N
     }
 
 
+def body_name(organisation, seal=None) -> str:
+    """The name a document's letterhead and signature line give its issuing body: the name its seal bears
+    when that is one of the body's names; for the bureau, its Approval Bureau name (the body approves as
+    行政审批局, not as 数据局); else the primary name."""
+    if organisation is None:
+        return ""
+    names = organisation.names
+    if seal is not None and seal.name in names:
+        return seal.name
+    if organisation.kind == OrganisationKind.BUREAU:
+        for name in names:
+            if name.endswith(APPROVAL_BUREAU):
+                return name
+    return organisation.name
+
+
+def _holder(content: dict, case: Case) -> dict:
+    applicant = content.get("applicant", {})
+    organisation = applicant.get("kind") == "organisation"
+    return {
+        "holder_name": applicant.get("name") or case.applicant_name,
+        # The holder's own document: the ID in full, read from the case (encrypted at rest, not in the content).
+        "holder_id": case.applicant_id_number,
+        "holder_is_organisation": organisation,
+        "holder_id_label": _("unified social credit code") if organisation else _("ID number"),
+    }
+
+
 def _result_document(case: Case, context: dict) -> dict | None:
     result = _result(case)
     if result is None:
         return None
     content = result.content
     seal = result.seal
+    kind = content.get("result_kind") or ResultKind.OTHER
     verify_url = f"{context['progress_url'].split('/public/')[0]}/public/results/{result.verification_code}/"
     granted = result.decision == Decision.GRANT
     code = result.verification_code
@@ -234,6 +269,11 @@ def _result_document(case: Case, context: dict) -> dict | None:
         "title": content.get("title"),
         "doc_number": result.number,
         "issuer_name": content["authority"]["name"],
+        "body_name": body_name(result.authority, seal) or content["authority"]["name"],
+        "kind": kind,
+        "is_certificate": kind in (ResultKind.LICENCE, ResultKind.CERTIFICATE),
+        "particulars": content.get("particulars") or [],
+        **_holder(content, case),
         "seal_name": result.seal_name,
         "seal_uri": seal_data_uri(seal),
         "date": cn_date(dt.datetime.fromisoformat(content["decided_at"])),
@@ -260,6 +300,11 @@ def _issue_slip(case: Case, context: dict) -> dict | None:
         "result": result,
         "method": IssueMethod(case.issue_method).label if case.issue_method else "",
         "is_mail": case.issue_method == IssueMethod.MAIL,
+        "recipient_kind": case.issue_recipient_kind,
+        "recipient_is_agent": case.issue_recipient_kind == RecipientKind.AGENT,
+        "recipient_id": mask_id_number(case.issue_recipient_id_number)
+        if case.issue_recipient_id_number
+        else "",
         "issued_at": case.issued_at,
         "date": cn_date(case.issued_at),
         "issued_by": issuer,
@@ -273,16 +318,39 @@ TEMPLATES = {
     SUSPENSION_NOTICE: "cases/pdf/suspension_notice.html",
     RESULT: "cases/pdf/result.html",
     ISSUE_SLIP: "cases/pdf/issue_slip.html",
+    COMMITMENT: "cases/pdf/commitment.html",
 }
 
 
+def _commitment(case: Case, context: dict) -> dict | None:
+    """容缺受理承诺书: the applicant's signed commitment to hand in the deferred materials by the deadline."""
+    if case.accepted_at is None or not case.commitment:
+        return None
+    accept = case.events.filter(action="accept").order_by("at").first()
+    codes_deferred = (accept.data or {}).get("deferred") if accept else None
+    codes_deferred = codes_deferred or case.deferred_materials
+    receipt = _receipt(case, context)
+    return {
+        **receipt,
+        "title": _("Commitment for Deferred Materials"),
+        "doc_number": _doc_number("容", case),
+        "committed": [m for m in case.guide.materials.all() if m.code in codes_deferred],
+        "holder_id": case.applicant_id_number,
+    }
+
+
 def context_for(
-    case: Case, kind: str, *, index: int | None = None, base_url: str = "http://localhost/"
+    case: Case, kind: str, *, index: int | None = None, base_url: str | None = None
 ) -> dict | None:
-    """The template context of a document, or None when the case has no such document now."""
+    """The template context of a document, or None when the case has no such document now.
+
+    Links and QR codes use the configured public address (ONEWINDOW_PUBLIC_URL), never a request's.
+    """
     if kind not in TEMPLATES:
         return None
-    base = _base(case, base_url)
+    base = _base(case, base_url or settings.ONEWINDOW_PUBLIC_URL)
+    if kind == COMMITMENT:
+        return _commitment(case, base)
     if kind == RECEIPT:
         return _receipt(case, base)
     if kind == SUPPLEMENT_NOTICE:
@@ -296,9 +364,7 @@ def context_for(
     return _issue_slip(case, base)
 
 
-def render(
-    case: Case, kind: str, *, index: int | None = None, base_url: str = "http://localhost/"
-) -> bytes | None:
+def render(case: Case, kind: str, *, index: int | None = None, base_url: str | None = None) -> bytes | None:
     """The PDF of a document in Chinese, whatever the caller's language; None when it does not exist."""
     with translation.override("zh-hans"):
         context = context_for(case, kind, index=index, base_url=base_url)

@@ -67,6 +67,11 @@ class IssueMethod(models.TextChoices):
     MAIL = "mail", _("Mail")
 
 
+class RecipientKind(models.TextChoices):
+    SELF = "self", _("The applicant in person")
+    AGENT = "agent", _("An agent")
+
+
 class CaseQuerySet(models.QuerySet):
     def with_department(self, at=None):
         """Annotate `department_id_now`: the deciding department once decided, else today's implementer."""
@@ -244,6 +249,14 @@ class Case(models.Model):
 
     decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices, blank=True)
     decision_reason = models.TextField(_("reasons of the decision"), blank=True)
+    result_particulars = models.JSONField(
+        _("particulars of the result"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "{code: value} filled in at a grant against the guide's result fields; printed on the result."
+        ),
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -276,6 +289,15 @@ class Case(models.Model):
     )
     issue_method = models.CharField(_("issue method"), max_length=8, choices=IssueMethod.choices, blank=True)
     issue_recipient = models.CharField(_("recipient"), max_length=200, blank=True)
+    issue_recipient_kind = models.CharField(
+        _("recipient is"), max_length=8, choices=RecipientKind.choices, blank=True
+    )
+    issue_recipient_id_number = models.CharField(
+        _("agent's ID number"), max_length=18, blank=True, help_text=_("Checked (居民身份证 check digit).")
+    )
+    issue_address = models.CharField(_("mailing address"), max_length=300, blank=True)
+    issue_carrier = models.CharField(_("carrier"), max_length=60, blank=True)
+    issue_tracking_number = models.CharField(_("tracking number"), max_length=60, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"))
 

@@ -6,16 +6,13 @@ with its Excel export, the printable documents, and the login-free public pages.
 
 from __future__ import annotations
 
-import io
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -25,7 +22,9 @@ from onewindow.cases import (
     case_files,
     codes,
     documents,
+    issuance,
     personal_data,
+    register,
     selectors,
     services,
     storage,
@@ -35,6 +34,7 @@ from onewindow.cases import clock as case_clock
 from onewindow.cases import transitions as t
 from onewindow.cases.models import OPEN_STATUSES, ApplicantKind, CaseStatus, IssueMethod
 from onewindow.catalogue.models import SpecialProcedure
+from onewindow.catalogue.results import ResultKind
 from onewindow.catalogue.selectors import current_guide, subitems
 from onewindow.core import clock, throttle
 from onewindow.core.errors import DomainError, NotFound, TooManyRequests
@@ -292,73 +292,62 @@ def case_list(request):
 @role_required(r.SUPERVISOR)
 def case_export(request):
     """The filtered list as an Excel workbook (every row, not only one page)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     filters = _list_filters(request)
     rows = ui_selectors.with_clocks(_filtered(request, filters)[:EXPORT_LIMIT])
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Cases")
-    header = [
-        _("Case number"),
-        _("Sub-item code"),
-        _("Sub-item"),
-        _("Status"),
-        _("Authority"),
-        _("Department"),
-        _("Received at"),
-        _("Accepted on"),
-        _("Due date"),
-        _("Allowed days"),
-        _("Used days"),
-        _("Suspended days"),
-        _("Extended days"),
-        _("Remaining days"),
-        _("Level"),
-        _("Decided on"),
-        _("Issued on"),
-    ]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    return _xlsx_response(rows, "cases")
 
-    def local(moment):
-        return clock.local_date(moment) if moment else None
 
-    for row in rows:
-        case = row.case
-        sheet.append(
-            [
-                case.number,
-                case.subitem.code,
-                case.subitem.name,
-                str(STATUS_LABELS[case.status]),
-                case.authority.name if case.authority_id else "",
-                row.department.name if row.department else "",
-                timezone.localtime(case.received_at).replace(tzinfo=None),
-                local(case.accepted_at),
-                row.clock.due_date,
-                row.clock.allowed_days,
-                row.clock.used_days,
-                row.clock.suspended_days,
-                row.clock.extended_days,
-                row.clock.remaining_days if case.accepted_at else None,
-                str(LEVEL_LABELS[row.clock.level]),
-                local(case.decided_at),
-                local(case.issued_at),
-            ]
-        )
-    widths = [22, 14, 36, 14, 24, 24, 18, 12, 12, 8, 8, 8, 8, 8, 8, 12, 12]
-    for column, width in zip("ABCDEFGHIJKLMNOPQ", widths, strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
+def _xlsx_response(rows, name: str) -> HttpResponse:
+    data = register.xlsx(rows, status_labels=STATUS_LABELS, level_labels=LEVEL_LABELS, sheet_title=_("Cases"))
     response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f'attachment; filename="cases-{clock.today():%Y%m%d}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{name}-{clock.today():%Y%m%d}.xlsx"'
+    return response
+
+
+def _filters_text(filters: dict) -> str:
+    """The list's filters in words, printed at the head of the register."""
+    parts = []
+    status = filters["status"]
+    if status == "open":
+        parts.append(str(_("open cases")))
+    elif status in STATUS_LABELS:
+        parts.append(str(STATUS_LABELS[status]))
+    if filters["level"] in LEVEL_LABELS:
+        parts.append(str(LEVEL_LABELS[filters["level"]]))
+    if filters["view"] in VIEW_LABELS:
+        parts.append(str(VIEW_LABELS[filters["view"]]))
+    if filters["department"]:
+        organisation = ui_selectors.departments().filter(code=filters["department"]).first()
+        parts.append(organisation.name if organisation else filters["department"])
+    if filters["q"]:
+        parts.append(f"“{filters['q']}”")
+    return "，".join(parts)
+
+
+@role_required(*CASE_ROLES)
+def case_register(request, fmt: str):
+    """The register (台账) of the list as filtered, in the user's scope: a PDF to print or an Excel workbook."""
+    filters = _list_filters(request)
+    cases = list(_filtered(request, filters)[: register.LIMIT + 1])
+    truncated = len(cases) > register.LIMIT
+    rows = ui_selectors.with_clocks(cases[: register.LIMIT])
+    if fmt == "xlsx":
+        return _xlsx_response(rows, "register")
+    staff = getattr(request.user, "staff", None)
+    pdf = register.pdf(
+        rows,
+        title=str(_("Register of cases")),
+        filters_text=_filters_text(filters),
+        organisation=staff.organisation.name if staff else "",
+        generated_by=(staff.full_name if staff else "") or request.user.username,
+        status_labels=STATUS_LABELS,
+        level_labels=LEVEL_LABELS,
+        truncated=truncated,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="register-{clock.today():%Y%m%d}.pdf"'
     return response
 
 
@@ -401,7 +390,22 @@ def _case_context(request, number: str) -> dict:
         "level_label": LEVEL_LABELS.get(detail["clock"]["level"]),
         "status_label": STATUS_LABELS[case.status],
         "can_remind": t.may(case, t.REMIND, request.user),
+        "decide_fields": _decide_fields(case, request.POST if request.method == "POST" else {}),
+        "result_kind_label": ResultKind(case.guide.result_kind).label if case.guide.result_kind else "",
     }
+
+
+def _decide_fields(case, post, errors=None) -> list[dict]:
+    """The guide's particulars for the decide form, with what was typed and the service's errors."""
+    errors = errors or {}
+    return [
+        {
+            **f,
+            "value": post.get(f"particulars.{f['code']}", ""),
+            "errors": errors.get(f"particulars_{f['code']}", []),
+        }
+        for f in (case.guide.result_fields or [])
+    ]
 
 
 @role_required(*CASE_ROLES)
@@ -436,10 +440,46 @@ def _action_params(action: str, post) -> dict:
     if action == t.EXTEND:
         return {"days": post.get("days", "").strip() or None, "reason": post.get("reason", "")}
     if action == t.DECIDE:
-        return {"decision": post.get("decision") or None, "reason": post.get("reason", "")}
+        particulars = {k.split(".", 1)[1]: v for k, v in post.items() if k.startswith("particulars.")}
+        return {
+            "decision": post.get("decision") or None,
+            "reason": post.get("reason", ""),
+            "particulars": particulars,
+        }
     if action == t.ISSUE:
-        return {"method": post.get("method") or None, "recipient": post.get("recipient", "")}
+        return _issue_params(post)
     return {}
+
+
+def _issue_params(post) -> dict:
+    """The issue form of the case page (method, recipient) or of the issuance desk (self/agent or mail)."""
+    method = post.get("method") or None
+    if "mail_address" not in post and "agent_name" not in post:
+        return {"method": method, "recipient": post.get("recipient", "")}
+    if method == IssueMethod.MAIL:
+        return {
+            "method": method,
+            "recipient": post.get("mail_addressee", ""),
+            "address": post.get("mail_address", ""),
+            "carrier": post.get("mail_carrier", ""),
+            "tracking_number": post.get("mail_tracking_number", ""),
+        }
+    agent = post.get("recipient_kind") == "agent"
+    return {
+        "method": method,
+        "recipient_kind": post.get("recipient_kind") or "self",
+        "recipient": post.get("agent_name", "") if agent else "",
+        "recipient_id_number": post.get("agent_id_number", "") if agent else "",
+    }
+
+
+# The desk form's field names for the service's error keys.
+ISSUE_FORM_FIELDS = {
+    "recipient": "agent_name",
+    "recipient_id_number": "agent_id_number",
+    "address": "mail_address",
+    "tracking_number": "mail_tracking_number",
+}
 
 
 DONE_MESSAGES = {
@@ -476,6 +516,8 @@ def case_action(request, number, action):
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
+        if action == t.ISSUE and request.POST.get("next") == "desk":
+            return _issuance_page(request, q=number, form_error=exc, status=exc.status)
         context = _case_context(request, number)
         context["action_error"] = {
             "action": action,
@@ -483,6 +525,8 @@ def case_action(request, number, action):
             "errors": _field_errors(exc),
             "values": request.POST,
         }
+        if action == t.DECIDE:
+            context["decide_fields"] = _decide_fields(context["case"], request.POST, _field_errors(exc))
         return render(request, "cases/case_detail.html", context, status=exc.status)
     messages.success(request, DONE_MESSAGES[action])
     if action == t.ISSUE and request.POST.get("next") == "desk":
@@ -564,7 +608,7 @@ def case_document(request, number, kind, index=None):
         case = selectors.get_case(request.user, number)
     except NotFound as exc:
         raise Http404 from exc
-    pdf = documents.render(case, kind, index=index, base_url=settings.ONEWINDOW_PUBLIC_URL)
+    pdf = documents.render(case, kind, index=index)  # links and QR codes: ONEWINDOW_PUBLIC_URL
     if pdf is None:
         raise Http404
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -579,7 +623,22 @@ def case_document(request, number, kind, index=None):
 
 @role_required(r.ISSUING_CLERK)
 def issuance_desk(request):
-    """Results waiting at the issuing window (oldest decision first), and what was handed out today."""
+    """Find a case (scanned receipt, number, applicant), results waiting (those beyond art. 44 flagged),
+    and what was handed out today."""
+    return _issuance_page(request, q=request.GET.get("q", ""))
+
+
+def _issuance_page(request, *, q: str, form_error: DomainError | None = None, status: int = 200):
+    q = (q or "").strip()
+    found, matches = issuance.find(request.user, q) if q else (None, [])
+    found_row = None
+    if found is not None:
+        found_row = ui_selectors.with_clocks([found])[0]
+        found_row.result = documents._result(found)
+    form_errors = {}
+    if form_error is not None:
+        form_errors = {ISSUE_FORM_FIELDS.get(k, k): v for k, v in _field_errors(form_error).items()}
+        form_errors = form_errors or {"form": [_message(form_error)]}
     waiting = ui_selectors.case_list(request.user, status=CaseStatus.RESULT_READY).order_by(
         "decided_at", "pk"
     )
@@ -589,15 +648,27 @@ def issuance_desk(request):
         .filter(issued_by=request.user)
         .order_by("-issued_at")[:20]
     )
+    rows = ui_selectors.with_clocks(waiting[:200])
     return render(
         request,
         "cases/issuance.html",
         {
-            "rows": ui_selectors.with_clocks(waiting[:200]),
+            "q": q,
+            "found": found_row,
+            "matches": matches,
+            "not_found": _("No case in your scope matches “%(q)s”.") % {"q": q},
+            "form_errors": form_errors,
+            "form_values": request.POST if form_error is not None else {},
+            "rows": rows,
+            "overdue_count": sum(
+                1 for row in rows if row.issuance and row.issuance.level == case_clock.OVERDUE
+            ),
+            "issuance_days": case_clock.ISSUANCE_DAYS,
             "issued": [c for c in issued if clock.local_date(c.issued_at) == today],
             "issue_methods": IssueMethod.choices,
             "level_labels": LEVEL_LABELS,
         },
+        status=status,
     )
 
 

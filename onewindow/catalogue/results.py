@@ -161,3 +161,26 @@ def clean_particulars(fields: list[dict], particulars) -> tuple[dict, dict[str, 
                 continue
         clean[f["code"]] = value
     return clean, errors
+
+
+# Plausible values for the sample data and the demo (illustrative, like the rest of the sample).
+SAMPLE_VALUES = {
+    "project_name": "鞍山高新区智能制造产业园（一期）",
+    "address": "鞍山市高新区千山中路88号",
+    "scope": "按申请事项核定的范围",
+    "scale": "总建筑面积32000平方米",
+    "opinion": "同意",
+    "content": "按申报内容备案",
+}
+
+
+def sample_particulars(fields: list[dict], *, on) -> dict:
+    """Particulars for the sample's and demo's decisions: every field filled, dates five years after `on`."""
+    values = {}
+    for f in fields:
+        if f.get("type") == "date":
+            later = on.replace(day=28) if (on.month, on.day) == (2, 29) else on
+            values[f["code"]] = later.replace(year=on.year + 5).isoformat()
+        else:
+            values[f["code"]] = SAMPLE_VALUES.get(f["code"], f["label"])
+    return values

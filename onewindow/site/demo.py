@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from onewindow.catalogue.models import Assignment, SubItem
+from onewindow.catalogue.results import sample_particulars
 from onewindow.core import clock
 from onewindow.handover import services as handover
 from onewindow.handover.models import AgreementStatus, HandoverAgreement
@@ -123,6 +124,12 @@ def make_in_flight_cases(*, departments=DEMO_DEPARTMENTS) -> dict:
             if stage in ("in_review", "result_ready"):
                 case = cases.claim(actor=approver, case=case, version=case.version)
             if stage == "result_ready":
-                case = cases.decide(actor=approver, case=case, version=case.version, decision="grant")
+                case = cases.decide(
+                    actor=approver,
+                    case=case,
+                    version=case.version,
+                    decision="grant",
+                    particulars=sample_particulars(case.guide.result_fields, on=clock.today()),
+                )
                 cases.perform(actor=approver, case=case, action="produce_result", version=case.version)
     return {"demo cases in flight": made}

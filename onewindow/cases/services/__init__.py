@@ -64,9 +64,20 @@ HANDLERS = {
     t.RESUME: (resume, ("outcome",)),
     t.EXTEND: (extend, ("days", "reason")),
     t.RETURN: (return_to_window, ("reason",)),
-    t.DECIDE: (decide, ("decision", "reason")),
+    t.DECIDE: (decide, ("decision", "reason", "particulars")),
     t.PRODUCE_RESULT: (produce_result, ()),
-    t.ISSUE: (issue, ("method", "recipient")),
+    t.ISSUE: (
+        issue,
+        (
+            "method",
+            "recipient",
+            "recipient_kind",
+            "recipient_id_number",
+            "address",
+            "carrier",
+            "tracking_number",
+        ),
+    ),
 }
 
 

@@ -25,6 +25,7 @@ from onewindow.cases.services._base import (
 )
 from onewindow.cases.services.results import REMEDIES
 from onewindow.catalogue.models import SpecialProcedure
+from onewindow.catalogue.results import clean_particulars
 from onewindow.core import clock
 from onewindow.core.errors import InvalidInput, RuleViolation
 from onewindow.org.models import Notification
@@ -181,8 +182,20 @@ def return_to_window(*, actor, case, version: int, reason: str | None = None) ->
 # 行政许可法 art. 38 and 行政复议法 art. 20 / 行政诉讼法 art. 46: what a denial must tell the applicant.
 
 
-def decide(*, actor, case, version: int, decision: str | None = None, reason: str | None = "") -> Case:
-    """Grant or deny; a denial states its legal reasons and the applicant's remedies (art. 38)."""
+def decide(
+    *,
+    actor,
+    case,
+    version: int,
+    decision: str | None = None,
+    reason: str | None = "",
+    particulars: dict | None = None,
+) -> Case:
+    """Grant or deny; a denial states its legal reasons and the applicant's remedies (art. 38).
+
+    A grant fills in the particulars the case's guide defines for its result (project name, address,
+    scale, validity…), checked against the guide: missing, malformed or unknown ones are 422 by field.
+    """
     with transaction.atomic():
         case, role, transition = _begin(actor, case, t.DECIDE, version)
         if decision not in Decision.values:
@@ -199,15 +212,27 @@ def decide(*, actor, case, version: int, decision: str | None = None, reason: st
                 % {"codes": ", ".join(case.deferred_materials)},
                 code="case.deferred_outstanding",
             )
+        clean = {}
+        if decision == Decision.GRANT:
+            clean, errors = clean_particulars(case.guide.result_fields or [], particulars)
+            if errors:
+                raise RuleViolation(
+                    _("The particulars of the result are incomplete or wrong."),
+                    code="case.particulars",
+                    errors=errors,
+                )
         now = clock.now()
         case.decision = decision
         case.decision_reason = reason
         case.decided_at = now
         case.decided_by = actor
         case.decided_department = _organisation(actor)
+        case.result_particulars = clean
         case.status = transition.status_after
         case_clock.refresh_due_dates(case)
         data = {"decision": decision, "issue_due_date": case.issue_due_date}
+        if clean:
+            data["particulars"] = clean
         if decision == Decision.DENY:
             data["remedies"] = REMEDIES
         return _save(case, action="decide", actor=actor, role=role, comment=reason, data=data)

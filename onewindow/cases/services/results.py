@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 
 from onewindow.cases import codes
 from onewindow.cases import transitions as t
-from onewindow.cases.models import Case, Decision, IssueMethod, Result
+from onewindow.cases.models import Case, Decision, IssueMethod, RecipientKind, Result
 from onewindow.cases.services._base import _begin, _lock, _next_serial, _required, _save, _staff
 from onewindow.core import audit, clock
 from onewindow.core.errors import Conflict, InvalidInput
-from onewindow.core.validators import mask_id_number
+from onewindow.core.validators import is_valid_resident_id, mask_id_number
 from onewindow.handover.seals import select_seal_for_case
 
 # 行政许可法 art. 38 and 行政复议法 art. 20 / 行政诉讼法 art. 46: what a denial must tell the applicant.
@@ -43,6 +43,12 @@ def _result_content(case: Case, *, number: str, code: str, seal, at: dt.datetime
                 "name": case.applicant_name,
                 "id_number": mask_id_number(case.applicant_id_number),
             },
+            "result_kind": case.guide.result_kind,
+            "particulars": [
+                {"code": f["code"], "label": f["label"], "value": case.result_particulars[f["code"]]}
+                for f in (case.guide.result_fields or [])
+                if granted and case.result_particulars.get(f["code"])
+            ],
             "decision": case.decision,
             "reason": case.decision_reason,
             "authority": {"code": case.authority.code, "name": case.authority.name},
@@ -109,22 +115,100 @@ def produce_result(*, actor, case, version: int) -> Case:
         )
 
 
-def issue(*, actor, case, version: int, method: str | None = None, recipient: str | None = None) -> Case:
-    """The unified issuing window hands the result out (pickup or mail); the case ends (rule 5)."""
+def _issue_details(
+    case, *, method, recipient, recipient_kind, recipient_id_number, address, carrier, tracking_number
+):
+    """Who took the result, or where it was mailed: {field: value}, or InvalidInput with every field error."""
+    errors: dict[str, list[str]] = {}
+    recipient = (recipient or "").strip()[:200]
+    details = {"issue_recipient_kind": "", "issue_recipient_id_number": "", "issue_address": ""}
+    details.update({"issue_carrier": "", "issue_tracking_number": ""})
+    if method == IssueMethod.MAIL:
+        address, tracking_number = (address or "").strip(), (tracking_number or "").strip()
+        carrier = (carrier or "").strip()
+        # CONTRACT's short form `issue {method: mail, recipient}` (the address in the recipient text)
+        # stays valid; once any mailing detail is given, the address and the tracking number are due.
+        if not (address or tracking_number or carrier):
+            details.update(issue_recipient=recipient or case.applicant_name)
+            return details
+        if not address:
+            errors["address"] = [_("The mailing address is required.")]
+        if not tracking_number:
+            errors["tracking_number"] = [_("The tracking number is required.")]
+        details.update(
+            issue_recipient=recipient or case.applicant_name,
+            issue_address=address[:300],
+            issue_carrier=carrier[:60],
+            issue_tracking_number=tracking_number[:60],
+        )
+    else:
+        kind = (recipient_kind or "").strip() or (RecipientKind.AGENT if recipient else RecipientKind.SELF)
+        if kind not in RecipientKind.values:
+            errors["recipient_kind"] = [_("self or agent")]
+        elif kind == RecipientKind.AGENT:
+            id_number = (recipient_id_number or "").strip().upper()
+            if not recipient:
+                errors["recipient"] = [_("The agent's name is required.")]
+            if id_number and not is_valid_resident_id(id_number):
+                errors["recipient_id_number"] = [_("Not a valid resident ID number (check digit).")]
+            elif not id_number and recipient_kind:
+                errors["recipient_id_number"] = [_("The agent's ID number is required.")]
+            details.update(issue_recipient_id_number=id_number)
+        details.update(
+            issue_recipient_kind=kind,
+            issue_recipient=(recipient if kind == RecipientKind.AGENT else "") or case.applicant_name,
+        )
+    if errors:
+        raise InvalidInput(_("The hand-over was not recorded."), code="case.issue_details", errors=errors)
+    return details
+
+
+def issue(
+    *,
+    actor,
+    case,
+    version: int,
+    method: str | None = None,
+    recipient: str | None = None,
+    recipient_kind: str | None = None,
+    recipient_id_number: str | None = None,
+    address: str | None = None,
+    carrier: str | None = None,
+    tracking_number: str | None = None,
+) -> Case:
+    """The unified issuing window hands the result out (pickup or mail); the case ends (rule 5).
+
+    Pickup records who took it: the applicant, or an agent with a checked ID number; mail records the
+    address, the carrier and the tracking number.
+    """
     with transaction.atomic():
         case, role, transition = _begin(actor, case, t.ISSUE, version)
         if method not in IssueMethod.values:
             message = _("pickup or mail")
             raise InvalidInput(message, code="case.issue_method", errors={"method": [message]})
+        details = _issue_details(
+            case,
+            method=method,
+            recipient=recipient,
+            recipient_kind=recipient_kind,
+            recipient_id_number=recipient_id_number,
+            address=address,
+            carrier=carrier,
+            tracking_number=tracking_number,
+        )
         now = clock.now()
         case.issued_at = now
         case.issued_by = actor
         case.issue_method = method
-        case.issue_recipient = (recipient or "").strip()[:200] or case.applicant_name
+        for field, value in details.items():
+            setattr(case, field, value)
         case.status = transition.status_after
         case.ended_at = now
         Result.objects.filter(case=case).update(issued_at=now)
-        return _save(case, action="issue", actor=actor, role=role, data={"method": method})
+        data = {"method": method, "recipient_kind": case.issue_recipient_kind}
+        if case.issue_tracking_number:
+            data.update(carrier=case.issue_carrier, tracking_number=case.issue_tracking_number)
+        return _save(case, action="issue", actor=actor, role=role, data=data)
 
 
 def revoke_result(*, actor, case, reason: str) -> Result:
