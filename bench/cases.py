@@ -45,6 +45,7 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from bench.report import database_label, table
+from onewindow.catalogue.results import sample_particulars
 
 CLIENTS = 32
 SERVER_CONFIGS = ((4, 1), (2, 4))  # (workers, threads): 4 sync workers, or 2 gthread workers × 4 threads
@@ -66,6 +67,7 @@ class Desk:
     issuer: object
     subitem: str
     materials: list[str]
+    particulars: dict = field(default_factory=dict)  # what the guide asks at a grant
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -257,6 +259,7 @@ def prepare(clients: int = CLIENTS) -> list[Desk]:
                 ),
                 subitem=subitem.code,
                 materials=[m.code for m in current_guide(subitem).materials.all() if m.required],
+                particulars=sample_particulars(current_guide(subitem).result_fields, on=dt.date(2030, 1, 1)),
             )
             for role in ("clerk", "approver", "issuer"):
                 username = getattr(desk, role).username
@@ -287,7 +290,12 @@ def lifecycle_in_process(desk: Desk, n: int):
     )
     case = services.claim(actor=desk.approver, case=case.number, version=case.version)
     case = services.decide(
-        actor=desk.approver, case=case.number, version=case.version, decision="grant", reason="符合法定条件"
+        actor=desk.approver,
+        case=case.number,
+        version=case.version,
+        decision="grant",
+        reason="符合法定条件",
+        particulars=desk.particulars,
     )
     case = services.produce_result(actor=desk.approver, case=case.number, version=case.version)
     return services.issue(actor=desk.issuer, case=case.number, version=case.version, method="pickup")
@@ -546,7 +554,11 @@ def lifecycle_over_http(client: HttpClient, desk: Desk, n: int, load: Load) -> b
         return False
     for action, role, extra in (
         ("claim", "approver", {}),
-        ("decide", "approver", {"decision": "grant", "reason": "符合法定条件"}),
+        (
+            "decide",
+            "approver",
+            {"decision": "grant", "reason": "符合法定条件", "particulars": desk.particulars},
+        ),
         ("produce_result", "approver", {}),
         ("issue", "issuer", {"method": "pickup"}),
     ):

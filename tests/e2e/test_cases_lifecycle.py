@@ -129,6 +129,10 @@ def test_one_case_from_the_window_to_issuance(page, live_server, hall, login, sc
     page.wait_for_selector("#action-decide")
     page.check("#action-decide input[value=grant]")
     page.fill("#decide-reason", "符合核准条件")
+    # The particulars the guide asks for the approval letter (批复) of this sub-item.
+    page.fill("#decide-p-project_name", "鞍山示例科技智能制造项目")
+    page.fill("#decide-p-address", "鞍山市高新区千山中路88号")
+    page.fill("#decide-p-scale", "总投资2亿元，新建厂房32000平方米")
     page.click("#action-decide button[type=submit]")
     page.wait_for_selector("#action-produce_result")
     page.click("#action-produce_result button[type=submit]")

@@ -89,6 +89,10 @@ def hall(transactional_db):
     yield SimpleNamespace(
         subitem=code,
         materials=[m["code"] for m in detail["materials"] if m["required"]],
+        # What the guide asks the approver to fill in at a grant (catalogue.results).
+        particulars={
+            f["code"]: "2030-01-01" if f["type"] == "date" else f["label"] for f in detail["result"]["fields"]
+        },
         clerk=clerk,
     )
     cache.clear()

@@ -85,7 +85,9 @@ def test_round_trip_restores_every_row_and_file_into_an_empty_installation(
     _accept(hall, materials=hall.materials[:-1])  # a supplement request
     approver, issuer = Api("data-bureau-approver"), Api("issuer1")
     case = _act(approver, _accept(hall), "claim")
-    case = _act(approver, case, "decide", decision="grant", reason="符合法定条件")
+    case = _act(
+        approver, case, "decide", decision="grant", reason="符合法定条件", particulars=hall.particulars
+    )
     case = _act(approver, case, "produce_result")
     issued = _act(issuer, case, "issue", method="pickup")
     assert issued["status"] == "issued"
