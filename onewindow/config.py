@@ -125,21 +125,3 @@ def audit_retention_days() -> int:
             "days (six months, Cybersecurity Law art. 21)"
         )
     return days
-
-
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
-
-
-def public_url() -> str:
-    """ONEWINDOW_PUBLIC_URL: the address applicants reach (links and QR codes on documents), without a trailing /.
-
-    Documents never take the address a request came in on: a clerk's PC may reach the server by an
-    internal name that an applicant's phone cannot.
-    """
-    raw = os.environ.get("ONEWINDOW_PUBLIC_URL", "").strip() or DEFAULT_PUBLIC_URL
-    parsed = urlparse(raw)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ConfigError(
-            f"ONEWINDOW_PUBLIC_URL must be an http(s) address such as https://zwfw.example.gov.cn, not {raw!r}"
-        )
-    return raw.rstrip("/")

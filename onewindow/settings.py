@@ -147,8 +147,6 @@ ONEWINDOW_PUBLIC_SUBJECT_WINDOW = int(os.environ.get("ONEWINDOW_PUBLIC_SUBJECT_W
 ONEWINDOW_TOKEN_TTL_SECONDS = int(os.environ.get("ONEWINDOW_TOKEN_TTL_SECONDS", str(8 * 3600)))
 # Audit entries are kept at least this long (never below 183 days); the application deletes none.
 ONEWINDOW_AUDIT_RETENTION_DAYS = config.audit_retention_days()
-# The address applicants reach: links and QR codes on documents (never the request's address).
-ONEWINDOW_PUBLIC_URL = config.public_url()
 
 # Login protection (org.security). Days until a password must be changed (0: never).
 ONEWINDOW_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("ONEWINDOW_PASSWORD_MAX_AGE_DAYS", "90"))
