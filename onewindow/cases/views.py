@@ -39,6 +39,7 @@ from onewindow.catalogue.selectors import current_guide, subitems
 from onewindow.core import clock, throttle
 from onewindow.core.errors import DomainError, NotFound, TooManyRequests
 from onewindow.core.forms import optional_int
+from onewindow.core.web import STORED_FILE_POLICY
 from onewindow.org import roles as r
 from onewindow.org.access import role_required
 
@@ -598,7 +599,9 @@ def case_file(request, number, file_id):
         found = selectors.get_case_file(request.user, file_id, number=number)
     except NotFound as exc:
         raise Http404 from exc
-    return storage.bytes_response(found)
+    response = storage.bytes_response(found)
+    response["Content-Security-Policy"] = STORED_FILE_POLICY  # framed by the case page's viewer
+    return response
 
 
 @role_required(*CASE_ROLES)

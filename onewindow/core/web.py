@@ -29,6 +29,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# A stored scan (PDF or image) served to the case page's viewer frame: nothing in it may load or run
+# anything, and only our own pages may frame it (the pages themselves are never framed).
+STORED_FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+
 
 def _titles() -> dict[int, str]:
     return {

@@ -306,6 +306,8 @@ def test_the_file_page_serves_the_bytes_only_within_the_case_scope(accepted, api
     assert b"".join(response.streaming_content) == PDF
     assert response["Cache-Control"] == "no-store" and response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "SAMEORIGIN"  # the case page's viewer frames it
+    policy = response["Content-Security-Policy"]  # ...which the page-wide frame-ancestors 'none' forbade
+    assert "frame-ancestors 'self'" in policy and "default-src 'none'" in policy
     assert signed_in("health-approver").get(url).status_code == 404
     other = new_case(api("clerk1"))
     assert signed_in("clerk1").get(f"/cases/{other['number']}/files/{body['id']}").status_code == 404

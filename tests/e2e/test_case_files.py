@@ -65,11 +65,15 @@ def test_the_clerk_attaches_a_scan_and_the_departments_approver_views_it(
     login(page, "construction-approver")
     page.goto(f"{url}/cases/{number}/")
     page.click("tr[data-material=M01] a.scan-link")
+    # The viewer frame loads the file (read through the browser's protocol, not the frame's own script:
+    # a PDF frame is a plugin document that the page's script may not inspect).
     frame = page.frame(name="file-viewer")
-    page.wait_for_function(
-        "() => document.getElementById('file-viewer').contentWindow.location.pathname !== 'blank'"
-    )
-    assert frame is not None
+    for _ in range(100):
+        if frame is not None and frame.url.endswith(file_url):
+            break
+        page.wait_for_timeout(100)
+        frame = page.frame(name="file-viewer")
+    assert frame is not None and frame.url.endswith(file_url)
     page.wait_for_timeout(1500)  # the PDF viewer paints
     screenshot(page, "case-files-2-approver-viewer")
     answer = page.request.get(url + file_url)
@@ -85,3 +89,30 @@ def test_the_clerk_attaches_a_scan_and_the_departments_approver_views_it(
     assert intruder.request.get(url + file_url).status == 404
     assert intruder.goto(f"{url}/cases/{number}/").status == 404
     other.close()
+
+    # The department decides on the scans and the result goes out of the one issuing window.
+    from onewindow.cases.models import Case
+    from onewindow.catalogue.results import sample_particulars
+    from tests.cases.conftest import act, ok
+    from tests.conftest import ApiClient
+
+    approver, issuer = ApiClient("construction-approver"), ApiClient("issuer1")
+    guide = Case.objects.select_related("guide").get(number=number).guide
+    case = ok(approver.get(f"/cases/{number}"))
+    case = ok(act(approver, case, "claim"))
+    particulars = sample_particulars(guide.result_fields, on=ACCEPTED_AT.date())
+    case = ok(
+        act(
+            approver,
+            case,
+            "decide",
+            decision="grant",
+            reason="材料齐全，符合法定条件",
+            particulars=particulars,
+        )
+    )
+    case = ok(act(approver, case, "produce_result"))
+    case = ok(act(issuer, case, "issue", method="pickup"))
+    assert case["status"] == "issued"
+    files = ok(issuer.get(f"/cases/{number}/files"))
+    assert [f["name"] for f in files["results"]] == ["申请表扫描件.pdf"]  # the file travelled with the case
