@@ -177,3 +177,13 @@ def test_results_waiting_beyond_the_art_44_limit_are_flagged(world, frozen_clock
     page = signed_in("issuer1").get("/issue/").content.decode()
     assert f'data-number="{case.number}" class="row-overdue" data-overdue="1"' in page
     assert 'id="overdue-count"' in page
+
+
+def test_the_desk_opens_each_waiting_result_document(world):
+    case = drive("result_ready")
+    desk = signed_in("issuer1")
+    page = desk.get("/issue/").content.decode()
+    link = f'data-doc="result" href="/cases/{case.number}/documents/result.pdf"'
+    assert link in page
+    document = desk.get(f"/cases/{case.number}/documents/result.pdf")
+    assert document.status_code == 200 and document["Content-Type"] == "application/pdf"
