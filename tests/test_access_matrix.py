@@ -137,6 +137,9 @@ PAGES = {
     ("cases:subitem_search", "GET"): expect(("window_clerk",)),
     ("cases:list", "GET"): expect(CASE_ROLES),
     ("cases:export", "GET"): expect(("supervisor",)),
+    # the register (台账) of each role's own list, in its own scope
+    ("cases:register_pdf", "GET"): expect(CASE_ROLES),
+    ("cases:register_xlsx", "GET"): expect(CASE_ROLES),
     ("cases:case", "GET"): expect(HALL, scoped=DEPARTMENT),
     # `claim` is the approver's (the case's department); the other acting roles are refused by the service
     ("cases:action", "POST"): expect(
