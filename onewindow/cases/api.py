@@ -122,6 +122,16 @@ class ExtensionOut(Schema):
     granted_at: dt.datetime
 
 
+class IssueOut(Schema):
+    method: str
+    recipient: str | None
+    recipient_kind: str | None
+    recipient_id_number: str | None
+    address: str | None
+    carrier: str | None
+    tracking_number: str | None
+
+
 class CaseOut(Schema):
     number: str
     status: str
@@ -150,6 +160,10 @@ class CaseOut(Schema):
     decided_at: dt.datetime | None
     issued_at: dt.datetime | None
     issue_method: str | None
+    particulars: dict[str, str] | None = Field(
+        None, description="the result's particulars filled in at the grant"
+    )
+    issue: IssueOut | None = Field(None, description="how the result was handed out (null until issued)")
     result: ResultOut | None
     suspensions: list[SuspensionOut]
     extensions: list[ExtensionOut]

@@ -201,6 +201,23 @@ def _result_of(case: Case) -> Result | None:
         return None
 
 
+def _issue_of(case: Case) -> dict | None:
+    """How the result was handed out (null until it is); the agent's ID masked like the applicant's."""
+    if not case.issue_method:
+        return None
+    return {
+        "method": case.issue_method,
+        "recipient": case.issue_recipient or None,
+        "recipient_kind": case.issue_recipient_kind or None,
+        "recipient_id_number": mask_id_number(case.issue_recipient_id_number)
+        if case.issue_recipient_id_number
+        else None,
+        "address": case.issue_address or None,
+        "carrier": case.issue_carrier or None,
+        "tracking_number": case.issue_tracking_number or None,
+    }
+
+
 def case_detail(
     case: Case, *, today: dt.date | None = None, events=None, suspensions=None, extensions=None
 ) -> dict:
@@ -245,6 +262,8 @@ def case_detail(
         "decided_at": case.decided_at,
         "issued_at": case.issued_at,
         "issue_method": case.issue_method or None,
+        "particulars": dict(case.result_particulars) if case.result_particulars else None,
+        "issue": _issue_of(case),
         "result": result_summary(_result_of(case)),
         "suspensions": [
             {

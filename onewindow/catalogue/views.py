@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onewindow.catalogue import jobs, selectors, services, spreadsheet
+from onewindow.catalogue.forms import ResultSpecForm, fields_as_text
 from onewindow.catalogue.models import GuideStatus, ImportJob, MaterialForm, ServiceGuide, SpecialProcedure
 from onewindow.core import clock
-from onewindow.core.errors import DomainError
+from onewindow.core.errors import DomainError, InvalidInput
 from onewindow.core.forms import optional_int
 from onewindow.org import roles as r
 from onewindow.org.access import role_required
@@ -147,9 +148,20 @@ def guide_edit(request, code, version):
         {f: getattr(m, f) for f in services.MATERIAL_FIELDS}
         for m in guide.materials.order_by("sort_order", "code")
     ]
+    result_form = ResultSpecForm(
+        initial={"result_kind": guide.result_kind, "result_fields": fields_as_text(guide.result_fields)}
+    )
     if request.method == "POST":
         materials = _materials_from_post(request.POST)
+        result = {}
+        if "result_kind" in request.POST or "result_fields" in request.POST:
+            result_form = ResultSpecForm(request.POST)
+            if result_form.is_valid():
+                result = result_form.cleaned_data
         try:
+            if result_form.is_bound and not result_form.is_valid():
+                # Nothing is saved while the result's particulars are wrong; the form says where.
+                raise InvalidInput(_("The draft was not saved."), code="catalogue.guide.invalid")
             services.edit_draft(
                 actor=request.user,
                 guide=guide,
@@ -160,9 +172,11 @@ def guide_edit(request, code, version):
                 fee=request.POST.get("fee", "")[:200],
                 change_note=request.POST.get("change_note", ""),
                 materials=materials,
+                result_kind=result.get("result_kind"),
+                result_fields=result.get("result_fields"),
             )
         except DomainError as exc:
-            errors = exc.errors or {"": [exc.message]}
+            errors = exc.errors or ({} if result_form.errors else {"": [exc.message]})
             messages.error(request, exc.message)
         else:
             if request.POST.get("publish") and selectors.can_publish(request.user, guide):
@@ -191,6 +205,7 @@ def guide_edit(request, code, version):
             "errors": errors,
             "forms": MaterialForm.choices,
             "can_publish": selectors.can_publish(request.user, guide),
+            "result_form": result_form,
         },
     )
 

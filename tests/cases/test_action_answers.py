@@ -47,3 +47,44 @@ def test_a_returned_and_a_rejected_case_answer_as_they_read(clients):
         clients.clerk, ok(act(clients.clerk, case, "reject", reason="申请人不符合条件"))
     )
     assert case["status"] == "rejected"
+
+
+def test_a_grant_with_particulars_and_a_mailed_result_read_back_in_the_case(clients):
+    from onewindow.catalogue.models import ServiceGuide
+
+    fields = [
+        {"code": "project_name", "label": "项目名称", "required": True, "type": "text"},
+        {"code": "valid_until", "label": "有效期至", "required": False, "type": "date"},
+    ]
+    ServiceGuide.objects.filter(subitem__code__in=["XK09901001", "XK09901002"]).update(
+        result_kind="licence", result_fields=fields
+    )
+    case = new_case(clients.clerk)
+    assert case["particulars"] is None and case["issue"] is None
+    case = ok(act(clients.approver, case, "claim"))
+    particulars = {"project_name": "鞍山高新区智能制造产业园一期", "valid_until": "2027-10-08"}
+    case = _same_as_a_fresh_read(
+        clients.approver,
+        ok(act(clients.approver, case, "decide", decision="grant", reason="符合", particulars=particulars)),
+    )
+    assert case["particulars"] == particulars
+    assert ok(clients.approver.get(f"/cases/{case['number']}"))["particulars"] == particulars
+    case = ok(act(clients.approver, case, "produce_result"))
+    case = _same_as_a_fresh_read(
+        clients.issuer,
+        ok(
+            act(
+                clients.issuer,
+                case,
+                "issue",
+                method="mail",
+                address="鞍山市铁东区二一九路1号",
+                carrier="中国邮政EMS",
+                tracking_number="EA123456789CN",
+            )
+        ),
+    )
+    assert case["issue"]["method"] == "mail"
+    assert case["issue"]["carrier"] == "中国邮政EMS"
+    assert case["issue"]["tracking_number"] == "EA123456789CN"
+    assert case["particulars"] == particulars

@@ -189,3 +189,75 @@ def test_a_job_unfinished_after_half_an_hour_is_shown_as_interrupted(sample_cata
     frozen_clock(started + dt.timedelta(minutes=31))
     html = login("supervisor1").get(f"/catalogue/import/{job.pk}/").content.decode()
     assert 'data-status="failed"' in html and "中断" in html
+
+
+def _draft_post(**result):
+    return {
+        "statutory_days": "20",
+        "promised_days": "10",
+        "material_rows": "1",
+        "m1-code": "M01",
+        "m1-name": "申请表",
+        "m1-required": "on",
+        "m1-form": "original",
+        "m1-copies": "1",
+        **result,
+    }
+
+
+def test_the_draft_edits_the_result_and_its_particulars_and_publishing_carries_them(sample_catalogue):
+    client = login("supervisor1")
+    client.post("/catalogue/XK00103001/draft/")
+    page = client.get("/catalogue/XK00103001/guide/2/").content.decode()
+    assert 'name="result_kind"' in page and "project_name|项目名称|必填|文本" in page
+    response = client.post(
+        "/catalogue/XK00103001/guide/2/",
+        _draft_post(
+            result_kind="licence",
+            result_fields="project_name|项目名称|必填|文本\ncapacity|年产能|选填\nvalid_until|有效期至|选填|日期",
+            publish="1",
+        ),
+    )
+    assert response.status_code == 302
+    guide = ServiceGuide.objects.get(subitem__code="XK00103001", version=2)
+    assert guide.status == "published" and guide.result_kind == "licence"
+    assert guide.result_fields == [
+        {"code": "project_name", "label": "项目名称", "required": True, "type": "text"},
+        {"code": "capacity", "label": "年产能", "required": False, "type": "text"},
+        {"code": "valid_until", "label": "有效期至", "required": False, "type": "date"},
+    ]
+    # The next draft starts from the published particulars.
+    client.post("/catalogue/XK00103001/draft/")
+    assert (
+        ServiceGuide.objects.get(subitem__code="XK00103001", version=3).result_fields == guide.result_fields
+    )
+
+
+@pytest.mark.parametrize(
+    "lines, message",
+    [
+        ("project_name|项目名称\nproject_name|名称", "代码 project_name 重复"),
+        ("Project-Name|项目名称", "代码为1至30个小写字母a-z或下划线"),
+        ("scope|" + "长" * 41, "名称最多40个字"),
+        ("\n".join(f"f{'_' * n}x|项{n}" for n in range(13)), "最多12项"),
+        ("scope|范围|也许", "第三列填写“必填”或“选填”"),
+    ],
+)
+def test_a_bad_particulars_line_shows_the_error_beside_the_field_and_saves_nothing(
+    sample_catalogue, lines, message
+):
+    client = login("supervisor1")
+    client.post("/catalogue/XK00103001/draft/")
+    before = ServiceGuide.objects.get(subitem__code="XK00103001", version=2)
+    response = client.post(
+        "/catalogue/XK00103001/guide/2/",
+        _draft_post(result_kind="licence", result_fields=lines, change_note="不应保存", publish="1"),
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    errors = html.split('id="result-fields-errors"', 1)[1].split("</ul>", 1)[0]
+    assert message in errors
+    after = ServiceGuide.objects.get(pk=before.pk)
+    assert after.status == "draft" and after.change_note == before.change_note
+    assert (after.result_kind, after.result_fields) == (before.result_kind, before.result_fields)
+    assert after.materials.count() == before.materials.count()
