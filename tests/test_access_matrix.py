@@ -136,8 +136,6 @@ PAGES = {
     ("cases:accept", "GET"): expect(("window_clerk",)),
     ("cases:subitem_search", "GET"): expect(("window_clerk",)),
     ("cases:list", "GET"): expect(CASE_ROLES),
-    ("cases:register_pdf", "GET"): expect(CASE_ROLES),
-    ("cases:register_xlsx", "GET"): expect(CASE_ROLES),
     ("cases:export", "GET"): expect(("supervisor",)),
     # the register (台账) of each role's own list, in its own scope
     ("cases:register_pdf", "GET"): expect(CASE_ROLES),
