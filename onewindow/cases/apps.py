@@ -20,3 +20,21 @@ class CasesConfig(AppConfig):
         # A handover's impact preview lists the open cases it moves to the receiving department.
         if in_flight_cases not in in_flight_case_providers:
             in_flight_case_providers.append(in_flight_cases)
+        # `onewindow tick`: deferrals that ran out (退件), then the stored due dates.
+        from onewindow.core import periodic
+
+        periodic.register("cases.deferrals", _end_expired_deferrals, order=10)
+        periodic.register("cases.due_dates", _refresh_due_dates, order=20)
+
+
+def _end_expired_deferrals() -> str:
+    from onewindow.cases.services import end_expired_deferrals
+
+    ended = end_expired_deferrals()
+    return f"cases ended for missed deferrals: {len(ended)}" + "".join(f"\n  ended {n}" for n in ended)
+
+
+def _refresh_due_dates() -> str:
+    from onewindow.cases.services import refresh_open_due_dates
+
+    return f"due dates refreshed: {refresh_open_due_dates()}"

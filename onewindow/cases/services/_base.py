@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from onewindow.cases import hooks
 from onewindow.cases import transitions as t
 from onewindow.cases.models import Case, CaseEvent, CaseSerial, CaseStatus, Closure, Suspension
 from onewindow.core import audit, clock
@@ -31,7 +32,7 @@ def _organisation(actor):
 
 def _event(case: Case, *, action: str, actor, role: str, comment: str = "", data=None, organisation=None):
     staff = _staff(actor)
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         at=clock.now(),
         action=action,
@@ -44,6 +45,9 @@ def _event(case: Case, *, action: str, actor, role: str, comment: str = "", data
         status_after=case.status,
         data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
     )
+    for listener in hooks.on_case_event:
+        listener(case, event)
+    return event
 
 
 def _audit(case: Case, *, action: str, actor, role: str, detail: dict | None = None) -> None:
