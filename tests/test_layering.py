@@ -20,8 +20,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("workdays",),
     ("catalogue",),
     ("handover",),
+    ("staffing",),  # stationed staff, qualifications, training: the acceptance desk and handovers ask it
     ("cases",),
-    ("supervision", "staffing"),
+    ("stats", "supervision", "messaging"),
     ("assessment",),
 ]
 RANK = {app: rank for rank, apps in enumerate(LAYERS) for app in apps}

@@ -139,6 +139,33 @@ def user_for_token(raw: str):
     return token.user
 
 
+def notify(
+    *,
+    organisation: Organisation,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    at: dt.datetime | None = None,
+):
+    """Post a notification to an organisation's inbox (inside the caller's transaction): the one way
+    every app tells a department or the Data Bureau something (reminders, warnings, guide publications…)."""
+    from onewindow.org.models import Notification
+
+    return Notification.objects.create(
+        recipient=organisation,
+        kind=kind,
+        title=title[:200],
+        body=body,
+        link=link,
+        object_type=object_type,
+        object_id=str(object_id)[:40],
+        created_at=at or clock.now(),
+    )
+
+
 def mark_notifications_read(*, actor, ids: list[int] | None = None) -> int:
     """Mark the notifications of the actor's organisation read (all, or those in `ids`); returns how many.
 

@@ -28,7 +28,7 @@ from onewindow.catalogue.models import SpecialProcedure
 from onewindow.catalogue.results import clean_particulars
 from onewindow.core import clock
 from onewindow.core.errors import InvalidInput, RuleViolation
-from onewindow.org.models import Notification
+from onewindow.org import services as org_services
 
 
 def claim(*, actor, case, version: int) -> Case:
@@ -250,15 +250,15 @@ def remind(*, actor, case, message: str) -> Reminder:
             case=locked, message=message, by=actor, at=clock.now(), department=department
         )
         if department is not None:
-            Notification.objects.create(
-                recipient=department,
+            org_services.notify(
+                organisation=department,
                 kind="cases.reminder",
                 title=_("Reminder on case %(number)s") % {"number": locked.number},
                 body=message,
                 link=f"/cases/{locked.number}/",
                 object_type="cases.case",
                 object_id=locked.number,
-                created_at=reminder.at,
+                at=reminder.at,
             )
         _event(
             locked,

@@ -21,7 +21,7 @@ from onewindow.catalogue.results import ResultKind, default_fields, default_kind
 from onewindow.core import audit, clock
 from onewindow.core.errors import Conflict, InvalidInput, PermissionDenied
 from onewindow.org import roles as r
-from onewindow.org.models import Notification
+from onewindow.org import services as org_services
 from onewindow.org.selectors import audit_context
 
 # Called with each newly published ServiceGuide, inside the publishing transaction. The supervision
@@ -284,8 +284,8 @@ def after_publish(guide: ServiceGuide, *, actor=None, notify: bool = True, sync:
     if notify:
         subitem = guide.subitem
         who = selectors.organisation_of(actor) if actor is not None else None
-        Notification.objects.create(
-            recipient=selectors.data_bureau(),
+        org_services.notify(
+            organisation=selectors.data_bureau(),
             kind="catalogue.guide_published",
             title=_("Service guide of %(name)s published as version %(version)s")
             % {"name": subitem.name, "version": guide.version},
@@ -300,7 +300,7 @@ def after_publish(guide: ServiceGuide, *, actor=None, notify: bool = True, sync:
             link=f"/catalogue/{subitem.code}/",
             object_type="catalogue.serviceguide",
             object_id=str(guide.pk),
-            created_at=clock.now(),
+            at=clock.now(),
         )
     for hook in on_guide_published:
         hook(guide)

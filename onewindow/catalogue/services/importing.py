@@ -14,7 +14,8 @@ from onewindow.catalogue.services.guides import MATERIAL_FIELDS, after_publish, 
 from onewindow.core import audit, clock
 from onewindow.core.errors import InvalidInput, PermissionDenied
 from onewindow.org import roles as r
-from onewindow.org.models import Notification, Organisation
+from onewindow.org import services as org_services
+from onewindow.org.models import Organisation
 from onewindow.org.selectors import audit_context
 
 
@@ -276,13 +277,13 @@ def _write_import(parsed) -> dict:
         after_publish(guide, notify=False, sync=False)
     report["new_guide_versions"] = len(new_guides)
     if new_guides and any(g.version > 1 for g in new_guides):
-        Notification.objects.create(
-            recipient=bureau,
+        org_services.notify(
+            organisation=bureau,
             kind="catalogue.guide_published",
             title=_("A catalogue import published %(count)s new guide versions") % {"count": len(new_guides)},
             body=", ".join(f"{g.subitem.code} v{g.version}" for g in new_guides[:50]),
             link="/catalogue/",
             object_type="catalogue",
-            created_at=now,
+            at=now,
         )
     return report
