@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("handover",),
     ("staffing",),  # stationed staff, qualifications, training: the acceptance desk and handovers ask it
     ("cases",),
+    ("ratings",),  # 好差评: applicants' ratings and rectifications, counted by the statistics
     ("stats", "supervision", "messaging"),
     ("assessment",),
 ]
