@@ -125,3 +125,39 @@ def audit_retention_days() -> int:
             "days (six months, Cybersecurity Law art. 21)"
         )
     return days
+
+
+EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+}
+
+
+def email(directory: Path) -> dict:
+    """Django's e-mail settings from ONEWINDOW_EMAIL_*; `ONEWINDOW_EMAIL_NOTIFICATIONS` is True only when
+    ONEWINDOW_EMAIL_BACKEND names a backend (`smtp`, `console`, `file` or a dotted path): without it the
+    inbox sends no copies."""
+    backend = os.environ.get("ONEWINDOW_EMAIL_BACKEND", "").strip()
+    security = os.environ.get("ONEWINDOW_EMAIL_SECURITY", "").strip().lower() or "none"
+    if security not in ("none", "starttls", "ssl"):
+        raise ConfigError(f"ONEWINDOW_EMAIL_SECURITY must be none, starttls or ssl, not {security!r}")
+    port = os.environ.get("ONEWINDOW_EMAIL_PORT", "").strip() or ("465" if security == "ssl" else "25")
+    try:
+        port_number, timeout = int(port), int(os.environ.get("ONEWINDOW_EMAIL_TIMEOUT", "").strip() or "10")
+    except ValueError:
+        raise ConfigError("ONEWINDOW_EMAIL_PORT and ONEWINDOW_EMAIL_TIMEOUT must be whole numbers") from None
+    return {
+        "ONEWINDOW_EMAIL_NOTIFICATIONS": bool(backend),
+        "EMAIL_BACKEND": EMAIL_BACKENDS.get(backend, backend)
+        or "django.core.mail.backends.dummy.EmailBackend",
+        "EMAIL_HOST": os.environ.get("ONEWINDOW_EMAIL_HOST", "").strip() or "localhost",
+        "EMAIL_PORT": port_number,
+        "EMAIL_HOST_USER": os.environ.get("ONEWINDOW_EMAIL_USER", ""),
+        "EMAIL_HOST_PASSWORD": os.environ.get("ONEWINDOW_EMAIL_PASSWORD", ""),
+        "EMAIL_USE_TLS": security == "starttls",
+        "EMAIL_USE_SSL": security == "ssl",
+        "EMAIL_TIMEOUT": timeout,
+        "EMAIL_FILE_PATH": os.environ.get("ONEWINDOW_EMAIL_FILE_PATH", "").strip() or str(directory / "mail"),
+        "DEFAULT_FROM_EMAIL": os.environ.get("ONEWINDOW_EMAIL_FROM", "").strip() or "onewindow@localhost",
+    }

@@ -148,6 +148,21 @@ ONEWINDOW_TOKEN_TTL_SECONDS = int(os.environ.get("ONEWINDOW_TOKEN_TTL_SECONDS", 
 # Audit entries are kept at least this long (never below 183 days); the application deletes none.
 ONEWINDOW_AUDIT_RETENTION_DAYS = config.audit_retention_days()
 
+# E-mail copies of inbox notifications (org.notifications), only when ONEWINDOW_EMAIL_BACKEND is set.
+_EMAIL = config.email(DATA_DIR)
+ONEWINDOW_EMAIL_NOTIFICATIONS = _EMAIL["ONEWINDOW_EMAIL_NOTIFICATIONS"]
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL["EMAIL_HOST"]
+EMAIL_PORT = _EMAIL["EMAIL_PORT"]
+EMAIL_HOST_USER = _EMAIL["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _EMAIL["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _EMAIL["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _EMAIL["EMAIL_TIMEOUT"]
+EMAIL_FILE_PATH = _EMAIL["EMAIL_FILE_PATH"]
+DEFAULT_FROM_EMAIL = _EMAIL["DEFAULT_FROM_EMAIL"]
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # Login protection (org.security). Days until a password must be changed (0: never).
 ONEWINDOW_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("ONEWINDOW_PASSWORD_MAX_AGE_DAYS", "90"))
 # An account is locked after this many failures within the window; an address is refused past either limit.

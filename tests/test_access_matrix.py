@@ -94,7 +94,7 @@ PAGES = {
     ("org:organisation", "GET"): expect(BUSINESS),
     ("org:staff", "GET"): expect(STAFF),
     ("org:stationings", "GET"): expect(("supervisor", "department_head")),
-    ("org:notifications", "GET"): expect(STAFF),  # the caller's own organisation's
+    ("org:notifications", "GET"): expect(STAFF),  # the caller's own inbox
     ("org:notifications", "POST"): expect(STAFF),
     # 三员分立: accounts are the system administrator's, roles the security administrator's, the log the auditor's
     ("org:accounts", "GET"): expect(("sysadmin",)),
@@ -176,6 +176,10 @@ OPERATIONS = {
     ("/api/v1/audit", "GET"): expect(("auditor",), anonymous=401),
     ("/api/v1/departments", "GET"): API_STAFF,
     ("/api/v1/staff", "GET"): API_STAFF,
+    # the inbox: each caller's own; someone else's notification (or none) is 404
+    ("/api/v1/notifications", "GET"): API_STAFF,
+    ("/api/v1/notifications/read", "POST"): API_STAFF,
+    ("/api/v1/notifications/{notification_id}/read", "POST"): expect(hidden=STAFF, anonymous=401),
     ("/api/v1/calendar/add-workdays", "GET"): API_STAFF,
     ("/api/v1/subitems", "GET"): API_STAFF,
     ("/api/v1/subitems/{code}", "GET"): API_STAFF,
@@ -378,6 +382,7 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
         if "/materials/" in path
         else (w.code, w.code),
         "file_id": ("999999", "999999"),
+        "notification_id": ("999999", "999999"),
     }
     query = {
         "/api/v1/public/cases/{number}": ("?check=" + PERSON["phone"][-4:],) * 2,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Query, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from onewindow.core.api import Page
 from onewindow.core.errors import NotAuthenticated
-from onewindow.org import audit_log, security, selectors, services
+from onewindow.core.scoping import not_found
+from onewindow.org import audit_log, notifications, security, selectors, services
 
 router = Router(tags=["org"])
 
@@ -62,7 +64,7 @@ def token(request, payload: TokenIn):
 def revoke_token(request):
     """The token in the Authorization header stops working at once; 401 without one."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
-    scheme, _, raw = header.partition(" ")
+    scheme, _sep, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise NotAuthenticated(_("Send a valid, unexpired Bearer token."), code="unauthenticated")
     security.revoke_token(user=request.auth, raw=raw.strip())
@@ -110,3 +112,67 @@ def departments(request):
 @paginate(Page)
 def staff(request):
     return selectors.visible_staff(request.auth)
+
+
+def _kind_enum(schema: dict) -> None:
+    # The registry is complete once every app is ready, before the schema is first asked for.
+    schema["enum"] = list(notifications.kinds())
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str = Field(..., description="The kind's code", json_schema_extra=_kind_enum)
+    title: str
+    at: dt.datetime
+    read: bool
+    link: str | None = Field(None, description="Path of the page of the object it is about")
+
+    @staticmethod
+    def resolve_at(obj):
+        return obj.created_at
+
+    @staticmethod
+    def resolve_read(obj):
+        return obj.read_at is not None
+
+    @staticmethod
+    def resolve_link(obj):
+        return obj.link or None
+
+
+class MarkedOut(Schema):
+    marked: int = Field(
+        ..., ge=0, description="How many of the caller's unread notifications were marked read"
+    )
+
+
+NOTIFICATION_ID = Path(..., ge=1, le=2**63 - 1)
+
+
+@router.get("/notifications", response=list[NotificationOut], summary="The caller's own notifications")
+@paginate(Page)
+def notification_list(
+    request,
+    unread: bool | None = Query(None, description="true: unread only; false: read only"),
+    kind: str | None = Query(None, max_length=40, description="one kind's code"),
+):
+    """Newest first: what is addressed to the caller's organisation or to the caller by name; `read` is the
+    caller's own reading (a colleague's copy stays unread). An account without a staff record has none."""
+    return selectors.notifications_for(request.auth, unread=unread, kind=kind or "")
+
+
+@router.post(
+    "/notifications/{notification_id}/read", response=NotificationOut, summary="Mark one notification read"
+)
+def notification_read(request, notification_id: int = NOTIFICATION_ID):
+    """Idempotent: an already read one stays read (200). Someone else's is 404."""
+    if not selectors.notifications_for(request.auth).filter(pk=notification_id).exists():
+        raise not_found()
+    services.mark_notifications_read(actor=request.auth, ids=[notification_id])
+    return selectors.notifications_for(request.auth).get(pk=notification_id)
+
+
+@router.post("/notifications/read", response=MarkedOut, summary="Mark all the caller's notifications read")
+def notifications_read_all(request):
+    """403 for an account without a staff record (it has no inbox)."""
+    return {"marked": services.mark_notifications_read(actor=request.auth)}

@@ -240,13 +240,33 @@ class ApiToken(models.Model):
 
 
 class Notification(models.Model):
-    """A message to an organisation (e.g. the Data Bureau told of a newly published service guide)."""
+    """A message in the inbox (通知中心): to an organisation (every member sees it), to named users, or both.
+
+    Whether it was read is each reader's own (NotificationRead): what one clerk read stays unread for a
+    colleague. Posted by `org.services.notify`, the one way every app writes here."""
 
     recipient = models.ForeignKey(
-        Organisation, related_name="notifications", verbose_name=_("recipient"), on_delete=models.PROTECT
+        Organisation,
+        related_name="notifications",
+        verbose_name=_("recipient organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text=_(
+            "Every member of this organisation sees the notification; empty when only named users do."
+        ),
+    )
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="addressed_notifications",
+        verbose_name=_("recipient users"),
+        blank=True,
+        help_text=_("Named people who see the notification besides the organisation's members."),
     )
     kind = models.CharField(
-        _("kind"), max_length=40, help_text=_("Dotted code, e.g. catalogue.guide_published.")
+        _("kind"),
+        max_length=40,
+        help_text=_("Dotted code registered in org.notifications, e.g. catalogue.guide_published."),
     )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
@@ -254,16 +274,35 @@ class Notification(models.Model):
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(_("created at"))
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_inbox")]
 
     def __str__(self):
         return self.title
+
+
+class NotificationRead(models.Model):
+    """One reader has read one notification (a row only once read: unread is the absence of a row)."""
+
+    notification = models.ForeignKey(Notification, related_name="reads", on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="notification_reads", on_delete=models.CASCADE
+    )
+    read_at = models.DateTimeField(_("read at"))
+
+    class Meta:
+        verbose_name = _("notification read")
+        verbose_name_plural = _("notifications read")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "notification"], name="notification_read_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user} read {self.notification_id}"
 
 
 class Credential(models.Model):

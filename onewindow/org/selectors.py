@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from onewindow.core.scoping import in_scope
-from onewindow.org.models import Notification, Organisation, OrganisationAlias, Staff, Stationing
+from onewindow.org.models import (
+    Notification,
+    NotificationRead,
+    Organisation,
+    OrganisationAlias,
+    Staff,
+    Stationing,
+)
 
 
 def departments() -> QuerySet[Organisation]:
@@ -42,20 +49,30 @@ def audit_context(actor, *, organisation: str = "", region: str = "") -> dict[st
     return {"organisation": organisation, "region": region}
 
 
-def notifications_for(user) -> QuerySet[Notification]:
-    """The notifications of the user's organisation (reminders, published guides…), newest first."""
-    staff = getattr(user, "staff", None)
+def notifications_for(user, *, unread: bool | None = None, kind: str = "") -> QuerySet[Notification]:
+    """The user's inbox, newest first: what is addressed to their organisation or to them by name, each with
+    `read_at` (their own reading, None while unread). `unread` True/False selects unread/read ones. Only
+    staff have an inbox (an account without a staff record sees none)."""
+    staff = getattr(user, "staff", None) if getattr(user, "is_authenticated", False) else None
     if staff is None:
         return Notification.objects.none()
-    return Notification.objects.filter(recipient_id=staff.organisation_id)
+    mine = Exists(Notification.users.through.objects.filter(notification_id=OuterRef("pk"), user_id=user.pk))
+    read_at = NotificationRead.objects.filter(notification_id=OuterRef("pk"), user_id=user.pk).values(
+        "read_at"
+    )
+    qs = Notification.objects.filter(Q(recipient_id=staff.organisation_id) | mine).annotate(
+        read_at=Subquery(read_at[:1])
+    )
+    if unread is not None:
+        qs = qs.filter(read_at__isnull=unread)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-created_at", "-pk")
 
 
 def unread_notification_count(user) -> int:
-    """The header's badge: unread notifications of the user's organisation (one indexed count)."""
-    staff = getattr(user, "staff", None) if getattr(user, "is_authenticated", False) else None
-    if staff is None:
-        return 0
-    return Notification.objects.filter(recipient_id=staff.organisation_id, read_at__isnull=True).count()
+    """The header's badge: the user's own unread notifications."""
+    return notifications_for(user, unread=True).count()
 
 
 def accounts() -> QuerySet:

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from onewindow.core import audit, clock
 from onewindow.core.errors import InvalidInput, PermissionDenied
 from onewindow.core.validators import validate_name
+from onewindow.org import notifications, security
 from onewindow.org import roles as r
-from onewindow.org import security
 from onewindow.org.models import ApiToken, Organisation, OrganisationKind, Staff
 from onewindow.org.selectors import audit_context
 
@@ -141,7 +141,8 @@ def user_for_token(raw: str):
 
 def notify(
     *,
-    organisation: Organisation,
+    organisation: Organisation | None = None,
+    users=(),
     kind: str,
     title: str,
     body: str = "",
@@ -150,34 +151,54 @@ def notify(
     object_id: str = "",
     at: dt.datetime | None = None,
 ):
-    """Post a notification to an organisation's inbox (inside the caller's transaction): the one way
-    every app tells a department or the Data Bureau something (reminders, warnings, guide publications…)."""
+    """Post a notification to an organisation's inbox and/or named users' (`users`: users or their staff
+    records), inside the caller's transaction: the one way every app tells a department, the Data Bureau
+    or a person something (reminders, warnings, guide publications…). `kind` must be registered
+    (org.notifications.register_kind). When e-mail is configured, a copy goes to each recipient with an
+    address once the caller's transaction commits (a failure is logged, the notification stays)."""
     from onewindow.org.models import Notification
 
-    return Notification.objects.create(
+    if kind not in notifications.kinds():
+        raise ValueError(f"unregistered notification kind {kind!r}: register it with org.notifications")
+    people = [getattr(u, "user", u) for u in users]
+    if organisation is None and not people:
+        raise ValueError("a notification needs an organisation or named users")
+    note = Notification.objects.create(
         recipient=organisation,
         kind=kind,
         title=title[:200],
         body=body,
-        link=link,
-        object_type=object_type,
+        link=link[:300],
+        object_type=object_type[:60],
         object_id=str(object_id)[:40],
         created_at=at or clock.now(),
     )
+    if people:
+        note.users.add(*people)
+    if notifications.email_enabled():
+        transaction.on_commit(lambda: notifications.send_email_copies(note.pk))
+    return note
 
 
 def mark_notifications_read(*, actor, ids: list[int] | None = None) -> int:
-    """Mark the notifications of the actor's organisation read (all, or those in `ids`); returns how many.
-
-    Read state is shared by the organisation: whoever of the department has read a reminder has read it
-    for the department. Not audited: it changes no business data (the reminder's case events stay)."""
-    from onewindow.org.models import Notification
+    """Mark the actor's own notifications read (all of them, or those in `ids` that they see); returns how
+    many were unread. Read state is each person's: a colleague's copy stays unread. Not audited: it changes
+    no business data (a reminder's own record stays)."""
+    from onewindow.org.models import NotificationRead
+    from onewindow.org.selectors import notifications_for
 
     staff = getattr(actor, "staff", None)
     if staff is None:
         raise PermissionDenied(_("Only staff have notifications."), code="org.not_staff")
     with transaction.atomic():
-        qs = Notification.objects.filter(recipient_id=staff.organisation_id, read_at__isnull=True)
+        unread = notifications_for(actor, unread=True)
         if ids is not None:
-            qs = qs.filter(pk__in=ids)
-        return qs.update(read_at=clock.now())
+            unread = unread.filter(pk__in=ids)
+        now = clock.now()
+        rows = [
+            NotificationRead(notification_id=pk, user_id=actor.pk, read_at=now)
+            for pk in unread.values_list("pk", flat=True)
+        ]
+        # Two tabs marking at once: the second one's rows are already there.
+        NotificationRead.objects.bulk_create(rows, ignore_conflicts=True)
+        return len(rows)

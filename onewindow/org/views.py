@@ -3,13 +3,16 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from onewindow.core.errors import DomainError
+from onewindow.org import notifications as notifications_kinds
 from onewindow.org import roles as r
 from onewindow.org import selectors, services
 from onewindow.org.access import role_required
+from onewindow.org.forms import MarkReadForm, NotificationFilterForm
 
 
 @role_required(*r.BUSINESS_ROLES)
@@ -40,14 +43,26 @@ def stationing_list(request):
 
 @login_required
 def notifications(request):
-    """The organisation's notifications (reminders from the Data Bureau, published guides…); POST marks
-    them read — all of them, or the one named."""
+    """The user's inbox (reminders, warnings, published guides…), filtered by state and kind; POST marks
+    one read (`id`) or all of them — for this user only."""
     if request.method == "POST":
-        one = request.POST.get("id", "")
-        try:
-            services.mark_notifications_read(actor=request.user, ids=[int(one)] if one.isdigit() else None)
-        except DomainError as exc:  # an account without a staff record has no organisation to read for
-            raise DjangoPermissionDenied(exc.message) from exc
-        return redirect("org:notifications")
-    page = Paginator(selectors.notifications_for(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "org/notifications.html", {"page": page})
+        form = MarkReadForm(request.POST)
+        one = form.cleaned_data["id"] if form.is_valid() else None
+        if form.is_valid() or "id" not in request.POST:
+            try:
+                services.mark_notifications_read(actor=request.user, ids=[one] if one else None)
+            except DomainError as exc:  # an account without a staff record has no inbox
+                raise DjangoPermissionDenied(exc.message) from exc
+        # Back to the same filter: `query` is the page's own query string, never another address.
+        query = QueryDict(request.POST.get("query", "")).copy()
+        target = reverse("org:notifications")
+        return redirect(f"{target}?{query.urlencode()}" if query else target)
+    form = NotificationFilterForm(request.GET)
+    page = Paginator(selectors.notifications_for(request.user, **form.filters()), 50).get_page(
+        request.GET.get("page")
+    )
+    for note in page:
+        note.kind_label = notifications_kinds.label(note.kind)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "org/notifications.html", {"page": page, "form": form, "query": query.urlencode()})

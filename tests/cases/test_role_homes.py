@@ -73,11 +73,17 @@ def test_the_approvers_home_counts_the_queue_levels_and_unread_reminders(world, 
     assert counts(page)["overdue"] == 2 and counts(page)["unread_notifications"] == 1
     assert numbers_listed(approver, tile_url(page, "overdue")) == {to_claim.number, review.number}
     assert 'id="unread-count">1<' in page  # the header's badge
-    # Reading the reminder clears the badge for the department.
+    # Reading the reminder clears the reader's badge; read state is each person's own (issue 9), so the
+    # head's copy stays unread until the head reads it too.
     notifications = approver.get("/org/notifications/").content.decode()
     assert "请尽快办理" in notifications
     assert approver.post("/org/notifications/").status_code == 302
-    page = signed_in("construction-head").get("/").content.decode()
+    page = approver.get("/").content.decode()
+    assert counts(page)["unread_notifications"] == 0 and 'id="unread-count"' not in page
+    head = signed_in("construction-head")
+    assert counts(head.get("/").content.decode())["unread_notifications"] == 1
+    assert head.post("/org/notifications/").status_code == 302
+    page = head.get("/").content.decode()
     assert counts(page)["unread_notifications"] == 0 and 'id="unread-count"' not in page
 
 
