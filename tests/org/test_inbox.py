@@ -88,7 +88,9 @@ def test_marking_one_read_touches_only_that_one_and_only_ones_the_reader_sees(sa
 
 def test_the_page_filters_by_state_and_kind_marks_one_read_and_links_to_the_object(sample_org):
     reminder = post(organisation=construction(), title="催办甲", link="/cases/210300202410090001/")
-    post(organisation=construction(), kind="catalogue.guide_published", title="指南公告甲", link="/catalogue/")
+    post(
+        organisation=construction(), kind="catalogue.guide_published", title="指南公告甲", link="/catalogue/"
+    )
     client = sign_in(Client(), "construction-approver")
     page = client.get("/org/notifications/").content.decode()
     assert "催办甲" in page and "指南公告甲" in page and 'href="/cases/210300202410090001/"' in page
