@@ -106,6 +106,16 @@ def database(directory: Path) -> dict:
     }
 
 
+def audit_sealing() -> str:
+    """ONEWINDOW_AUDIT_SEALING: `deferred` (the default: writers insert unsealed entries and never wait for
+    each other; the sealer chains them after commit) or `inline` (each writer seals its own entry under the
+    chain head's row lock, so every audited write of the system queues on that one row)."""
+    raw = os.environ.get("ONEWINDOW_AUDIT_SEALING", "").strip().lower() or "deferred"
+    if raw not in ("inline", "deferred"):
+        raise ConfigError(f"ONEWINDOW_AUDIT_SEALING must be inline or deferred, not {raw!r}")
+    return raw
+
+
 def audit_retention_days() -> int:
     """ONEWINDOW_AUDIT_RETENTION_DAYS: how long audit entries must be kept; less than six months is refused.
 

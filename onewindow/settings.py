@@ -147,6 +147,9 @@ ONEWINDOW_PUBLIC_SUBJECT_WINDOW = int(os.environ.get("ONEWINDOW_PUBLIC_SUBJECT_W
 ONEWINDOW_TOKEN_TTL_SECONDS = int(os.environ.get("ONEWINDOW_TOKEN_TTL_SECONDS", str(8 * 3600)))
 # Audit entries are kept at least this long (never below 183 days); the application deletes none.
 ONEWINDOW_AUDIT_RETENTION_DAYS = config.audit_retention_days()
+ONEWINDOW_AUDIT_SEALING = config.audit_sealing()
+# How often the sealer started by `onewindow serve` looks for committed, unsealed audit entries.
+ONEWINDOW_AUDIT_SEAL_INTERVAL = float(os.environ.get("ONEWINDOW_AUDIT_SEAL_INTERVAL", "") or 0.25)
 
 # E-mail copies of inbox notifications (org.notifications), only when ONEWINDOW_EMAIL_BACKEND is set.
 _EMAIL = config.email(DATA_DIR)

@@ -27,4 +27,14 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from onewindow.core import periodic
+
         connection_created.connect(private_sqlite_files, dispatch_uid="onewindow.private_sqlite_files")
+        # Last, so that it also seals what the other jobs recorded.
+        periodic.register("audit.seal", _seal_audit, order=10_000)
+
+
+def _seal_audit() -> str:
+    from onewindow.core import audit
+
+    return f"sealed {audit.seal_all()} audit entries; {audit.status().describe()}"

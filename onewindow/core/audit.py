@@ -1,19 +1,36 @@
-"""The tamper-evident audit chain: append inside the caller's transaction, verify from the first entry."""
+"""The tamper-evident audit chain: entries written in the caller's transaction, chained by one sealer.
+
+Writers never wait for each other here. `record()` inserts the entry inside the transaction of the change
+it records, with an id from the table's sequence and no place in the chain yet (`seq`, `prev_hash`, `hash`
+empty). After commit the sealer (`seal()`: the loop `onewindow serve` starts, every `onewindow tick`, and
+`onewindow audit verify` before it walks) takes the chain head's lock, reads the committed unsealed entries
+in id order and gives each the next `seq`, the previous entry's hash and its own SM3 hash. An entry whose
+transaction commits late (a lower id than some sealed one) is simply sealed in the next run: the chain's
+order is the order entries became visible to the sealer; `at` keeps the writer's time. A rolled-back
+writer leaves an unused id, never a hole in `seq`; so a missing `seq`, a broken link or a hash that does
+not match is tampering, and `verify()` names the first such entry.
+
+In `inline` mode (ONEWINDOW_AUDIT_SEALING=inline) `record()` seals its own entry under the head's lock, as
+the chain did before the sealer: every audited write of the system then queues on that one row.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 
 from onewindow.core import clock
 from onewindow.core.models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
 SYSTEM = "system"
+SEAL_BATCH = 5000
 
 
 def sm3_hex(data: bytes) -> str:
@@ -42,6 +59,59 @@ def _entry_hash(entry: AuditEntry) -> str:
     return sm3_hex(canonical.encode("utf-8"))
 
 
+def inline() -> bool:
+    """True when each writer seals its own entry (ONEWINDOW_AUDIT_SEALING=inline)."""
+    return getattr(settings, "ONEWINDOW_AUDIT_SEALING", "deferred") == "inline"
+
+
+def _entry(
+    *,
+    action: str,
+    actor=None,
+    role: str = "",
+    organisation: str = "",
+    region: str = "",
+    obj=None,
+    object_type: str = "",
+    object_id: str = "",
+    detail: dict | None = None,
+    success: bool = True,
+    at: dt.datetime | None = None,
+) -> AuditEntry:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    return AuditEntry(
+        at=(at or clock.now()).astimezone(dt.UTC),
+        actor_id=getattr(actor, "pk", None),
+        actor=getattr(actor, "username", None) or SYSTEM,
+        role=role,
+        organisation=organisation,
+        region=region,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        success=success,
+        detail=json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str)),
+    )
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside the transaction of the change")
+
+
+def _chain_inline(entries: list[AuditEntry]) -> None:
+    """Inline mode: give `entries` their places under the head's lock (held to the caller's commit)."""
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    seq, prev = head.seq, head.hash
+    for entry in entries:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, prev
+        entry.hash = prev = _entry_hash(entry)
+    AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev, sealed_at=clock.now(), lag_ms=0)
+
+
 def record(
     *,
     action: str,
@@ -58,33 +128,153 @@ def record(
     """Append one entry; must run inside the transaction of the change it records.
 
     The caller names the organisation and region the act belongs to (org.selectors.audit_context
-    gives the actor's own); the chain knows nothing of organisations.
+    gives the actor's own); the chain knows nothing of organisations. Deferred mode: one INSERT, no lock;
+    the entry gets its `seq` and hash from the sealer once the transaction has committed.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit.record() must be called inside the transaction of the change")
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(obj.pk)
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    entry = AuditEntry(
-        seq=head.seq + 1,
-        at=clock.now().astimezone(dt.UTC),
-        actor_id=getattr(actor, "pk", None),
-        actor=getattr(actor, "username", None) or SYSTEM,
+    _require_transaction()
+    entry = _entry(
+        action=action,
+        actor=actor,
         role=role,
         organisation=organisation,
         region=region,
-        action=action,
+        obj=obj,
         object_type=object_type,
-        object_id=str(object_id),
+        object_id=object_id,
+        detail=detail,
         success=success,
-        detail=json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str)),
-        prev_hash=head.hash,
     )
-    entry.hash = _entry_hash(entry)
+    if inline():
+        _chain_inline([entry])
     entry.save(force_insert=True)
-    AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
     return entry
+
+
+def record_many(entries: Iterable[dict], *, batch_size: int = 2000) -> int:
+    """Append many entries at once (bulk loads); each dict holds record()'s keyword arguments, plus an
+    optional `at`. Same transaction rule as record(); one multi-row INSERT per batch."""
+    _require_transaction()
+    built = [_entry(**fields) for fields in entries]
+    if not built:
+        return 0
+    if inline():
+        _chain_inline(built)
+    AuditEntry.objects.bulk_create(built, batch_size=batch_size)
+    return len(built)
+
+
+# --------------------------------------------------------------------------------------------------
+# The sealer
+# --------------------------------------------------------------------------------------------------
+
+
+def _write_seals(entries: list[AuditEntry]) -> None:
+    """Store seq, prev_hash and hash of freshly sealed entries (the one UPDATE the guards allow)."""
+    rows = [(e.id, e.seq, e.prev_hash, e.hash) for e in entries]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "UPDATE core_auditentry AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[]) "
+                "AS v(id, seq, prev_hash, hash) WHERE e.id = v.id AND e.hash IS NULL AND e.seq IS NULL",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            written = cursor.rowcount
+        else:
+            written = 0
+            for entry_id, seq, prev, digest in rows:
+                cursor.execute(
+                    "UPDATE core_auditentry SET seq = %s, prev_hash = %s, hash = %s "
+                    "WHERE id = %s AND hash IS NULL AND seq IS NULL",
+                    [seq, prev, digest, entry_id],
+                )
+                written += cursor.rowcount
+    if written != len(rows):  # only a second sealer without the lock could cause this
+        raise RuntimeError(f"sealing wrote {written} of {len(rows)} entries; nothing sealed")
+
+
+def seal(*, batch: int = SEAL_BATCH, wait: bool = False) -> int:
+    """Chain up to `batch` committed, unsealed entries in id order; return how many were sealed.
+
+    One sealer at a time: the chain head's row lock. Without `wait`, a run that finds the lock taken
+    (another process is sealing) returns 0 at once.
+    """
+    waiting = AuditEntry.objects.filter(hash__isnull=True, seq__isnull=True)
+    if not waiting.exists():  # a look without a write transaction (on SQLite it would take the lock)
+        return 0
+    with transaction.atomic():
+        AuditChainHead.objects.get_or_create(pk=1)
+        heads = AuditChainHead.objects.select_for_update(skip_locked=not wait).filter(pk=1)
+        head = heads.first()
+        if head is None:
+            return 0
+        pending = list(waiting.order_by("id")[:batch])
+        if not pending:
+            return 0
+        seq, prev = head.seq, head.hash
+        for entry in pending:
+            seq += 1
+            entry.seq, entry.prev_hash = seq, prev
+            entry.hash = prev = _entry_hash(entry)
+        _write_seals(pending)
+        now = clock.now()
+        lag = max(0, int((now - pending[0].at).total_seconds() * 1000))
+        AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev, sealed_at=now, lag_ms=lag)
+    return len(pending)
+
+
+def seal_all(*, wait: bool = True) -> int:
+    """Seal until nothing committed is left unsealed; return how many were sealed."""
+    total = 0
+    while (done := seal(wait=wait)) > 0:
+        total += done
+        if done < SEAL_BATCH:
+            break
+    return total
+
+
+@dataclass(frozen=True)
+class SealStatus:
+    sealed: int  # entries in the chain
+    unsealed: int  # committed entries waiting for the sealer
+    oldest_unsealed_at: dt.datetime | None
+    sealed_at: dt.datetime | None  # the last sealing run
+    lag_ms: int  # how long the oldest entry of the last run waited
+
+    @property
+    def waiting_seconds(self) -> float:
+        """Age of the oldest entry still waiting (0 when none): the sealing lag right now."""
+        if self.oldest_unsealed_at is None:
+            return 0.0
+        return max(0.0, (clock.now() - self.oldest_unsealed_at).total_seconds())
+
+    def describe(self) -> str:
+        text = f"sealed through #{self.sealed}"
+        if self.sealed_at is not None:
+            text += f", last sealing {self.sealed_at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC (lag {self.lag_ms} ms)"
+        if self.unsealed:
+            text += f"; {self.unsealed} entries waiting for the sealer, oldest {self.waiting_seconds:.1f} s"
+        else:
+            text += "; none waiting"
+        return text
+
+
+def status() -> SealStatus:
+    head = AuditChainHead.objects.filter(pk=1).first()
+    waiting = AuditEntry.objects.filter(hash__isnull=True, seq__isnull=True)
+    oldest = waiting.order_by("id").values_list("at", flat=True).first()
+    return SealStatus(
+        sealed=head.seq if head else 0,
+        unsealed=waiting.count() if oldest is not None else 0,
+        oldest_unsealed_at=oldest,
+        sealed_at=head.sealed_at if head else None,
+        lag_ms=head.lag_ms if head else 0,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Verification
+# --------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -93,14 +283,20 @@ class VerifyResult:
     checked: int
     bad_seq: int | None = None
     reason: str = ""
+    sealing: SealStatus | None = None
 
 
-def verify(batch_size: int = 2000) -> VerifyResult:
-    """Walk the chain in order; report the first entry that was changed, removed or put out of order."""
+def verify(batch_size: int = 2000, *, seal_first: bool = True) -> VerifyResult:
+    """Seal what has committed, then walk the chain in order; report the first entry that was changed,
+    removed or put out of order (by its `seq`). Entries still unsealed afterwards (committed during the
+    walk) are reported in `sealing`, not failed."""
+    if seal_first:
+        seal_all()
     expected_prev = GENESIS
     expected_seq = 1
     checked = 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=batch_size):
+    chain = AuditEntry.objects.filter(seq__isnull=False).order_by("seq")
+    for entry in chain.iterator(chunk_size=batch_size):
         if entry.seq != expected_seq:
             return VerifyResult(
                 False, checked, entry.seq, f"expected entry #{expected_seq}, found #{entry.seq}"
@@ -112,9 +308,12 @@ def verify(batch_size: int = 2000) -> VerifyResult:
         expected_prev = entry.hash
         expected_seq += 1
         checked += 1
+    state = status()
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and head.seq != checked:
         return VerifyResult(
-            False, checked, checked + 1, f"chain head says {head.seq} entries, found {checked}"
+            False, checked, checked + 1, f"chain head says {head.seq} entries, found {checked}", state
         )
-    return VerifyResult(True, checked)
+    if head is not None and checked and head.hash != expected_prev:
+        return VerifyResult(False, checked, checked, "the chain head's hash is not the last entry's", state)
+    return VerifyResult(True, checked, sealing=state)

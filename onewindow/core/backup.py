@@ -60,6 +60,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     audit_entries: int = 0
+    audit_unsealed: int = 0  # entries (this restore's among them) the sealer has yet to chain
 
 
 # --------------------------------------------------------------------------------------------------
@@ -538,7 +539,8 @@ def restore_backup(path: Path, *, force: bool = False) -> Report:
     ]
     if differ:
         raise BackupError("the restored database differs from the manifest: " + "; ".join(differ[:10]))
-    verified = audit.verify()
+    # As copied: the restore checks the chain without sealing (the sealer chains what was still waiting).
+    verified = audit.verify(seal_first=False)
     if not verified.ok:
         raise BackupError(
             f"restored, but the audit chain is broken at entry #{verified.bad_seq}: {verified.reason}"
@@ -562,6 +564,7 @@ def restore_backup(path: Path, *, force: bool = False) -> Report:
         notes=notes,
         counts=counts,
         audit_entries=verified.checked,
+        audit_unsealed=audit.status().unsealed,
     )
 
 

@@ -192,5 +192,5 @@ def audit_view(request):
     return render(
         request,
         "org/admin/audit.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": query.urlencode(), "sealing": audit_log.sealing()},
     )

@@ -72,7 +72,9 @@ def revoke_token(request):
 
 
 class AuditEntryOut(Schema):
-    seq: int
+    seq: int | None = Field(
+        description="Position in the hash chain; null until the sealer chains it, within a second of its commit"
+    )
     at: dt.datetime
     actor: str
     role: str

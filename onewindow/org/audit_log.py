@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onewindow.core import audit
 from onewindow.core.errors import InvalidInput, PermissionDenied
 from onewindow.core.models import AuditEntry
 from onewindow.org import roles as r
@@ -49,8 +50,9 @@ def parse_bound(value: str | None, *, field: str, end: bool = False) -> dt.datet
 def entries(
     *, since: dt.datetime | None = None, until: dt.datetime | None = None, actor: str = "", action: str = ""
 ) -> QuerySet[AuditEntry]:
-    """Newest first. `action` ending in '*' matches a prefix (e.g. `auth.*`)."""
-    qs = AuditEntry.objects.order_by("-seq")
+    """Newest first (by insertion; an entry not sealed yet has no `seq`). `action` ending in '*' matches
+    a prefix (e.g. `auth.*`)."""
+    qs = AuditEntry.objects.order_by("-id")
     if since is not None:
         qs = qs.filter(at__gte=since)
     if until is not None:
@@ -61,6 +63,11 @@ def entries(
         action = action.strip()
         qs = qs.filter(action__startswith=action[:-1]) if action.endswith("*") else qs.filter(action=action)
     return qs
+
+
+def sealing() -> audit.SealStatus:
+    """How far the sealer has chained the log and how long entries wait for it."""
+    return audit.status()
 
 
 def row(entry: AuditEntry) -> list:

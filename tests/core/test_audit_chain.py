@@ -13,6 +13,7 @@ def _append(n):
             audit.record(
                 action="test.event", object_type="thing", object_id=str(i), detail={"i": i, "名称": "甲"}
             )
+    audit.seal_all()  # what the sealer does after commit (a no-op when each writer seals its own entry)
 
 
 def _disable_triggers():

@@ -94,3 +94,20 @@ def test_the_server_subprocess_is_pointed_at_the_bench_database(database, monkey
     for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT"):
         assert parsed.get(key, "") == database.get(key, ""), key
     assert parsed.get("OPTIONS", {}).get("sslmode") == database.get("OPTIONS", {}).get("sslmode")
+
+
+def test_audit_bench_rows_compare_with_plain_inserts_and_one_process():
+    from bench import audit as audit_bench
+
+    def result(kind, processes, per_second):
+        return {"kind": kind, "processes": processes, "per_second": per_second, "cpu_ms": 0.5, "lag_ms": None}
+
+    results = [result("plain", 1, 1000.0), result("deferred", 1, 800.0), result("inline", 1, 500.0)]
+    results += [result("plain", 4, 3000.0), result("deferred", 4, 2600.0), result("inline", 4, 550.0)]
+    rows = {(r["processes"], r["kind"]): r for r in audit_bench.rows(results, on_postgresql=True)}
+
+    assert rows[(4, "deferred")]["vs plain"] == pytest.approx(2600 / 3000)
+    assert rows[(4, "deferred")]["vs 1 process"] == pytest.approx(3.25)
+    assert rows[(4, "deferred")]["target"].endswith(": met")
+    assert rows[(4, "inline")]["vs 1 process"] == pytest.approx(1.1)
+    assert table(list(rows.values()), audit_bench.COLUMNS).splitlines()[0].startswith("processes")

@@ -39,8 +39,14 @@ class Command(BaseCommand):
         width = max((len(name) for name in report.counts), default=0)
         for name, count in sorted(report.counts.items()):
             self.stdout.write(f"  {name:<{width}}  {count}")
-        self.stdout.write(
-            f"audit chain intact: {report.audit_entries} entries; this restore is entry #{report.audit_entries + 1}"
-        )
+        if report.audit_unsealed:
+            self.stdout.write(
+                f"audit chain intact: {report.audit_entries} entries; {report.audit_unsealed} more (this "
+                "restore's among them) are chained by the sealer (`onewindow audit seal`, `tick` or `serve`)"
+            )
+        else:
+            self.stdout.write(
+                f"audit chain intact: {report.audit_entries} entries; this restore is entry #{report.audit_entries + 1}"
+            )
         for note in report.notes:
             self.stdout.write(f"note: {note}")

@@ -4,7 +4,12 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand, CommandError
 
-SUITES = {"cases": "bench.cases", "stats": "bench.stats", "calendar": "bench.calendar"}
+SUITES = {
+    "cases": "bench.cases",
+    "stats": "bench.stats",
+    "calendar": "bench.calendar",
+    "audit": "bench.audit",
+}
 
 
 class Command(BaseCommand):

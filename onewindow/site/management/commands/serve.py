@@ -35,4 +35,25 @@ class Command(BaseCommand):
                 return application
 
         self.stdout.write(f"OneWindow serving on http://{host}:{port}/")
-        Server().run()
+        sealer = _start_sealer()
+        try:
+            Server().run()
+        finally:
+            if sealer is not None:
+                sealer.terminate()
+                sealer.wait(timeout=10)
+
+
+def _start_sealer():
+    """The audit sealer, a small process of its own (deferred sealing only): it chains the entries the
+    workers commit, and stops with the server, or by itself when the server is killed."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    if settings.ONEWINDOW_AUDIT_SEALING != "deferred":
+        return None
+    command = [sys.executable, "-m", "onewindow", "audit", "seal", "--loop", "--parent", str(os.getpid())]
+    return subprocess.Popen(command)
