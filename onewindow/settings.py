@@ -67,6 +67,8 @@ MIDDLEWARE = [
     # Idle timeout, second factor and forced password change (org.security): after auth and messages.
     "onewindow.org.middleware.SessionGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: refused business actions reach the audit chain after their transaction rolled back.
+    "onewindow.org.refusals.RefusalAuditMiddleware",
 ]
 
 ROOT_URLCONF = "onewindow.urls"

@@ -1,17 +1,35 @@
 """JSON API of the cases context: acceptance, actions, lists, reminders; public progress and verification."""
 
-from __future__ import annotations
-
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from onewindow.cases import case_files, selectors, services, storage
+from onewindow.cases import clock as case_clock
+from onewindow.cases import transitions as t
+from onewindow.cases.models import ApplicantKind, CaseStatus, Closure, Decision, IssueMethod, RecipientKind
+from onewindow.catalogue.models import SpecialProcedure
 from onewindow.core import clock, throttle
-from onewindow.core.api import Page
+from onewindow.core.api import (
+    NAME_MAX,
+    SHORT_TEXT_MAX,
+    TEXT_MAX,
+    DbInt,
+    Id,
+    IdNumber,
+    In,
+    Page,
+    Phone,
+    ResidentId,
+    code,
+    exact_body,
+    line,
+    one_of,
+    text,
+)
 
 router = Router(tags=["cases"])
 
@@ -26,28 +44,45 @@ class CodeName(Schema):
     name: str
 
 
-class ApplicantIn(Schema):
-    kind: str = Field(..., description="person | organisation")
-    name: str
-    id_number: str = Field(..., description="居民身份证 or 统一社会信用代码, check digit validated")
-    phone: str
+# The check is any short text: a malformed one is the same 404 as a wrong one (nothing to probe).
+CheckQuery = line(20, blank=True, description="last 4 digits of the applicant's phone")
+StatusFilter = one_of(CaseStatus.values)
+DepartmentFilter = code(description="code of the department working the case")
+LevelFilter = one_of(case_clock.LEVELS)
+MaterialCode = code(20, description="material code of the case's service guide")
+MaterialCodes = Annotated[list[MaterialCode], Field(max_length=100)]
 
 
-class CaseIn(Schema):
-    subitem: str = Field(..., description="sub-item code")
+class ApplicantIn(In):
+    kind: one_of(ApplicantKind.values, description="person | organisation")
+    name: line(NAME_MAX)
+    id_number: IdNumber = Field(
+        ..., description="居民身份证 (person) or 统一社会信用代码 (organisation), check character validated"
+    )
+    phone: Phone
+
+
+class CaseIn(In):
+    subitem: code(description="sub-item code")
     applicant: ApplicantIn
-    materials: list[str] = Field(default_factory=list, description="codes of the materials handed in")
-    deferred_materials: list[str] = Field(
+    materials: MaterialCodes = Field(default_factory=list, description="codes of the materials handed in")
+    deferred_materials: MaterialCodes = Field(
         default_factory=list,
         description="deferrable materials handed in later on a written commitment (容缺)",
     )
-    commitment: str = Field("", description="the applicant's written commitment for deferred materials")
-    top_up_days: int | None = Field(None, description="working days to hand them in (≤ the promised limit)")
-    window: str | None = Field(None, description="comprehensive window number; default the clerk's usual one")
+    commitment: text(TEXT_MAX, blank=True) = Field(
+        "", description="the applicant's written commitment for deferred materials"
+    )
+    top_up_days: Annotated[int, Field(ge=1, le=366)] | None = Field(
+        None, description="working days to hand them in (≤ the promised limit)"
+    )
+    window: code(10) | None = Field(
+        None, description="comprehensive window number; default the clerk's usual one"
+    )
 
 
 class ApplicantOut(Schema):
-    kind: str
+    kind: one_of(ApplicantKind.values)
     name: str
     id_number: str = Field(..., description="masked")
 
@@ -107,7 +142,7 @@ class EventOut(Schema):
 
 
 class SuspensionOut(Schema):
-    procedure: str
+    procedure: one_of(SpecialProcedure.values)
     reason: str
     planned_days: int | None
     participants: list[str]
@@ -123,9 +158,9 @@ class ExtensionOut(Schema):
 
 
 class IssueOut(Schema):
-    method: str
+    method: one_of(IssueMethod.values)
     recipient: str | None
-    recipient_kind: str | None
+    recipient_kind: one_of(RecipientKind.values) | None
     recipient_id_number: str | None
     address: str | None
     carrier: str | None
@@ -134,9 +169,9 @@ class IssueOut(Schema):
 
 class CaseOut(Schema):
     number: str
-    status: str
+    status: one_of(CaseStatus.values)
     status_label: str
-    closure: str | None
+    closure: one_of(Closure.values) | None
     version: int
     subitem: CodeName
     guide_version: int
@@ -155,11 +190,11 @@ class CaseOut(Schema):
     deferred_materials: list[str]
     top_up_deadline: dt.date | None
     claimed_by: str | None
-    decision: str | None
+    decision: one_of(Decision.values) | None
     decision_reason: str
     decided_at: dt.datetime | None
     issued_at: dt.datetime | None
-    issue_method: str | None
+    issue_method: one_of(IssueMethod.values) | None
     particulars: dict[str, str] | None = Field(
         None, description="the result's particulars filled in at the grant"
     )
@@ -170,35 +205,164 @@ class CaseOut(Schema):
     events: list[EventOut]
 
 
-class ActionIn(Schema):
+class ActionIn(In):
+    # `action` is checked by the service after the case's scope (an unknown case is 404 before an
+    # unknown action is 400); the schema still lists the actions.
     action: str = Field(
         ...,
+        max_length=30,
         description="supplement | reject | withdraw | claim | suspend | resume | extend | return | decide | "
         "produce_result | issue",
+        json_schema_extra={"enum": list(t.ACTIONS)},
     )
-    version: int
-    materials: list[str] | None = None
-    reason: str | None = None
-    procedure: str | None = None
-    planned_days: int | None = None
-    participants: list[str] | None = None
-    outcome: str | None = None
-    days: int | None = None
-    decision: str | None = None
-    particulars: dict[str, str | int | float | None] | None = Field(
+    version: DbInt
+    materials: MaterialCodes | None = None
+    reason: text(TEXT_MAX, blank=True) | None = None
+    procedure: one_of(SpecialProcedure.values) | None = None
+    planned_days: Annotated[int, Field(ge=1, le=365)] | None = None
+    participants: Annotated[list[line(NAME_MAX)], Field(max_length=50)] | None = None
+    outcome: text(TEXT_MAX, blank=True) | None = None
+    days: Annotated[int, Field(ge=1, le=365)] | None = None
+    decision: one_of(Decision.values) | None = None
+    particulars: (
+        Annotated[
+            dict[
+                code(),
+                text(TEXT_MAX, blank=True) | Annotated[int, Field(ge=-(2**53), le=2**53)] | float | None,
+            ],
+            Field(max_length=100),
+        ]
+        | None
+    ) = Field(
         None, description="decide (grant): {code: value} for the result fields of the case's service guide"
     )
-    method: str | None = None
-    recipient: str | None = Field(None, description="issue: who takes the result (default: the applicant)")
-    recipient_kind: str | None = Field(None, description="issue by pickup: self | agent")
-    recipient_id_number: str | None = Field(None, description="issue to an agent: the agent's resident ID")
-    address: str | None = Field(None, description="issue by mail: the mailing address")
-    carrier: str | None = Field(None, description="issue by mail: the carrier (e.g. 中国邮政EMS)")
-    tracking_number: str | None = Field(None, description="issue by mail: the tracking number")
+    method: one_of(IssueMethod.values) | None = None
+    recipient: line(NAME_MAX, blank=True) | None = Field(
+        None, description="issue: who takes the result (default: the applicant)"
+    )
+    recipient_kind: one_of(RecipientKind.values) | None = Field(
+        None, description="issue by pickup: self | agent"
+    )
+    recipient_id_number: ResidentId | None = Field(
+        None, description="issue to an agent: the agent's resident ID"
+    )
+    address: line(SHORT_TEXT_MAX, blank=True) | None = Field(
+        None, description="issue by mail: the mailing address"
+    )
+    carrier: line(60, blank=True) | None = Field(
+        None, description="issue by mail: the carrier (e.g. 中国邮政EMS)"
+    )
+    tracking_number: line(60, blank=True) | None = Field(
+        None, description="issue by mail: the tracking number"
+    )
 
 
-class ReminderIn(Schema):
-    message: str
+# The exact body of each action (published as `oneOf`; the service checks them after scope, role,
+# state and version, so the operation parses ActionIn, whose fields have the same types).
+Reason = text(TEXT_MAX)
+OptionalText = text(TEXT_MAX, blank=True)
+Particulars = Annotated[
+    dict[code(), OptionalText | Annotated[int, Field(ge=-(2**53), le=2**53)] | float | None],
+    Field(max_length=100, description="{code: value} for the result fields of the case's service guide"),
+]
+
+
+class _ActionBody(In):
+    version: DbInt = Field(..., description="the version of the case the caller saw (stale: 409)")
+
+
+class SupplementIn(_ActionBody):
+    action: Literal["supplement"]
+    materials: MaterialCodes = Field(..., description="the materials handed in now")
+
+
+class RejectIn(_ActionBody):
+    action: Literal["reject"]
+    reason: Reason
+
+
+class WithdrawIn(_ActionBody):
+    action: Literal["withdraw"]
+    reason: OptionalText = ""
+
+
+class ClaimIn(_ActionBody):
+    action: Literal["claim"]
+
+
+class SuspendIn(_ActionBody):
+    action: Literal["suspend"]
+    procedure: one_of(SpecialProcedure.values)
+    reason: Reason
+    planned_days: Annotated[int, Field(ge=1, le=365)] = None
+    participants: Annotated[list[line(NAME_MAX)], Field(max_length=50)] = []
+
+
+class ResumeIn(_ActionBody):
+    action: Literal["resume"]
+    outcome: OptionalText = ""
+
+
+class ExtendIn(_ActionBody):
+    action: Literal["extend"]
+    days: Annotated[int, Field(ge=1, le=365)] = Field(..., description="beyond the sub-item's cap: 422")
+    reason: Reason
+
+
+class ReturnIn(_ActionBody):
+    action: Literal["return"]
+    reason: Reason
+
+
+class GrantIn(_ActionBody):
+    action: Literal["decide"]
+    decision: Literal["grant"]
+    reason: OptionalText = ""
+    particulars: Particulars = {}
+
+
+class DenyIn(_ActionBody):
+    action: Literal["decide"]
+    decision: Literal["deny"]
+    reason: Reason = Field(..., description="a denial states its reasons")
+    particulars: Particulars = {}
+
+
+class ProduceResultIn(_ActionBody):
+    action: Literal["produce_result"]
+
+
+class IssueIn(_ActionBody):
+    action: Literal["issue"]
+    method: one_of(IssueMethod.values)
+    recipient: line(NAME_MAX, blank=True) = Field(
+        "", description="who takes the result (default: the applicant)"
+    )
+    recipient_kind: one_of(RecipientKind.values) = Field(None, description="pickup: self | agent")
+    recipient_id_number: ResidentId = Field(None, description="pickup by an agent: the agent's resident ID")
+    address: line(SHORT_TEXT_MAX, blank=True) = Field("", description="mail: the mailing address")
+    carrier: line(60, blank=True) = Field("", description="mail: the carrier (e.g. 中国邮政EMS)")
+    tracking_number: line(60, blank=True) = Field("", description="mail: the tracking number")
+
+
+ACTION_BODIES = (
+    SupplementIn,
+    RejectIn,
+    WithdrawIn,
+    ClaimIn,
+    SuspendIn,
+    ResumeIn,
+    ExtendIn,
+    ReturnIn,
+    GrantIn,
+    DenyIn,
+    ProduceResultIn,
+    IssueIn,
+)
+
+
+class ReminderIn(In):
+    message: text(TEXT_MAX)
 
 
 class ReminderOut(Schema):
@@ -218,7 +382,7 @@ class PublicStep(Schema):
 
 class PublicCaseOut(Schema):
     number: str
-    status: str
+    status: one_of(CaseStatus.values)
     status_label: str
     subitem: CodeName
     department: dict[str, str] | None
@@ -272,7 +436,12 @@ def create_case(request, payload: CaseIn):
 
 @router.get("/cases", response=list[CaseOut], summary="Cases in the caller's scope")
 @paginate(Page)
-def list_cases(request, status: str | None = None, department: str | None = None, level: str | None = None):
+def list_cases(
+    request,
+    status: StatusFilter | None = None,
+    department: DepartmentFilter | None = None,
+    level: LevelFilter | None = None,
+):
     """Filters: `status`, `department` (code of the department working the case), `level`."""
     qs = selectors.cases_for(request.auth, status=status, department=department, level=level)
     return _DetailList(qs)
@@ -300,7 +469,12 @@ def get_case(request, number: str):
     return _detail(request.auth, number)
 
 
-@router.post("/cases/{number}/actions", response=CaseOut, summary="Take an action on a case")
+@router.post(
+    "/cases/{number}/actions",
+    response=CaseOut,
+    summary="Take an action on a case",
+    openapi_extra=exact_body(*ACTION_BODIES, description="one action with its own fields"),
+)
 def case_action(request, number: str, payload: ActionIn):
     params = payload.dict(exclude={"action", "version"}, exclude_none=True)
     case = services.perform(
@@ -379,7 +553,7 @@ FILE_ERRORS = {
     summary="Attach a scan of a material (PDF, JPEG or PNG) — window clerk",
 )
 def upload_case_file(
-    request, number: str, code: str, file: File[UploadedFile], replaces: Form[int | None] = None
+    request, number: str, code: str, file: File[UploadedFile], replaces: Form[Id | None] = None
 ):
     """Multipart `file`; optional `replaces` (id of a current file of the material: this one becomes its
     next version, both are kept). The type is found from the content: anything but PDF, JPEG or PNG is 422;
@@ -419,7 +593,7 @@ def list_case_files(request, number: str):
         }
     },
 )
-def download_case_file(request, file_id: int):
+def download_case_file(request, file_id: Id):
     return storage.bytes_response(selectors.get_case_file(request.auth, file_id))
 
 
@@ -434,7 +608,7 @@ def download_case_file(request, file_id: int):
     response={200: PublicCaseOut, 429: Any},
     summary="Public progress query (case number + last 4 digits of the phone)",
 )
-def public_case(request, number: str, check: str | None = None):
+def public_case(request, number: str, check: CheckQuery | None = None):
     """The check (last 4 digits of the applicant's phone) in the `X-Check` header keeps it out of access
     logs and browser history; the `check` query parameter works too."""
     check = request.headers.get("X-Check") or check or ""
@@ -442,8 +616,8 @@ def public_case(request, number: str, check: str | None = None):
         return selectors.public_case(number, check)
 
 
-class PublicQueryIn(Schema):
-    check: str = Field(..., description="last 4 digits of the applicant's phone")
+class PublicQueryIn(In):
+    check: CheckQuery
 
 
 @router.post(

@@ -36,7 +36,7 @@ from onewindow.cases.models import OPEN_STATUSES, ApplicantKind, CaseStatus, Iss
 from onewindow.catalogue.models import SpecialProcedure
 from onewindow.catalogue.results import ResultKind
 from onewindow.catalogue.selectors import current_guide, subitems
-from onewindow.core import clock, throttle
+from onewindow.core import clock, refusals, throttle
 from onewindow.core.errors import DomainError, NotFound, TooManyRequests
 from onewindow.core.forms import optional_int
 from onewindow.core.web import STORED_FILE_POLICY
@@ -157,6 +157,7 @@ def accept_desk(request):
         try:
             context["guide"] = current_guide(subitem)
         except DomainError as exc:
+            refusals.note(request, exc)  # audited after the rollback (org.refusals)
             context["guide_error"] = exc.message
         context["subitem"] = subitem
     if request.method == "POST":
@@ -174,6 +175,7 @@ def accept_desk(request):
                 idempotency_key=form["idempotency_key"],
             )
         except DomainError as exc:
+            refusals.note(request, exc)  # audited after the rollback (org.refusals)
             context.update(form=form, error=_message(exc), field_errors=_field_errors(exc))
             context["scans_dropped"] = bool(_scans(request))  # a browser never refills a file input
             return render(request, "cases/accept.html", context, status=exc.status)
@@ -517,6 +519,7 @@ def case_action(request, number, action):
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         if action == t.ISSUE and request.POST.get("next") == "desk":
             return _issuance_page(request, q=number, form_error=exc, status=exc.status)
         context = _case_context(request, number)
@@ -544,6 +547,7 @@ def case_remind(request, number):
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         context = _case_context(request, number)
         context["action_error"] = {
             "action": "remind",
@@ -572,6 +576,7 @@ def case_file_upload(request, number, material):
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         context = _case_context(request, number)
         context["action_error"] = {
             "action": f"scan-{material}",

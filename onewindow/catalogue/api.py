@@ -1,7 +1,5 @@
 """JSON API of the catalogue context: sub-items with their implementer now or at a given time."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from django.utils import timezone
@@ -11,10 +9,13 @@ from ninja.pagination import paginate
 
 from onewindow.catalogue import selectors
 from onewindow.catalogue.models import GuideStatus
-from onewindow.core.api import Page
+from onewindow.core.api import Page, code, line
 from onewindow.core.errors import InvalidInput, NotFound
 
 router = Router(tags=["catalogue"])
+Search = line(100, blank=True)
+PowerTypeFilter = line(40, description="a power type code or its name; an unknown one matches nothing")
+DepartmentFilter = code()
 
 
 class Ref(Schema):
@@ -63,7 +64,7 @@ class ResultFieldOut(Schema):
     type: str = "text"
 
 
-class ResultOut(Schema):
+class GuideResultOut(Schema):
     kind: str
     name: str
     fields: list[ResultFieldOut]
@@ -77,7 +78,7 @@ class SubItemDetailOut(SubItemOut):
     materials: list[MaterialOut]
     special_procedures: list[str]
     target_department: Ref
-    result: ResultOut | None = None
+    result: GuideResultOut | None = None
 
 
 def _summary(subitem) -> dict:
@@ -95,9 +96,14 @@ def _summary(subitem) -> dict:
 
 @router.get("/subitems", response=list[SubItemOut], summary="Sub-items with their current implementer")
 @paginate(Page)
-def subitem_list(request, q: str = "", type: str = "", department: str = ""):
+def subitem_list(
+    request,
+    q: Search | None = None,
+    type: PowerTypeFilter | None = None,
+    department: DepartmentFilter | None = None,
+):
     """`q` matches codes, names and pinyin initials; `type` a power type; `department` the current implementer."""
-    return selectors.subitems(q=q, power_type=type, department=department)
+    return selectors.subitems(q=q or "", power_type=type or "", department=department or "")
 
 
 @router.get(

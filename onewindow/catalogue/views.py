@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from onewindow.catalogue import jobs, selectors, services, spreadsheet
 from onewindow.catalogue.forms import ResultSpecForm, fields_as_text
 from onewindow.catalogue.models import GuideStatus, ImportJob, MaterialForm, ServiceGuide, SpecialProcedure
-from onewindow.core import clock
+from onewindow.core import clock, refusals
 from onewindow.core.errors import DomainError, InvalidInput
 from onewindow.core.forms import optional_int
 from onewindow.org import roles as r
@@ -98,6 +98,7 @@ def guide_draft(request, code):
             actor=request.user, subitem=subitem, change_note=request.POST.get("change_note", "")
         )
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         messages.error(request, exc.message)
         return redirect("catalogue:detail", code=code)
     return redirect("catalogue:guide_edit", code=code, version=draft.version)
@@ -176,6 +177,7 @@ def guide_edit(request, code, version):
                 result_fields=result.get("result_fields"),
             )
         except DomainError as exc:
+            refusals.note(request, exc)  # audited after the rollback (org.refusals)
             errors = exc.errors or ({} if result_form.errors else {"": [exc.message]})
             messages.error(request, exc.message)
         else:
@@ -183,6 +185,7 @@ def guide_edit(request, code, version):
                 try:
                     services.publish_guide(actor=request.user, guide=guide)
                 except DomainError as exc:
+                    refusals.note(request, exc)  # audited after the rollback (org.refusals)
                     messages.error(request, exc.message)
                     return redirect("catalogue:guide_edit", code=code, version=version)
                 messages.success(
@@ -235,6 +238,7 @@ def import_upload(request):
             try:
                 job = jobs.start_import(actor=request.user, uploaded=uploaded)
             except DomainError as exc:
+                refusals.note(request, exc)  # audited after the rollback (org.refusals)
                 messages.error(request, exc.message)
             else:
                 return redirect("catalogue:import_job", pk=job.pk)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, JsonResponse
@@ -19,12 +19,17 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PaginationBase
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
+from pydantic import AfterValidator, ConfigDict
+from pydantic_core import PydanticCustomError
 
+from onewindow.core import refusals, validators
 from onewindow.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
+# The pydantic error type of a field check the schema cannot state (check digits): alone it answers 422.
+BEYOND_SCHEMA = "beyond_schema"
 
 
 def problem(
@@ -64,6 +69,8 @@ def install_problem_handlers(api) -> None:
 
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
+        # A refused act of a signed-in caller is audited after its transaction rolled back (org.refusals).
+        refusals.note(request, exc, user=getattr(request, "auth", None))
         response = problem(exc.status, exc.title, exc.message, code=exc.code, errors=exc.errors)
         if getattr(exc, "retry_after", None):
             response["Retry-After"] = str(exc.retry_after)
@@ -75,6 +82,9 @@ def install_problem_handlers(api) -> None:
         for err in exc.errors:
             loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload")]
             errors.setdefault(".".join(loc) or "body", []).append(err.get("msg", ""))
+        if all(err.get("type") == BEYOND_SCHEMA for err in exc.errors):
+            # Only checks the schema cannot state (check digits) failed: the request matched it.
+            return problem(422, _("Invalid input"), _("A value is not valid."), code="invalid", errors=errors)
         return problem(
             400,
             _("Malformed request"),
@@ -160,3 +170,185 @@ class Page(PaginationBase):
             "previous": link(pagination.page - 1) if pagination.page > 1 and offset - size < count else None,
             "results": results,
         }
+
+
+def beyond_schema(check, message):
+    """A field validator for what a pattern cannot say (a check digit): `check(value)` false → the field
+    error `message`; when no other field is malformed the request answers 422, not 400."""
+
+    def validate(value):
+        if value is not None and not check(value):
+            raise PydanticCustomError(BEYOND_SCHEMA, str(message))
+        return value
+
+    return AfterValidator(validate)
+
+
+# --------------------------------------------------------------------------------------------------
+# The published schema: every operation's errors, and bodies described more exactly than they parse
+# --------------------------------------------------------------------------------------------------
+
+# Every error an operation can answer, each an application/problem+json document (CONTRACT.md).
+ERROR_RESPONSES = {
+    400: "Malformed request: the request does not match this schema (`errors` names the fields)",
+    401: "Not authenticated: no valid, unexpired Bearer token (or session)",
+    403: "Not allowed: the caller's role may not do this, or a session call lacks its CSRF token",
+    404: "Unknown, or outside the caller's scope",
+    409: "Wrong state or stale `version`: nothing was changed",
+    413: "Request body too large",
+    422: "Well-formed, but a check the schema cannot state failed: a check digit, an unknown code, "
+    "a business rule (`code` names it, `errors` the fields)",
+    429: "Too many requests (`Retry-After` says when to try again)",
+}
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "type": "object",
+    "description": "RFC 9457 problem document",
+    "properties": {
+        "type": {"type": "string"},
+        "status": {"type": "integer", "enum": sorted(ERROR_RESPONSES) + [405, 500]},
+        "title": {"type": "string"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["type", "status", "title", "detail"],
+}
+_EXACT_BODY = "x-exact-body"
+_BODY_COMPONENTS: dict[str, dict] = {}
+
+
+def exact_body(*variants: type[Schema], description: str = "") -> dict:
+    """`openapi_extra` of an operation whose body is one of several shapes (`oneOf`) that the service
+    tells apart itself (so that scope, role and state are answered first): the operation parses a
+    lenient model whose fields use the same types, the schema publishes the exact variants."""
+    refs = []
+    for model in variants:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        _BODY_COMPONENTS.update(schema.pop("$defs", {}))
+        _BODY_COMPONENTS[model.__name__] = schema
+        refs.append({"$ref": f"#/components/schemas/{model.__name__}"})
+    return {_EXACT_BODY: {"oneOf": refs, **({"description": description} if description else {})}}
+
+
+def finish_openapi(schema: dict) -> dict:
+    """Declare every operation's problem+json errors and put the exact bodies in place."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    components.update(_BODY_COMPONENTS)
+    problem_content = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            exact = operation.pop(_EXACT_BODY, None)
+            if exact is not None:
+                operation["requestBody"]["content"]["application/json"]["schema"] = exact
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_RESPONSES.items():
+                responses[str(status)] = {"description": description, "content": problem_content}
+                responses.pop(status, None)
+    return schema
+
+
+# --------------------------------------------------------------------------------------------------
+# Exact schemas: the shared field types every router declares its operations with
+# --------------------------------------------------------------------------------------------------
+# A request is 400 exactly when it does not match /api/v1/schema; a schema-valid request is refused
+# only by a rule the schema cannot state (a check digit, an unknown code, the state: 404/409/422).
+# So each field says here what the service checks: its enum, format, length and that it is not blank.
+
+# Characters never accepted (core.validators): C0 controls (a line also refuses tab and newline), DEL,
+# C1, and the bidirectional embeddings, overrides and isolates. Literal characters, not escapes, so
+# the pattern reads the same to pydantic (Rust regex), Python's re and a client's ECMA-262 engine.
+_REFUSED_IN_TEXT = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_REFUSED_IN_LINE = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+
+
+def _text_pattern(*, multiline: bool, blank: bool) -> str:
+    allowed = f"[^{_REFUSED_IN_TEXT if multiline else _REFUSED_IN_LINE}]"
+    if blank:
+        return f"^{allowed}*$"
+    visible = f"[^\\s{_REFUSED_IN_TEXT if multiline else _REFUSED_IN_LINE}]"
+    return f"^{allowed}*{visible}{allowed}*$"  # at least one character that strip() keeps
+
+
+def line(max_length: int, *, blank: bool = False, description: str | None = None):
+    """One line of printable text of at most `max_length` characters; not blank unless `blank`."""
+    return Annotated[
+        str,
+        Field(
+            min_length=0 if blank else 1,
+            max_length=max_length,
+            pattern=_text_pattern(multiline=False, blank=blank),
+            description=description,
+        ),
+    ]
+
+
+def text(max_length: int, *, blank: bool = False, description: str | None = None):
+    """Free text (lines and tabs allowed) of at most `max_length` characters; not blank unless `blank`."""
+    return Annotated[
+        str,
+        Field(
+            min_length=0 if blank else 1,
+            max_length=max_length,
+            pattern=_text_pattern(multiline=True, blank=blank),
+            description=description,
+        ),
+    ]
+
+
+def one_of(values, *, description: str | None = None):
+    """An enum from a model's choices (`CaseStatus.values`) or a tuple of codes."""
+    annotation = Literal[tuple(values)]  # type: ignore[valid-type]
+    return Annotated[annotation, Field(description=description)] if description else annotation
+
+
+def code(max_length: int = 40, *, description: str | None = None):
+    """A catalogue or organisation code: letters, digits, `.`, `_`, `-` (unknown codes are 404/422)."""
+    return Annotated[
+        str, Field(min_length=1, max_length=max_length, pattern=r"^[0-9A-Za-z._-]+$", description=description)
+    ]
+
+
+# Lengths of the free texts, one per kind of text, the same in the forms, services and models.
+NAME_MAX = validators.NAME_MAX
+SHORT_TEXT_MAX = validators.SHORT_TEXT_MAX
+TEXT_MAX = validators.TEXT_MAX
+LONG_TEXT_MAX = validators.LONG_TEXT_MAX
+
+# 居民身份证 (GB 11643): 17 digits and a check character; the check digit and the birth date are the
+# service's (422). 统一社会信用代码 (GB 32100): 18 characters of its alphabet, check character the same.
+RESIDENT_ID_PATTERN = r"^[0-9]{17}[0-9Xx]$"
+CREDIT_CODE_PATTERN = r"^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"
+PHONE_PATTERN = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
+ID_NUMBER_PATTERN = CREDIT_CODE_PATTERN  # either of the two (the resident ID's alphabet is within it)
+ResidentId = Annotated[
+    str,
+    Field(min_length=18, max_length=18, pattern=RESIDENT_ID_PATTERN, description="居民身份证号码"),
+    beyond_schema(validators.is_valid_resident_id, validators.RESIDENT_ID_MESSAGE),
+]
+IdNumber = Annotated[
+    str,
+    Field(
+        min_length=18,
+        max_length=18,
+        pattern=ID_NUMBER_PATTERN,
+        description="居民身份证号码 (person) or 统一社会信用代码 (organisation); check character validated",
+    ),
+    beyond_schema(
+        lambda v: validators.is_valid_resident_id(v) or validators.is_valid_credit_code(v),
+        validators.ID_NUMBER_MESSAGE,
+    ),
+]
+Phone = Annotated[
+    str, Field(min_length=7, max_length=13, pattern=PHONE_PATTERN, description="mobile or fixed-line number")
+]
+# Database integers (a larger one is no row of ours, and would overflow a query): ids and counts.
+DbInt = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class In(Schema):
+    """Base of every request body: an unknown field is 400 (`additionalProperties: false`)."""
+
+    model_config = ConfigDict(extra="forbid")

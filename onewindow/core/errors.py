@@ -26,6 +26,13 @@ class InvalidInput(DomainError):
     default_title = _("Invalid input")
 
 
+class InvalidValue(InvalidInput):
+    """A well-formed value (one /api/v1/schema allows) that a check the schema cannot state refuses: a
+    check digit, an unknown code, a field that another field's value makes necessary (422)."""
+
+    status = 422
+
+
 class NotAuthenticated(DomainError):
     status = 401
     default_title = _("Not authenticated")

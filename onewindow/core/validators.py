@@ -35,6 +35,12 @@ def is_valid_resident_id(value: str) -> bool:
     return resident_id_check_char(value[:17]) == value[17]
 
 
+def is_well_formed_id_number(value: str) -> bool:
+    """18 characters of the credit code's alphabet (a resident ID's digits and X among them): the format
+    the API's schema states; the check character is checked apart."""
+    return bool(_USCC_RE.match((value or "").strip().upper()))
+
+
 def credit_code_check_char(first17: str) -> str:
     total = sum(USCC_CHARSET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
     return USCC_CHARSET[(31 - total % 31) % 31]
@@ -45,20 +51,19 @@ def is_valid_credit_code(value: str) -> bool:
     return bool(_USCC_RE.match(value)) and credit_code_check_char(value[:17]) == value[17]
 
 
+RESIDENT_ID_MESSAGE = _("Invalid resident ID number (check the 18 digits and the check digit).")
+CREDIT_CODE_MESSAGE = _("Invalid unified social credit code (18 characters with a check character).")
+ID_NUMBER_MESSAGE = _("Neither a valid resident ID number nor a valid unified social credit code.")
+
+
 def validate_resident_id(value: str) -> None:
     if not is_valid_resident_id(value):
-        raise ValidationError(
-            _("Invalid resident ID number (check the 18 digits and the check digit)."),
-            code="invalid_resident_id",
-        )
+        raise ValidationError(RESIDENT_ID_MESSAGE, code="invalid_resident_id")
 
 
 def validate_credit_code(value: str) -> None:
     if not is_valid_credit_code(value):
-        raise ValidationError(
-            _("Invalid unified social credit code (18 characters with a check character)."),
-            code="invalid_credit_code",
-        )
+        raise ValidationError(CREDIT_CODE_MESSAGE, code="invalid_credit_code")
 
 
 def validate_phone(value: str) -> None:
@@ -99,3 +104,36 @@ def validate_text(value: str) -> None:
         raise ValidationError(
             _("Control characters and text-direction overrides are not allowed."), code="control_characters"
         )
+
+
+# Lengths of free text, one per kind, the same in the API schema (core.api), the services and the
+# database (max_length, or a CheckConstraint on a TextField).
+NAME_MAX = 200  # a person's or organisation's name
+SHORT_TEXT_MAX = 300  # a reason, an address, a short note
+TEXT_MAX = 2000  # a message, a comment, a commitment, an outcome
+LONG_TEXT_MAX = 10000  # the terms of an agreement, a guide's conditions and steps
+
+
+def clean_text(
+    value, *, field: str, max_length: int, required=False, multiline: bool = True, required_message=None
+) -> str:
+    """Free text as a service stores it: stripped, at most `max_length` characters, without control or
+    text-direction override characters; `required` refuses a blank one. InvalidInput (400) names the field."""
+    from onewindow.core.errors import InvalidInput
+
+    value = str(value or "").strip()
+    if not value:
+        if required:
+            message = required_message or _("This field is required.")
+            raise InvalidInput(message, code=f"{field}_required", errors={field: [message]})
+        return ""
+    if len(value) > max_length:
+        message = _("At most %(limit)d characters (this has %(length)d).") % {
+            "limit": max_length,
+            "length": len(value),
+        }
+        raise InvalidInput(message, code="too_long", errors={field: [message]})
+    if has_control_characters(value, multiline=multiline):
+        message = _("Control characters and text-direction overrides are not allowed.")
+        raise InvalidInput(message, code="control_characters", errors={field: [message]})
+    return value

@@ -1,19 +1,19 @@
 """JSON API of the handover context: agreements, their signatures and impact, the seal registry, progress."""
 
-from __future__ import annotations
-
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from onewindow.core import clock
-from onewindow.core.api import Page
+from onewindow.core.api import LONG_TEXT_MAX, SHORT_TEXT_MAX, Id, In, Page, code, line, one_of, text
 from onewindow.core.errors import PermissionDenied
 from onewindow.core.scoping import get_in_scope, in_scope
 from onewindow.handover import documents, selectors, services
+from onewindow.handover.models import AgreementStatus, SealPurpose, SignatureSide
 
 router = Router(tags=["handover"])
 
@@ -28,34 +28,42 @@ class Contact(Schema):
     phone: str = ""
 
 
-class TermsIn(Schema):
-    rights_duties: str = ""
-    liaison: str = ""
-    bureau_contact: Contact | None = None
-    department_contact: Contact | None = None
+class ContactIn(In):
+    name: line(60, blank=True) = ""
+    phone: line(20, blank=True) = Field("", description="with a phone, the name is required (422)")
 
 
-class HandoverIn(Schema):
-    receiving_department: str
-    subitems: list[str] = []
-    items: list[str] = []
+Terms = text(LONG_TEXT_MAX, blank=True)
+SubItemCodes = Annotated[list[code()], Field(max_length=1000)]
+ItemCodes = Annotated[list[code(36)], Field(max_length=1000)]
+StatusFilter = one_of(AgreementStatus.values)
+OrganisationFilter = code()
+
+
+class TermsIn(In):
+    rights_duties: Terms = ""
+    liaison: Terms = ""
+    bureau_contact: ContactIn | None = None
+    department_contact: ContactIn | None = None
+
+
+class HandoverEditIn(In):
+    subitems: SubItemCodes = Field([], description="unknown codes, or none with no items, are 422")
+    items: ItemCodes = []
     effective_at: dt.datetime
-    terms: TermsIn | str = ""
+    terms: TermsIn | Terms = ""
 
 
-class HandoverEditIn(Schema):
-    subitems: list[str] = []
-    items: list[str] = []
-    effective_at: dt.datetime
-    terms: TermsIn | str = ""
+class HandoverIn(HandoverEditIn):
+    receiving_department: code()
 
 
 class SupersedeIn(HandoverEditIn):
     pass
 
 
-class ReasonIn(Schema):
-    reason: str
+class ReasonIn(In):
+    reason: text(SHORT_TEXT_MAX)
 
 
 class SubItemRef(Schema):
@@ -72,7 +80,7 @@ class TermsOut(Schema):
 
 
 class SignatureOut(Schema):
-    side: str
+    side: one_of(SignatureSide.values)
     name: str
     role: str
     organisation: OrgRef
@@ -86,7 +94,7 @@ class SignatureOut(Schema):
 class HandoverOut(Schema):
     id: int
     number: str
-    status: str
+    status: one_of(AgreementStatus.values)
     bureau: OrgRef
     receiving_department: OrgRef
     subitems: list[SubItemRef]
@@ -138,11 +146,11 @@ class HandoverOut(Schema):
         return successor.number if successor else None
 
 
-class SealOut(Schema):
+class SealRecordOut(Schema):
     id: int
     name: str
     organisation: OrgRef
-    purpose: str
+    purpose: one_of(SealPurpose.values)
     valid_from: dt.datetime
     valid_to: dt.datetime | None
     void: bool
@@ -206,13 +214,13 @@ def _terms(payload) -> dict:
     return fields
 
 
-def _agreement(request, agreement_id: int):
+def _agreement(request, agreement_id: Id):
     return get_in_scope(selectors.agreements(), request.auth, pk=agreement_id)
 
 
 @router.get("/handovers", response=list[HandoverOut], summary="Handover agreements (readable by all staff)")
 @paginate(Page)
-def list_handovers(request, status: str | None = None, department: str | None = None):
+def list_handovers(request, status: StatusFilter | None = None, department: OrganisationFilter | None = None):
     qs = in_scope(selectors.agreements(), request.auth)
     if status:
         qs = qs.filter(status=status)
@@ -235,12 +243,12 @@ def create_handover(request, payload: HandoverIn):
 
 
 @router.get("/handovers/{agreement_id}", response=HandoverOut, summary="One handover agreement")
-def get_handover(request, agreement_id: int):
+def get_handover(request, agreement_id: Id):
     return _agreement(request, agreement_id)
 
 
 @router.put("/handovers/{agreement_id}", response=HandoverOut, summary="Edit a draft (withdraws signatures)")
-def edit_handover(request, agreement_id: int, payload: HandoverEditIn):
+def edit_handover(request, agreement_id: Id, payload: HandoverEditIn):
     agreement = _agreement(request, agreement_id)
     services.update_draft(
         actor=request.auth,
@@ -258,7 +266,7 @@ def edit_handover(request, agreement_id: int, payload: HandoverEditIn):
     response=HandoverOut,
     summary="Sign for your party (the bureau's supervisor or the receiving department's head)",
 )
-def sign_handover(request, agreement_id: int):
+def sign_handover(request, agreement_id: Id):
     agreement = selectors.agreement_to_sign(request.auth, agreement_id)
     services.sign_agreement(actor=request.auth, agreement=agreement)
     return selectors.agreements().get(pk=agreement.pk)
@@ -269,7 +277,7 @@ def sign_handover(request, agreement_id: int):
     response={201: HandoverOut},
     summary="Draft a new agreement replacing a signed one once both parties sign it",
 )
-def supersede_handover(request, agreement_id: int, payload: SupersedeIn):
+def supersede_handover(request, agreement_id: Id, payload: SupersedeIn):
     agreement = _agreement(request, agreement_id)
     new = services.supersede_agreement(
         actor=request.auth,
@@ -283,7 +291,7 @@ def supersede_handover(request, agreement_id: int, payload: SupersedeIn):
 
 
 @router.post("/handovers/{agreement_id}/withdraw", response=HandoverOut, summary="Withdraw a draft")
-def withdraw_handover(request, agreement_id: int, payload: ReasonIn):
+def withdraw_handover(request, agreement_id: Id, payload: ReasonIn):
     agreement = _agreement(request, agreement_id)
     services.withdraw_draft(actor=request.auth, agreement=agreement, reason=payload.reason)
     return selectors.agreements().get(pk=agreement.pk)
@@ -294,7 +302,7 @@ def withdraw_handover(request, agreement_id: int, payload: ReasonIn):
     response=ImpactOut,
     summary="What signing touches: in-flight cases, stationed staff, unstaffed sub-items",
 )
-def handover_impact(request, agreement_id: int):
+def handover_impact(request, agreement_id: Id):
     impact = selectors.impact_preview(_agreement(request, agreement_id), user=request.auth)
     return {
         **impact,
@@ -307,7 +315,7 @@ def handover_impact(request, agreement_id: int):
 
 
 @router.get("/handovers/{agreement_id}/pdf", summary="The agreement as a PDF in Chinese")
-def handover_pdf(request, agreement_id: int):
+def handover_pdf(request, agreement_id: Id):
     agreement = _agreement(request, agreement_id)
     response = HttpResponse(documents.agreement_pdf(agreement), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{agreement.number}.pdf"'
@@ -348,9 +356,9 @@ def handover_progress(request):
     }
 
 
-@router.get("/seals", response=list[SealOut], summary="The seal registry")
+@router.get("/seals", response=list[SealRecordOut], summary="The seal registry")
 @paginate(Page)
-def list_seals(request, organisation: str | None = None, void: bool | None = None):
+def list_seals(request, organisation: OrganisationFilter | None = None, void: bool | None = None):
     qs = in_scope(selectors.seals(), request.auth)
     if organisation:
         qs = qs.filter(organisation__code=organisation)
@@ -359,7 +367,7 @@ def list_seals(request, organisation: str | None = None, void: bool | None = Non
     return qs
 
 
-@router.post("/seals/{seal_id}/void", response=SealOut, summary="Void a seal for good (supervisor)")
-def void_seal(request, seal_id: int, payload: ReasonIn):
+@router.post("/seals/{seal_id}/void", response=SealRecordOut, summary="Void a seal for good (supervisor)")
+def void_seal(request, seal_id: Id, payload: ReasonIn):
     seal = get_in_scope(selectors.seals(), request.auth, pk=seal_id)
     return services.void_seal(actor=request.auth, seal=seal, reason=payload.reason)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from onewindow.catalogue.models import Assignment, PowerItem, SubItem
 from onewindow.catalogue.services import cancel_assignment, start_assignment
 from onewindow.core import audit, clock
-from onewindow.core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
+from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, PermissionDenied, RuleViolation
 from onewindow.handover import selectors
 from onewindow.handover.models import (
     TERMS_FIELDS,
@@ -114,7 +114,7 @@ def _resolve(
     elif timezone.is_naive(effective_at):
         errors["effective_at"] = [_("Give the effective time with its offset, e.g. +08:00.")]
     if errors:
-        raise InvalidInput(_("The agreement was not saved."), code="handover.invalid", errors=errors)
+        raise InvalidValue(_("The agreement was not saved."), code="handover.invalid", errors=errors)
 
     subitems = sorted(found.values(), key=lambda s: s.code)
     problems = []
@@ -187,7 +187,7 @@ def _terms(fields: dict) -> dict:
         if values[f"{side}_contact_phone"] and not values[f"{side}_contact_name"]:
             errors[f"{side}_contact_name"] = [_("Name the responsible person whose phone number this is.")]
     if errors:
-        raise InvalidInput(
+        raise InvalidValue(
             _("A phone number was typed without the name of its responsible person."),
             code="handover.contact_without_name",
             errors=errors,

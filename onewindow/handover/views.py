@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from onewindow.core import clock
+from onewindow.core import clock, refusals
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.scoping import get_in_scope, in_scope
 from onewindow.handover import documents, forms, selectors, services
@@ -95,6 +95,7 @@ def _agreement_form_page(request, *, agreement=None, supersedes=None):
                     )
                 return redirect("handover:agreement", pk=saved.pk)
             except DomainError as exc:
+                refusals.note(request, exc)  # audited after the rollback (org.refusals)
                 _form_errors(form, exc)
         department_code = fixed.code if fixed else request.POST.get("department", "")
     else:
@@ -186,6 +187,7 @@ def agreement_sign(request, pk):
     try:
         signed = services.sign_agreement(actor=request.user, agreement=agreement)
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         if exc.status == 403:
             raise DjangoPermissionDenied(exc.message) from exc
         messages.error(request, exc.message)
@@ -209,6 +211,7 @@ def agreement_withdraw(request, pk):
         )
         messages.success(request, _("The draft was withdrawn."))
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         messages.error(request, exc.message)
     return redirect("handover:agreement", pk=pk)
 
@@ -243,6 +246,7 @@ def seal_void(request, pk):
         services.void_seal(actor=request.user, seal=seal, reason=request.POST.get("reason", ""))
         messages.success(request, _("Seal %(name)s is void.") % {"name": seal.name})
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         messages.error(request, exc.message)
     return redirect("handover:seals")
 

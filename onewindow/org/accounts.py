@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from onewindow.core.errors import InvalidInput, PermissionDenied
+from onewindow.core.errors import InvalidInput, InvalidValue, PermissionDenied
 from onewindow.org import roles as r
 from onewindow.org.models import Credential, Organisation, OrganisationKind, Staff
 from onewindow.org.passwords import character_classes
@@ -207,7 +207,7 @@ def grant_role(*, actor, user, role: str) -> None:
     _guard_role_target(actor, user)
     problem = _role_errors(user, role)
     if problem:
-        raise InvalidInput(problem, code="org.role.invalid", errors={"role": [problem]})
+        raise InvalidValue(problem, code="org.role.invalid", errors={"role": [problem]})
     with transaction.atomic():
         user.groups.add(Group.objects.get(name=role))
         user.__dict__.pop("_onewindow_roles", None)
@@ -228,7 +228,7 @@ def revoke_role(*, actor, user, role: str) -> None:
     _guard_role_target(actor, user)
     if role not in r.ROLES:
         problem = _("Unknown role %(role)s.") % {"role": role}
-        raise InvalidInput(problem, code="org.role.invalid", errors={"role": [problem]})
+        raise InvalidValue(problem, code="org.role.invalid", errors={"role": [problem]})
     with transaction.atomic():
         user.groups.remove(Group.objects.get(name=role))
         user.__dict__.pop("_onewindow_roles", None)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from onewindow.core import refusals
 from onewindow.core.errors import DomainError
 from onewindow.org import accounts, audit_log, selectors
 from onewindow.org import roles as r
@@ -75,6 +76,7 @@ def account_create(request):
         try:
             staff, password = accounts.create_account(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
+            refusals.note(request, exc)  # audited after the rollback (org.refusals)
             for field, problems in exc.errors.items():
                 for problem in problems:
                     form.add_error(field if field in form.fields else None, problem)
@@ -106,6 +108,7 @@ def account_action(request, username):
         else:
             messages.error(request, _("Unknown action."))
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         messages.error(request, str(exc.message))
         return redirect("org:accounts")
     return redirect("org:accounts")
@@ -139,6 +142,7 @@ def role_change(request, username):
         else:
             raise Http404
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("The roles of %(username)s were changed.") % {"username": user.username})
@@ -180,6 +184,7 @@ def audit_view(request):
         try:
             body, content_type = audit_log.export(actor=request.user, qs=qs, fmt=fmt, filters=filters)
         except DomainError as exc:
+            refusals.note(request, exc)  # audited after the rollback (org.refusals)
             messages.error(request, str(exc.message))
             return redirect("org:audit")
         response = HttpResponse(body, content_type=content_type)

@@ -1,14 +1,13 @@
 """JSON API of organisations and people: tokens, departments, staff, and the audit log for the auditor."""
 
-from __future__ import annotations
-
 import datetime as dt
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from onewindow.core.api import Page
+from onewindow.core.api import In, Page, line
 from onewindow.core.errors import NotAuthenticated
 from onewindow.core.scoping import not_found
 from onewindow.org import audit_log, notifications, security, selectors, services
@@ -16,10 +15,10 @@ from onewindow.org import audit_log, notifications, security, selectors, service
 router = Router(tags=["org"])
 
 
-class TokenIn(Schema):
-    username: str
-    password: str
-    otp: str | None = None
+class TokenIn(In):
+    username: line(150)
+    password: str = Field(..., min_length=1, max_length=4096)
+    otp: str | None = Field(None, pattern=r"^[0-9]{6,8}$", description="the authenticator's code")
 
 
 class TokenOut(Schema):
@@ -71,6 +70,20 @@ def revoke_token(request):
     return Status(204, None)
 
 
+# A day or a time: the schema gives both formats (the service parses the string, keeping a day a day).
+Bound = Annotated[
+    str,
+    Field(max_length=40, json_schema_extra={"anyOf": [{"format": "date"}, {"format": "date-time"}]}),
+]
+
+
+class AuditFilters(Schema):
+    from_: Bound | None = Field(None, alias="from", description="YYYY-MM-DD (hall's day) or ISO 8601 time")
+    to: Bound | None = Field(None, description="YYYY-MM-DD (the whole day included) or ISO 8601 time")
+    actor: line(150) | None = None
+    action: line(80) | None = Field(None, description="exact, or a prefix ending in *")
+
+
 class AuditEntryOut(Schema):
     seq: int | None = Field(
         description="Position in the hash chain; null until the sealer chains it, within a second of its commit"
@@ -87,20 +100,14 @@ class AuditEntryOut(Schema):
 
 @router.get("/audit", response=list[AuditEntryOut], summary="The audit log (audit administrator only)")
 @paginate(Page)
-def audit(
-    request,
-    from_: str | None = Query(None, alias="from", description="YYYY-MM-DD (hall's day) or ISO 8601 time"),
-    to: str | None = Query(None, description="YYYY-MM-DD (the whole day included) or ISO 8601 time"),
-    actor: str | None = Query(None, max_length=150),
-    action: str | None = Query(None, max_length=80, description="exact, or a prefix ending in *"),
-):
+def audit(request, filters: Query[AuditFilters]):
     """Newest first. Everyone but the audit administrator gets 403."""
     audit_log.require_auditor(request.auth)
     return audit_log.entries(
-        since=audit_log.parse_bound(from_, field="from"),
-        until=audit_log.parse_bound(to, field="to", end=True),
-        actor=actor or "",
-        action=action or "",
+        since=audit_log.parse_bound(filters.from_, field="from"),
+        until=audit_log.parse_bound(filters.to, field="to", end=True),
+        actor=filters.actor or "",
+        action=filters.action or "",
     )
 
 

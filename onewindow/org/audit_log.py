@@ -38,6 +38,8 @@ def parse_bound(value: str | None, *, field: str, end: bool = False) -> dt.datet
             moment = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
             return moment + dt.timedelta(days=1) if end else moment
         moment = dt.datetime.fromisoformat(value)
+    except OverflowError:
+        return None  # the last day there is: no bound
     except ValueError:
         raise InvalidInput(
             _("Invalid input"),

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from onewindow.core import clock
+from onewindow.core import clock, refusals
 from onewindow.core.errors import DomainError
 from onewindow.org import roles as r
 from onewindow.org.access import role_required
@@ -62,6 +62,7 @@ def calendar_provisional(request):
             year=year, actor=request.user, region=selectors.region_of(request.user)
         )
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         return _years_page(
             request, provisional=form, errors=exc.errors or {"": [exc.message]}, status=exc.status
         )
@@ -96,6 +97,7 @@ def calendar_upload(request):
             region=selectors.region_of(request.user),
         )
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         return _years_page(request, upload=form, errors=exc.errors or {"": [exc.message]}, status=exc.status)
     if report.changed:
         messages.success(

@@ -113,7 +113,7 @@ def test_an_organisation_applicant_is_checked_by_its_credit_code(clients):
         "id_number": COMPANY["id_number"][:-1] + ("0" if COMPANY["id_number"][-1] != "0" else "1"),
     }
     response = clients.clerk.post("/cases", {"subitem": "XK09901001", "applicant": bad, "materials": ["M01"]})
-    assert response.status_code == 400
+    assert response.status_code == 422  # well-formed (the schema's pattern), wrong check character
     assert "applicant.id_number" in response.json()["errors"]
 
 
@@ -135,13 +135,15 @@ def test_the_id_number_is_stored_but_shown_masked_only(clients):
     assert Case.objects.get(number=case["number"]).applicant_id_number == PERSON["id_number"]
 
 
-def test_unknown_sub_item_or_material_is_400(clients):
+def test_unknown_sub_item_or_material_is_422_naming_the_field(clients):
+    # Well-formed codes the catalogue does not know: 422 (400 is for requests the schema refuses).
     response = clients.clerk.post("/cases", {"subitem": "NOPE", "applicant": PERSON, "materials": []})
-    assert response.status_code == 400 and "subitem" in response.json()["errors"]
+    assert response.status_code == 422 and "subitem" in response.json()["errors"]
     response = clients.clerk.post(
         "/cases", {"subitem": "XK09901001", "applicant": PERSON, "materials": ["M99"]}
     )
-    assert response.status_code == 400 and "materials" in response.json()["errors"]
+    assert response.status_code == 422 and "materials" in response.json()["errors"]
+    assert clients.clerk.post("/cases", {"subitem": "XK 09901001", "applicant": PERSON}).status_code == 400
 
 
 def test_only_window_clerks_accept_and_anonymous_is_401(clients):
@@ -188,7 +190,7 @@ def test_deferral_needs_a_commitment_a_deferrable_material_and_a_deadline_within
         "materials": ["M01", "M02"],
         "deferred_materials": ["M03"],
     }
-    assert clients.clerk.post("/cases", base).status_code == 400  # no commitment
+    assert clients.clerk.post("/cases", base).status_code == 422  # no commitment
     with_commitment = {**base, "commitment": "承诺补交"}
     assert (
         clients.clerk.post("/cases", {**with_commitment, "top_up_days": 6}).status_code == 422

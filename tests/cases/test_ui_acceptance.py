@@ -90,7 +90,7 @@ def test_a_double_click_makes_one_case(clerk, world):
 def test_a_wrong_id_check_digit_is_shown_in_chinese_next_to_the_field(clerk, world):
     bad = {**PERSON, "id_number": "110105194912310021"}
     response = clerk.post("/desk/accept/", form(applicant=bad))
-    assert response.status_code == 400
+    assert response.status_code == 422  # well-formed, wrong check digit (as the API)
     page = response.content.decode()
     assert 'id="error-applicant_id_number"' in page
     assert "校验" in page  # 居民身份证号码 … 校验码
@@ -104,7 +104,7 @@ def test_a_wrong_credit_code_is_refused_for_an_organisation(clerk, world):
         "id_number": COMPANY["id_number"][:-1] + ("0" if COMPANY["id_number"][-1] != "0" else "1"),
     }
     response = clerk.post("/desk/accept/", form(applicant=bad))
-    assert response.status_code == 400
+    assert response.status_code == 422  # well-formed, wrong check character (as the API)
     assert "统一社会信用代码" in response.content.decode()
 
 

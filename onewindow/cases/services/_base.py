@@ -14,7 +14,7 @@ from onewindow.cases import hooks
 from onewindow.cases import transitions as t
 from onewindow.cases.models import Case, CaseEvent, CaseSerial, CaseStatus, Closure, Suspension
 from onewindow.core import audit, clock
-from onewindow.core.errors import Conflict, InvalidInput, NotFound
+from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, NotFound
 from onewindow.core.scoping import in_scope
 from onewindow.org.selectors import audit_context
 
@@ -122,7 +122,7 @@ def _clean_codes(codes, field: str, known: set[str]) -> list[str]:
     unknown = [c for c in cleaned if c not in known]
     if unknown:
         message = _("Not materials of this service guide: %(codes)s") % {"codes": ", ".join(unknown)}
-        raise InvalidInput(message, code="case.unknown_materials", errors={field: [message]})
+        raise InvalidValue(message, code="case.unknown_materials", errors={field: [message]})
     return cleaned
 
 

@@ -32,8 +32,9 @@ from onewindow.cases.services._base import (
 from onewindow.catalogue.models import SubItem
 from onewindow.catalogue.selectors import current_guide, implementer
 from onewindow.core import clock
-from onewindow.core.errors import InvalidInput, PermissionDenied, RuleViolation
+from onewindow.core.errors import InvalidInput, InvalidValue, PermissionDenied, RuleViolation
 from onewindow.core.validators import (
+    is_well_formed_id_number,
     validate_credit_code,
     validate_name,
     validate_phone,
@@ -75,7 +76,9 @@ def _validate_applicant(applicant: dict) -> dict:
     except ValidationError as exc:
         errors["applicant.phone"] = list(exc.messages)
     if errors:
-        raise InvalidInput(
+        # A well-formed number whose check character is wrong is 422 (the schema states the format only).
+        only_check = set(errors) == {"applicant.id_number"} and is_well_formed_id_number(id_number)
+        raise (InvalidValue if only_check else InvalidInput)(
             _("The applicant's details are not valid."), code="case.invalid_applicant", errors=errors
         )
     return {"kind": kind, "name": name, "id_number": id_number, "phone": phone}
@@ -98,7 +101,7 @@ def _acceptance_window(actor, window):
         found = Window.objects.filter(number=str(window), kind=WindowKind.ACCEPTANCE, active=True).first()
         if found is None:
             message = _("Unknown comprehensive acceptance window %(window)s.") % {"window": window}
-            raise InvalidInput(message, code="case.unknown_window", errors={"window": [message]})
+            raise InvalidValue(message, code="case.unknown_window", errors={"window": [message]})
         window = found
     if window.kind != WindowKind.ACCEPTANCE:
         raise RuleViolation(
@@ -172,7 +175,7 @@ def accept(
     found = subitem if isinstance(subitem, SubItem) else SubItem.objects.filter(code=subitem_code).first()
     if found is None:
         message = _("Unknown sub-item %(code)s.") % {"code": subitem_code}
-        raise InvalidInput(message, code="case.unknown_subitem", errors={"subitem": [message]})
+        raise InvalidValue(message, code="case.unknown_subitem", errors={"subitem": [message]})
     subitem = found
     window = _acceptance_window(actor, window)
     guide = current_guide(subitem)
@@ -275,7 +278,7 @@ def _check_deferral(guide, deferred: list[str], missing: list[str], commitment: 
         )
     if any(c in missing for c in deferred) and not (commitment or "").strip():
         message = _("Accepting with deferred materials needs the applicant's written commitment.")
-        raise InvalidInput(message, code="case.commitment_required", errors={"commitment": [message]})
+        raise InvalidValue(message, code="case.commitment_required", errors={"commitment": [message]})
 
 
 def _record_acceptance(case: Case, *, actor, role: str, received: list[str]) -> None:

@@ -15,7 +15,7 @@ from onewindow.cases import transitions as t
 from onewindow.cases.models import Case, Decision, IssueMethod, RecipientKind, Result
 from onewindow.cases.services._base import _begin, _lock, _next_serial, _required, _save, _staff
 from onewindow.core import audit, clock
-from onewindow.core.errors import Conflict, InvalidInput
+from onewindow.core.errors import Conflict, InvalidInput, InvalidValue
 from onewindow.core.validators import is_valid_resident_id, mask_id_number
 from onewindow.handover.seals import select_seal_for_case
 
@@ -159,7 +159,7 @@ def _issue_details(
             issue_recipient=(recipient if kind == RecipientKind.AGENT else "") or case.applicant_name,
         )
     if errors:
-        raise InvalidInput(_("The hand-over was not recorded."), code="case.issue_details", errors=errors)
+        raise InvalidValue(_("The hand-over was not recorded."), code="case.issue_details", errors=errors)
     return details
 
 
