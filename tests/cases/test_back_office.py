@@ -73,7 +73,9 @@ def test_a_stale_version_is_409_and_changes_nothing(clients):
     after = ok(clients.approver.get(f"/cases/{case['number']}"))
     assert (after["status"], after["version"]) == ("in_review", claimed["version"])
     assert CaseEvent.objects.filter(case__number=case["number"]).count() == events
-    assert AuditEntry.objects.count() == audits
+    # No entry of a change; the refusal itself is audited, once, after the rollback (org.refusals).
+    assert AuditEntry.objects.exclude(action__startswith="refused.").count() == audits
+    assert AuditEntry.objects.filter(action="refused.case.stale_version", success=False).count() == 1
 
 
 def test_every_change_bumps_the_version_by_one_and_writes_an_event_and_an_audit_entry(clients):

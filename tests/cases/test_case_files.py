@@ -121,7 +121,9 @@ def test_a_disguised_file_is_refused_by_its_content_and_nothing_is_stored(
     assert "PDF、JPEG 或 PNG" in problem["detail"] and "内容" in problem["detail"]
     assert CaseFile.objects.count() == 0
     assert blobs(files_dir) == []
-    assert AuditEntry.objects.count() == audit_entries
+    # No entry of a stored file; the refused upload itself is audited once (org.refusals).
+    assert AuditEntry.objects.exclude(action__startswith="refused.").count() == audit_entries
+    assert AuditEntry.objects.filter(action="refused.case_file.type", success=False).count() == 1
 
 
 def test_a_file_over_the_limit_is_413_and_nothing_is_stored(accepted, api, settings, files_dir):
