@@ -8,6 +8,7 @@ from onewindow.core.api import Renderer, finish_openapi, install_problem_handler
 from onewindow.handover.api import router as handover_router
 from onewindow.org.access import BearerAuth
 from onewindow.org.api import router as org_router
+from onewindow.ratings.api import router as ratings_router
 from onewindow.workdays.api import router as workdays_router
 
 
@@ -35,3 +36,4 @@ api.add_router("", workdays_router)
 api.add_router("", catalogue_router)
 api.add_router("", handover_router)
 api.add_router("", cases_router)
+api.add_router("", ratings_router)

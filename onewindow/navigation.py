@@ -12,6 +12,7 @@ from onewindow.org import roles as r
 # Each context lists the pages it offers each role, in this order.
 NAV_MODULES = [
     "onewindow.cases.nav",
+    "onewindow.ratings.nav",
     "onewindow.catalogue.nav",
     "onewindow.workdays.nav",
     "onewindow.handover.nav",

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "onewindow.catalogue",
     "onewindow.handover",
     "onewindow.cases",
+    "onewindow.ratings",
     "onewindow.site",
     "ninja",
     "onewindow.org.admin_site.OneWindowAdminConfig",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("onewindow.catalogue.urls")),
     path("", include("onewindow.handover.urls")),
     path("", include("onewindow.cases.urls")),
+    path("", include("onewindow.ratings.urls")),
     path("", include("onewindow.workdays.urls")),
 ]
 

@@ -155,6 +155,13 @@ PAGES = {
     ("cases:public_progress", "GET"): PUBLIC,
     ("cases:public_verify", "GET"): PUBLIC,
     ("cases:public_result", "GET"): PUBLIC,
+    # 好差评: the applicant's form (an empty one names no case: 404), the lists, the rectification desk
+    ("ratings:public_rate", "POST"): expect(hidden=tuple(ROLES)),
+    ("ratings:list", "GET"): expect(("supervisor",) + DEPARTMENT + ("window_clerk", "issuing_clerk")),
+    ("ratings:counter", "GET"): expect(("window_clerk", "issuing_clerk")),
+    ("ratings:rectifications", "GET"): expect(("supervisor",) + DEPARTMENT),
+    ("ratings:rectification", "GET"): expect(("supervisor",), scoped=DEPARTMENT),
+    ("ratings:rectification_action", "POST"): expect(scoped=DEPARTMENT, supervisor=403),
     # the working-day calendar
     ("workdays:calendar", "GET"): expect(("supervisor",)),
     ("workdays:calendar_provisional", "POST"): expect(("supervisor",)),
@@ -169,6 +176,7 @@ PAGES = {
 
 # -- the API operations: (path template of /api/v1/schema, method) → expected -------------------------
 API_STAFF = expect(STAFF, anonymous=401)
+NOT_RECTIFYING = ("window_clerk", "issuing_clerk", "assessment_office") + ADMINS  # rectifications: 404
 OPERATIONS = {
     # public; the sample body's wrong password is 401 whoever sends it
     ("/api/v1/auth/token", "POST"): expect(anonymous=401, others=401),
@@ -258,6 +266,38 @@ OPERATIONS = {
     ("/api/v1/public/cases/{number}", "GET"): expect(tuple(ROLES), anonymous=OK),
     ("/api/v1/public/cases/{number}", "POST"): expect(tuple(ROLES), anonymous=OK),  # the check in the body
     ("/api/v1/public/results/{code}", "GET"): expect(tuple(ROLES), anonymous=OK),
+    # 好差评: anyone with the check rates (own case issued: 201; other not yet issued: 409)
+    ("/api/v1/public/cases/{number}/rating", "POST"): expect(tuple(ROLES), anonymous=OK),
+    ("/api/v1/cases/{number}/rating", "POST"): expect(
+        ("window_clerk", "issuing_clerk"),
+        hidden=("assessment_office",) + ADMINS,
+        anonymous=401,
+        supervisor=403,
+        approver=(403, 404),
+        department_head=(403, 404),
+    ),
+    ("/api/v1/ratings", "GET"): API_STAFF,
+    ("/api/v1/rectifications", "GET"): API_STAFF,
+    ("/api/v1/rectifications/{rectification_id}", "GET"): expect(
+        ("supervisor",), scoped=DEPARTMENT, hidden=NOT_RECTIFYING, anonymous=401
+    ),
+    ("/api/v1/rectifications/{rectification_id}/reply", "POST"): expect(
+        scoped=DEPARTMENT, supervisor=403, hidden=NOT_RECTIFYING, anonymous=401
+    ),
+    ("/api/v1/rectifications/{rectification_id}/follow-up", "POST"): expect(
+        ("supervisor",),
+        hidden=NOT_RECTIFYING,
+        anonymous=401,
+        approver=(403, 404),
+        department_head=(403, 404),
+    ),
+    ("/api/v1/rectifications/{rectification_id}/close", "POST"): expect(
+        ("supervisor",),
+        hidden=NOT_RECTIFYING,
+        anonymous=401,
+        approver=(403, 404),
+        department_head=(403, 404),
+    ),
 }
 
 
@@ -308,8 +348,39 @@ def _world() -> SimpleNamespace:
     )
     result = own_case.result
     return SimpleNamespace(
-        cases=(own_case, other_case), drafts=drafts, seals=seals, job=job, code=result.verification_code
+        cases=(own_case, other_case),
+        drafts=drafts,
+        seals=seals,
+        job=job,
+        code=result.verification_code,
+        rectifications=_rectifications(own_case, other_case, w),
     )
+
+
+def _rectifications(own_case, other_case, w) -> tuple[int, int]:
+    """A 差评 of each department: the own one rated through the service, the other's made directly."""
+    from onewindow.ratings import services as rating_services
+    from onewindow.ratings.models import Rating, Rectification
+
+    own = rating_services.rate_online(number=own_case.number, check=PERSON["phone"][-4:], level=1)
+    other = Rating.objects.create(
+        region=w.region,
+        case=other_case,
+        level=2,
+        grade="bad",
+        channel="online",
+        rated_at=ACCEPTED_AT,
+        department=w.health,
+        subitem=other_case.subitem,
+    )
+    other_item = Rectification.objects.create(
+        region=w.region,
+        rating=other,
+        department=w.health,
+        opened_at=ACCEPTED_AT,
+        deadline=dt.date(2024, 10, 25),
+    )
+    return own.rectification.pk, other_item.pk
 
 
 def _both(**values):
@@ -349,6 +420,8 @@ def page_args(key: str, w) -> tuple[dict, dict]:
         "cases:file_upload": _both(number=numbers, material="M01"),
         "cases:file": _both(number=numbers, file_id=999999),
         "workdays:calendar_year": _both(year=2024),
+        "ratings:rectification": _both(pk=w.rectifications),
+        "ratings:rectification_action": _both(pk=w.rectifications, action="reply"),
     }.get(key, ({}, {}))
 
 
@@ -371,6 +444,17 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
         ("/api/v1/cases/{number}/actions", "POST"): {"action": "claim", "version": 1},
         ("/api/v1/cases/{number}/reminders", "POST"): {"message": "请加快办理"},
         ("/api/v1/public/cases/{number}", "POST"): {"check": PERSON["phone"][-4:]},
+        ("/api/v1/public/cases/{number}/rating", "POST"): {"check": PERSON["phone"][-4:], "level": 5},
+        ("/api/v1/cases/{number}/rating", "POST"): {"level": 5},
+        ("/api/v1/rectifications/{rectification_id}/reply", "POST"): {
+            "reply": "已致歉",
+            "measures": "已整改",
+        },
+        ("/api/v1/rectifications/{rectification_id}/follow-up", "POST"): {
+            "result": "满意",
+            "satisfied": True,
+        },
+        ("/api/v1/rectifications/{rectification_id}/close", "POST"): {"note": ""},
     }
     params = {
         "agreement_id": tuple(str(d.pk) for d in w.drafts),
@@ -383,6 +467,7 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
         else (w.code, w.code),
         "file_id": ("999999", "999999"),
         "notification_id": ("999999", "999999"),
+        "rectification_id": tuple(str(pk) for pk in w.rectifications),
     }
     query = {
         "/api/v1/public/cases/{number}": ("?check=" + PERSON["phone"][-4:],) * 2,

@@ -3,6 +3,10 @@
 `on_case_event` listeners are called with (case, event) for every case event, inside the transaction that
 writes it: what they write commits or rolls back with the case change (an applicant's message in the
 outbox, a roll-up row). They must not call back into case services.
+
+`public_case_panels` are called with (request, progress, check) when the public progress page shows a case
+(`progress` is what `cases.selectors.public_case` answered, `check` the digits the applicant typed); each
+returns HTML to show under the steps, or "" (the ratings app offers its 好差评 form there).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 on_case_event: list[Callable] = []
+public_case_panels: list[Callable] = []
 
 
 def register(listener: Callable, hooks: list[Callable] = on_case_event) -> None:

@@ -22,6 +22,7 @@ from onewindow.cases import (
     case_files,
     codes,
     documents,
+    hooks,
     issuance,
     personal_data,
     register,
@@ -701,6 +702,10 @@ def public_progress(request):
             for step in progress["steps"]:
                 step["label"] = PUBLIC_STEP_LABELS.get(step["step"], step["label"])
             context["progress"] = progress
+            # Panels of the apps above (the 好差评 form of ratings): cases.hooks.public_case_panels.
+            context["panels"] = [
+                p for p in (panel(request, progress, check) for panel in hooks.public_case_panels) if p
+            ]
         except TooManyRequests as exc:
             context["error"] = exc.message
             status = 429
