@@ -1,6 +1,5 @@
 """JSON API of 好差评: the applicant's rating (no login), the counter's, the lists and the rectification."""
 
-
 import datetime as dt
 from typing import Literal
 

@@ -198,7 +198,8 @@ class Rectification(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     opened_at = models.DateTimeField(_("opened at"))
     deadline = models.DateField(
-        _("rectification deadline"), help_text=_("The rating's day + 15 working days (RECTIFICATION_WORKDAYS).")
+        _("rectification deadline"),
+        help_text=_("The rating's day + 15 working days (RECTIFICATION_WORKDAYS)."),
     )
     reply = models.TextField(_("reply to the applicant"), blank=True)
     measures = models.TextField(_("rectification measures"), blank=True)
