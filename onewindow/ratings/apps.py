@@ -13,3 +13,7 @@ class RatingsConfig(AppConfig):
         from onewindow.ratings.panels import public_rating_panel
 
         register(public_rating_panel, public_case_panels)
+        # The department's inbox hears of each 差评 it has to rectify.
+        from onewindow.org.notifications import register_kind
+
+        register_kind("ratings.rectification", _("Bad rating to rectify"))
