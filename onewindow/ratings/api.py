@@ -1,13 +1,13 @@
 """JSON API of 好差评: the applicant's rating (no login), the counter's, the lists and the rectification."""
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from onewindow.core import throttle
-from onewindow.core.api import Page
+from onewindow.core.api import DbInt, Id, In, Page, code, line, text
 from onewindow.ratings import selectors, services
 
 router = Router(tags=["ratings"])
@@ -17,28 +17,35 @@ ChannelCode = Literal["online", "counter"]
 RectificationStatusCode = Literal["open", "replied", "followed_up", "closed"]
 
 
-class CodeName(Schema):
+Level = Annotated[
+    int, Field(ge=1, le=5, description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
+]
+Comment = text(500, blank=True, description="the applicant's comment (optional)")
+Version = Annotated[DbInt | None, Field(None, description="the version the caller saw (409 when stale)")]
+
+
+class RatingCodeName(Schema):
     code: str
     name: str
 
 
-class CaseRef(Schema):
+class RatingCaseRef(Schema):
     number: str
 
 
-class PublicRatingIn(Schema):
-    check: str = Field(..., min_length=1, max_length=8, description="last 4 digits of the applicant's phone")
-    level: int = Field(..., ge=1, le=5, description="5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意")
-    comment: str = Field("", max_length=500)
+class PublicRatingIn(In):
+    check: line(20, blank=True, description="last 4 digits of the applicant's phone")
+    level: Level
+    comment: Comment = ""
 
 
-class CounterRatingIn(Schema):
-    level: int = Field(..., ge=1, le=5, description="5 非常满意 … 1 非常不满意")
-    comment: str = Field("", max_length=500)
+class CounterRatingIn(In):
+    level: Level
+    comment: Comment = ""
 
 
 class PublicRatingOut(Schema):
-    case: CaseRef
+    case: RatingCaseRef
     level: int
     level_label: str
     grade: GradeCode = Field(..., description="good (4–5) | neutral (3) | bad (1–2)")
@@ -47,15 +54,15 @@ class PublicRatingOut(Schema):
 
 class RatingOut(Schema):
     id: int
-    case: CaseRef
+    case: RatingCaseRef
     level: int = Field(..., ge=1, le=5)
     level_label: str
     grade: GradeCode
     comment: str
     channel: ChannelCode
     rated_at: dt.datetime
-    department: CodeName | None
-    subitem: CodeName
+    department: RatingCodeName | None
+    subitem: RatingCodeName
     window: str | None
     clerk: str | None = Field(None, description="who accepted the case")
     approver: str | None = Field(None, description="who decided it")
@@ -67,10 +74,10 @@ class RectificationOut(Schema):
     version: int
     status: RectificationStatusCode
     status_label: str
-    case: CaseRef
+    case: RatingCaseRef
     level: int
     comment: str
-    department: CodeName
+    department: RatingCodeName
     opened_at: dt.datetime
     deadline: dt.date = Field(..., description="the rating's day + 15 working days")
     overdue: bool = Field(..., description="still unanswered after the deadline")
@@ -85,21 +92,21 @@ class RectificationOut(Schema):
     closed_at: dt.datetime | None
 
 
-class ReplyIn(Schema):
-    reply: str = Field(..., max_length=2000, description="the department's answer to the applicant")
-    measures: str = Field(..., max_length=2000, description="what was rectified (整改措施)")
-    version: int | None = None
+class ReplyIn(In):
+    reply: text(2000, description="the department's answer to the applicant")
+    measures: text(2000, description="what was rectified (整改措施)")
+    version: Version = None
 
 
-class FollowUpIn(Schema):
-    result: str = Field(..., max_length=2000, description="what the applicant said at the follow-up (回访)")
+class FollowUpIn(In):
+    result: text(2000, description="what the applicant said at the follow-up (回访)")
     satisfied: bool
-    version: int | None = None
+    version: Version = None
 
 
-class CloseIn(Schema):
-    note: str = Field("", max_length=2000)
-    version: int | None = None
+class CloseIn(In):
+    note: text(2000, blank=True) = ""
+    version: Version = None
 
 
 def _public(rating) -> dict:
@@ -144,7 +151,7 @@ def counter_rating(request, number: str, payload: CounterRatingIn):
 @paginate(Page)
 def list_ratings(
     request,
-    department: str | None = Query(None, max_length=40, description="department code"),
+    department: code(description="department code") | None = None,
     grade: GradeCode | None = None,
     date_from: dt.date | None = Query(None, alias="from", description="YYYY-MM-DD, the hall's day"),  # noqa: B008
     date_to: dt.date | None = Query(None, alias="to", description="YYYY-MM-DD, included"),  # noqa: B008
@@ -162,14 +169,14 @@ def list_ratings(
 def list_rectifications(
     request,
     status: RectificationStatusCode | None = None,
-    department: str | None = Query(None, max_length=40, description="department code"),
+    department: code(description="department code") | None = None,
 ):
     qs = selectors.visible_rectifications(request.auth, status=status, department=department)
     return _Lazy(qs, selectors.rectification_summary_of)
 
 
 @router.get("/rectifications/{rectification_id}", response=RectificationOut, summary="One rectification")
-def get_rectification(request, rectification_id: int):
+def get_rectification(request, rectification_id: Id):
     return selectors.rectification_summary_of(selectors.get_rectification(request.auth, rectification_id))
 
 
@@ -178,7 +185,7 @@ def get_rectification(request, rectification_id: int):
     response=RectificationOut,
     summary="The department replies and says what it rectified",
 )
-def reply_rectification(request, rectification_id: int, payload: ReplyIn):
+def reply_rectification(request, rectification_id: Id, payload: ReplyIn):
     item = services.reply(
         actor=request.auth,
         rectification=rectification_id,
@@ -194,7 +201,7 @@ def reply_rectification(request, rectification_id: int, payload: ReplyIn):
     response=RectificationOut,
     summary="Record the applicant's follow-up (supervisor)",
 )
-def follow_up_rectification(request, rectification_id: int, payload: FollowUpIn):
+def follow_up_rectification(request, rectification_id: Id, payload: FollowUpIn):
     item = services.follow_up(
         actor=request.auth,
         rectification=rectification_id,
@@ -208,7 +215,7 @@ def follow_up_rectification(request, rectification_id: int, payload: FollowUpIn)
 @router.post(
     "/rectifications/{rectification_id}/close", response=RectificationOut, summary="Close (supervisor)"
 )
-def close_rectification(request, rectification_id: int, payload: CloseIn):
+def close_rectification(request, rectification_id: Id, payload: CloseIn):
     item = services.close(
         actor=request.auth, rectification=rectification_id, note=payload.note, version=payload.version
     )
