@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "onewindow.handover",
     "onewindow.cases",
     "onewindow.ratings",
+    "onewindow.stats",
     "onewindow.site",
     "ninja",
     "onewindow.org.admin_site.OneWindowAdminConfig",

@@ -298,6 +298,8 @@ OPERATIONS = {
         approver=(403, 404),
         department_head=(403, 404),
     ),
+    # statistics: the Data Bureau's, and each department head's own department (no object in the path)
+    ("/api/v1/stats/cases", "GET"): expect(("supervisor", "department_head"), anonymous=401),
 }
 
 

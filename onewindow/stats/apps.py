@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class StatsConfig(AppConfig):
+    name = "onewindow.stats"
+    label = "stats"
+    verbose_name = _("Statistics")
+
+    def ready(self):
+        # Every case change updates the roll-ups in its own transaction; a calendar change (after cases
+        # recomputed the due dates: cases is installed first) rebuilds them.
+        from onewindow.cases import hooks
+        from onewindow.stats.services import calendar_changed, record_case_event
+        from onewindow.workdays.services import on_calendar_changed
+
+        hooks.register(record_case_event)
+        if calendar_changed not in on_calendar_changed:
+            on_calendar_changed.append(calendar_changed)
