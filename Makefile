@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export ONEWINDOW_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo install test test-sqlite test-postgres lint format messages clean
+.PHONY: demo install assets test test-sqlite test-postgres lint format messages clean
 
 $(BIN)/onewindow: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,17 @@ $(BIN)/onewindow: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(BIN)/onewindow
+install: $(BIN)/onewindow assets
+
+## make assets: the browser libraries from npm's lock file (package-lock.json), copied into the static files
+# (git-ignored build output, served by WhiteNoise; the hall's network has no CDN).
+ECHARTS := onewindow/stats/static/stats/vendor/echarts.min.js
+assets: $(ECHARTS)
+
+$(ECHARTS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(dir $@)
+	cp node_modules/echarts/dist/echarts.min.js $@
 
 ## make demo: install, migrate the embedded SQLite database, load the sample (with a few handovers in force and
 ## cases at every desk), serve on http://127.0.0.1:8000

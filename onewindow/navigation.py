@@ -15,6 +15,7 @@ NAV_MODULES = [
     "onewindow.ratings.nav",
     "onewindow.catalogue.nav",
     "onewindow.workdays.nav",
+    "onewindow.stats.nav",
     "onewindow.handover.nav",
     "onewindow.org.nav",
 ]

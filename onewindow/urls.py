@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("onewindow.cases.urls")),
     path("", include("onewindow.ratings.urls")),
     path("", include("onewindow.workdays.urls")),
+    path("", include("onewindow.stats.urls")),
 ]
 
 handler404 = "onewindow.views.not_found"

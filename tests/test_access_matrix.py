@@ -162,6 +162,10 @@ PAGES = {
     ("ratings:rectifications", "GET"): expect(("supervisor",) + DEPARTMENT),
     ("ratings:rectification", "GET"): expect(("supervisor",), scoped=DEPARTMENT),
     ("ratings:rectification_action", "POST"): expect(scoped=DEPARTMENT, supervisor=403),
+    # statistics: the Data Bureau's and each department head's own; the lobby screen is public (aggregates)
+    ("stats:cases", "GET"): expect(("supervisor", "department_head")),
+    ("stats:export", "GET"): expect(("supervisor", "department_head")),
+    ("stats:lobby", "GET"): PUBLIC,
     # the working-day calendar
     ("workdays:calendar", "GET"): expect(("supervisor",)),
     ("workdays:calendar_provisional", "POST"): expect(("supervisor",)),
@@ -300,6 +304,7 @@ OPERATIONS = {
     ),
     # statistics: the Data Bureau's, and each department head's own department (no object in the path)
     ("/api/v1/stats/cases", "GET"): expect(("supervisor", "department_head"), anonymous=401),
+    ("/api/v1/public/lobby", "GET"): expect(tuple(ROLES), anonymous=OK),
 }
 
 

@@ -16,6 +16,11 @@ from collections.abc import Callable
 on_case_event: list[Callable] = []
 public_case_panels: list[Callable] = []
 
+# Extra filters of the cases list page (and its exports), offered to the apps above: each is called with
+# (user, the query parameters) and returns None, or (a Q over Case, the filter in words). The statistics'
+# drill-down (`?figure=…`) is one: the definition of each figure stays in its own app.
+case_list_filters: list[Callable] = []
+
 
 def register(listener: Callable, hooks: list[Callable] = on_case_event) -> None:
     if listener not in hooks:

@@ -254,7 +254,15 @@ def _filtered(request, filters: dict):
     )
     if status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
+    for condition, _words in _extra_filters(request):
+        qs = qs.filter(condition)
     return qs
+
+
+def _extra_filters(request) -> list[tuple]:
+    """The filters apps above offer through cases.hooks.case_list_filters (e.g. a statistics figure)."""
+    found = (extra(request.user, request.GET) for extra in hooks.case_list_filters)
+    return [f for f in found if f is not None]
 
 
 @role_required(*CASE_ROLES)
@@ -281,6 +289,7 @@ def case_list(request):
         {
             "title": title,
             "view_label": VIEW_LABELS.get(filters["view"]),
+            "extra_filters": [words for _condition, words in _extra_filters(request)],
             "page": page,
             "rows": rows,
             "filters": filters,

@@ -15,5 +15,9 @@ class StatsConfig(AppConfig):
         from onewindow.workdays.services import on_calendar_changed
 
         hooks.register(record_case_event)
+        # Every figure of the statistics page links to the cases list, filtered by this app's definition.
+        from onewindow.stats.drill import case_list_filter
+
+        hooks.register(case_list_filter, hooks.case_list_filters)
         if calendar_changed not in on_calendar_changed:
             on_calendar_changed.append(calendar_changed)

@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass
 
 from onewindow.cases import clock as case_clock
 from onewindow.cases.models import Case, CaseEvent, Closure, Extension, Suspension
-from onewindow.catalogue.models import Assignment
 from onewindow.core import clock
 
 # The events that ask the applicant for a supplement: the window's one complete list (一次性告知) and the
@@ -37,9 +36,11 @@ class Facts:
     received_by: int
     accepted_by: int
     decided_by: int
+    issued_by: int
     received_on: dt.date
     accepted_on: dt.date | None
     decided_on: dt.date | None
+    issued_on: dt.date | None
     ended_on: dt.date | None
     closure: str
     on_time: bool
@@ -58,19 +59,13 @@ def _date(moment):
 
 def department_id(case: Case) -> int:
     """The department a case counts under: the deciding one once decided (whoever approves is
-    responsible), else the authority pinned at acceptance (rule 2), else the sub-item's implementer when
-    the application was received (a case that never got past the window)."""
+    responsible), else the authority pinned at acceptance while the case is accepted (rule 2); 0 for a
+    case at the window (never accepted, or returned to the window): no department has it."""
     if case.decided_department_id:
         return case.decided_department_id
-    if case.authority_id:
+    if case.accepted_at is not None and case.authority_id:
         return case.authority_id
-    found = (
-        Assignment.objects.filter(subitem_id=case.subitem_id)
-        .valid_at(case.received_at)
-        .values_list("organisation_id", flat=True)
-        .first()
-    )
-    return found or 0
+    return 0
 
 
 def on_time(*, due: dt.date | None, decided_on: dt.date | None) -> bool:
@@ -105,9 +100,11 @@ def facts(case: Case, *, supplemented: bool | None = None) -> Facts:
         received_by=case.created_by_id or 0,
         accepted_by=case.accepted_by_id or 0,
         decided_by=case.decided_by_id or 0,
+        issued_by=case.issued_by_id or 0,
         received_on=_date(case.received_at),
         accepted_on=_date(accepted_at),
         decided_on=decided_on,
+        issued_on=_date(case.issued_at),
         ended_on=_date(case.ended_at) if case.closure else None,
         closure=case.closure or "",
         on_time=on_time(due=case.due_date, decided_on=decided_on),
@@ -124,6 +121,7 @@ def contributions(f: Facts) -> list[tuple[dt.date, int, dict[str, int]]]:
     - accepted: on the acceptance day, under the clerk who accepted it;
     - completed (decided, grant or deny), on_time/overdue, working days, suspensions and extensions of
       the completed case: on the decision day, under the approver who decided it;
+    - issued (出件): on the day the result was handed out, under the issuing clerk;
     - rejections (不予受理), withdrawals, deferral_expired (退件): on the day the case ended, under the
       clerk who received it;
     - supplements: on the day the application was received, under the clerk who received it.
@@ -146,6 +144,8 @@ def contributions(f: Facts) -> list[tuple[dt.date, int, dict[str, int]]]:
                 },
             )
         )
+    if f.issued_on is not None:
+        found.append((f.issued_on, f.issued_by, {"issued": 1}))
     counter = CLOSURE_COUNTERS.get(f.closure)
     if counter is not None and f.ended_on is not None:
         found.append((f.ended_on, f.received_by, {counter: 1}))

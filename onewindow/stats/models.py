@@ -19,6 +19,7 @@ from onewindow.org.models import Region
 COUNTERS = (
     "accepted",
     "completed",
+    "issued",
     "on_time",
     "overdue",
     "supplements",
@@ -44,8 +45,8 @@ class CaseFigures(models.Model):
     department_id = models.BigIntegerField(
         _("department"),
         help_text=_(
-            "The deciding department once decided, else the authority pinned at acceptance, else the "
-            "sub-item's implementer when the application was received; 0 when none."
+            "The deciding department once decided, else the authority pinned at acceptance while the "
+            "case is accepted; 0 for a case at the window."
         ),
     )
     subitem_id = models.BigIntegerField(_("sub-item"))
@@ -53,9 +54,11 @@ class CaseFigures(models.Model):
     received_by = models.BigIntegerField(_("received by"), help_text=_("The clerk who received it."))
     accepted_by = models.BigIntegerField(_("accepted by"), help_text=_("0 when not accepted."))
     decided_by = models.BigIntegerField(_("decided by"), help_text=_("0 when not decided."))
+    issued_by = models.BigIntegerField(_("issued by"), help_text=_("0 when not issued."))
     received_on = models.DateField(_("received on"))
     accepted_on = models.DateField(_("accepted on"), null=True)
     decided_on = models.DateField(_("decided on"), null=True)
+    issued_on = models.DateField(_("issued on"), null=True)
     ended_on = models.DateField(
         _("ended on"),
         null=True,
@@ -84,10 +87,11 @@ class Rollup(models.Model):
     subitem_id = models.BigIntegerField(_("sub-item"))
     window_id = models.BigIntegerField(_("window"))
     staff_id = models.BigIntegerField(
-        _("staff"), help_text=_("Who did the counted step: accepted, decided, or received the case.")
+        _("staff"), help_text=_("Who did the counted step: accepted, decided, issued, or received the case.")
     )
     accepted = models.IntegerField(_("accepted"), default=0)
     completed = models.IntegerField(_("completed"), default=0)
+    issued = models.IntegerField(_("issued"), default=0)
     on_time = models.IntegerField(_("on time"), default=0)
     overdue = models.IntegerField(_("overdue"), default=0)
     supplements = models.IntegerField(_("supplements"), default=0)

@@ -42,6 +42,7 @@ LATEST = dt.date(2099, 12, 31)
 FIGURES = (
     "accepted",
     "completed",
+    "issued",
     "on_time",
     "overdue",
     "on_time_rate",
@@ -250,7 +251,7 @@ def totals(rows: list[dict]) -> dict:
 
 def _labels(by: str, keys: set) -> dict:
     """{roll-up id: (key, name, sort order)}; id 0 is "not recorded" and sorts last."""
-    none = (None, _("Not recorded"), (1,))
+    none = (None, _("At the window (no department)") if by == "department" else _("Not recorded"), (1,))
     found = {}
     ids = {k for k in keys if k}
     if by == "department":
@@ -322,3 +323,114 @@ def case_statistics(
         department_id=department_id,
         subitem_id=subitem_id,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# The statistics page and its export: the chosen table and the two tables the charts draw
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tables:
+    """What the page shows and the workbook holds, read once: the same numbers in both."""
+
+    date_from: dt.date
+    date_to: dt.date
+    by: str
+    department: str | None
+    subitem: str | None
+    rows: list[dict]
+    by_month: list[dict]
+    by_department: list[dict]
+
+    @property
+    def total(self) -> dict:
+        return totals(self.rows)
+
+
+def page_tables(
+    user, *, date_from=None, date_to=None, by="department", department=None, subitem=None
+) -> Tables:
+    """The statistics of the page: the rows grouped `by`, and by month and by department for the charts
+    (acceptances and completions per month, the on-time rate per department), in the caller's scope."""
+    scope = scope_for(user)
+    if by not in BY:
+        _invalid("by", _("One of: %(values)s") % {"values": ", ".join(BY)})
+    date_from, date_to = check_range(date_from, date_to)
+    department_id, subitem_id = _resolve(scope, department or None, subitem or None)
+    common = {
+        "region_id": scope.region_id,
+        "date_from": date_from,
+        "date_to": date_to,
+        "department_id": department_id,
+        "subitem_id": subitem_id,
+    }
+    rows = figures(by=by, **common)
+    by_month = rows if by == "month" else figures(by="month", **common)
+    by_department = rows if by == "department" else figures(by="department", **common)
+    return Tables(date_from, date_to, by, department or None, subitem or None, rows, by_month, by_department)
+
+
+# --------------------------------------------------------------------------------------------------
+# The lobby screen (大厅大屏): aggregates only, no login
+# --------------------------------------------------------------------------------------------------
+
+# Accepted and not ended: with the department, or decided and waiting for issuance.
+IN_PROGRESS = ("accepted", "in_review", "suspended", "decided", "result_ready")
+
+
+def _rate(on_time: int, completed: int) -> float | None:
+    return round(on_time / completed, 4) if completed else None
+
+
+def lobby_figures(region) -> dict:
+    """Today's figures of the hall for the big screen: accepted today, in progress, issued today, the
+    on-time rate this month, and the same per department. Aggregates only — no case, no person."""
+    today = clock.today()
+    month = today.replace(day=1)
+    day_rows = _sums(DailyFigures.objects.filter(region=region, day=today), "department_id")
+    month_rows = _sums(MonthlyFigures.objects.filter(region=region, month=month), "department_id")
+    open_rows = {
+        row["department_id_now"]: row["n"]
+        for row in Case.objects.filter(region=region, status__in=IN_PROGRESS)
+        .with_department()
+        .values("department_id_now")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    ids = {k for k in (*day_rows, *month_rows, *open_rows) if k}
+    departments = Organisation.objects.filter(pk__in=ids).order_by("sort_order", "code")
+    zero = dict.fromkeys(COUNTERS, 0)
+    per_department = []
+    for o in departments:
+        d, m = day_rows.get(o.pk, zero), month_rows.get(o.pk, zero)
+        per_department.append(
+            {
+                "name": o.short_name or o.name,
+                "accepted_today": d["accepted"],
+                "in_progress": open_rows.get(o.pk, 0),
+                "issued_today": d["issued"],
+                "on_time_rate_month": _rate(m["on_time"], m["completed"]),
+            }
+        )
+    day_total = {c: sum(v[c] for v in day_rows.values()) for c in COUNTERS}
+    month_total = {c: sum(v[c] for v in month_rows.values()) for c in COUNTERS}
+    return {
+        "date": today,
+        "updated_at": clock.now(),
+        "accepted_today": day_total["accepted"],
+        "in_progress": sum(open_rows.values()),
+        "issued_today": day_total["issued"],
+        "on_time_rate_month": _rate(month_total["on_time"], month_total["completed"]),
+        "departments": per_department,
+    }
+
+
+def lobby_region(code: str | None = None):
+    """The hall's region (the first, or the one named by `code`); None when there is none."""
+    from onewindow.org.models import Region
+
+    regions = Region.objects.order_by("pk")
+    if code:
+        return regions.filter(code=str(code)[:12]).first()
+    return regions.first()

@@ -153,20 +153,14 @@ def _month_of(column: str) -> str:
 def _facts_sql(changed_since: bool) -> str:
     """INSERT … SELECT of CaseFigures: figures.facts over every case (or those changed since %s)."""
     lit = ", ".join(f"'{a}'" for a in figures.SUPPLEMENT_ACTIONS)
-    received_at = "c.received_at"
-    implementer = (
-        "(SELECT a.organisation_id FROM catalogue_assignment a WHERE a.subitem_id = c.subitem_id "
-        f"AND a.valid_from <= {received_at} AND (a.valid_to IS NULL OR a.valid_to > {received_at}) "
-        "ORDER BY a.valid_from DESC LIMIT 1)"
-    )
     where = "WHERE c.updated_at >= %s" if changed_since else ""
     closures = ", ".join(f"'{c}'" for c in figures.CLOSURE_COUNTERS)
     return f"""
 INSERT INTO {FACTS} (case_id, region_id, department_id, subitem_id, window_id, received_by, accepted_by,
-    decided_by, received_on, accepted_on, decided_on, ended_on, closure, on_time, working_days,
+    decided_by, issued_by, received_on, accepted_on, decided_on, issued_on, ended_on, closure, on_time, working_days,
     supplemented, suspended, extended)
 SELECT b.case_id, b.region_id, b.department_id, b.subitem_id, b.window_id, b.received_by, b.accepted_by,
-    b.decided_by, b.received_on, b.accepted_on, b.decided_on, b.ended_on, b.closure,
+    b.decided_by, b.issued_by, b.received_on, b.accepted_on, b.decided_on, b.issued_on, b.ended_on, b.closure,
     CASE WHEN b.decided_on IS NOT NULL AND (b.due_date IS NULL OR b.decided_on <= b.due_date)
          THEN TRUE ELSE FALSE END,
     CASE WHEN b.decided_on IS NULL OR b.due_date IS NULL OR rd.rank IS NULL OR ru.rank IS NULL THEN 0
@@ -175,13 +169,15 @@ SELECT b.case_id, b.region_id, b.department_id, b.subitem_id, b.window_id, b.rec
     b.supplemented, b.suspended, b.extended
 FROM (
     SELECT c.id AS case_id, c.region_id AS region_id,
-        COALESCE(c.decided_department_id, c.authority_id, {implementer}, 0) AS department_id,
+        COALESCE(c.decided_department_id,
+            CASE WHEN c.accepted_at IS NOT NULL THEN c.authority_id END, 0) AS department_id,
         c.subitem_id AS subitem_id, COALESCE(c.window_id, 0) AS window_id,
         c.created_by_id AS received_by, COALESCE(c.accepted_by_id, 0) AS accepted_by,
-        COALESCE(c.decided_by_id, 0) AS decided_by,
+        COALESCE(c.decided_by_id, 0) AS decided_by, COALESCE(c.issued_by_id, 0) AS issued_by,
         {_local_date("c.received_at")} AS received_on,
         {_local_date("c.accepted_at")} AS accepted_on,
         {_local_date("c.decided_at")} AS decided_on,
+        {_local_date("c.issued_at")} AS issued_on,
         CASE WHEN c.closure IN ({closures}) THEN {_local_date("c.ended_at")} END AS ended_on,
         c.closure AS closure, c.due_date AS due_date,
         g.promised_days + COALESCE(ext.days, 0) AS allowed,
@@ -239,6 +235,7 @@ def _daily_sql(from_day: bool) -> str:
             extensions=yes("extended"),
         ),
     ]
+    parts.append(part("issued_on", "issued_by", "issued_on IS NOT NULL", issued="1"))
     for closure, counter in figures.CLOSURE_COUNTERS.items():
         parts.append(
             part(

@@ -27,7 +27,7 @@ def test_the_supervisor_sees_every_department_with_the_contracts_fields(history)
     body = response.json()
     assert set(body) == {"count", "next", "previous", "results"}
     rows = {row["key"]: row for row in body["results"]}
-    assert set(rows) == {"construction", "health"}
+    assert set(rows) == {"construction", "health", None}
     construction = rows["construction"]
     for field in (
         "key",
@@ -44,14 +44,16 @@ def test_the_supervisor_sees_every_department_with_the_contracts_fields(history)
     assert (construction["accepted"], construction["completed"], construction["on_time"]) == (2, 1, 1)
     assert construction["on_time_rate"] == 1.0
     assert construction["avg_working_days"] == 0.0  # decided on its acceptance day
-    assert construction["rejections"] == 1 and construction["supplements"] == 1
+    assert construction["rejections"] == 0 and construction["supplements"] == 0
+    window = rows[None]  # the case not accepted never reached a department
+    assert (window["rejections"], window["supplements"], window["accepted"]) == (1, 1, 0)
     assert rows["health"]["accepted"] == 1 and rows["health"]["on_time_rate"] is None
 
 
 def test_a_department_head_sees_their_own_department_only(history):
     head = ApiClient("construction-head")
     rows = head.get("/stats/cases", {"from": "2024-09-01", "to": "2024-09-30"}).json()["results"]
-    assert [row["key"] for row in rows] == ["construction"]
+    assert [row["key"] for row in rows] == ["construction"]  # not the cases at the window
     other = head.get("/stats/cases", {"from": "2024-09-01", "to": "2024-09-30", "department": "health"})
     assert other.status_code == 403 and other["Content-Type"].startswith(PROBLEM)
     assert other.json()["detail"]
