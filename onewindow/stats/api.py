@@ -1,19 +1,43 @@
 """JSON API of the statistics: GET /stats/cases (CONTRACT.md), thin over stats.selectors."""
 
-from __future__ import annotations
-
 import datetime as dt
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from onewindow.core import throttle
-from onewindow.core.api import Page
+from onewindow.core.api import Page, code, one_of
 from onewindow.core.errors import NotFound
 from onewindow.stats import selectors
 
 router = Router(tags=["stats"])
+
+# A day of the hall's records: YYYY-MM-DD from 2000 to 2099 (a later start than end is 422).
+Day = Annotated[
+    str,
+    Field(
+        min_length=10,
+        max_length=10,
+        pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        json_schema_extra={"format": "date"},
+    ),
+]
+
+
+class StatsFilters(Schema):
+    from_: Day | None = Field(None, alias="from", description="first day, default 1 January of this year")
+    to: Day | None = Field(None, description="last day (included), default today")
+    by: one_of(selectors.BY) = Field(
+        "department", description="department | subitem | window | staff | month"
+    )
+    department: code(64) | None = Field(None, description="department code")
+    subitem: code(32) | None = Field(None, description="sub-item code")
+
+
+class LobbyFilters(Schema):
+    region: code(12) | None = Field(None, description="region code; default the first region")
 
 
 class StatsRow(Schema):
@@ -38,17 +62,15 @@ class StatsRow(Schema):
 
 @router.get("/stats/cases", response=list[StatsRow], summary="Statistics of accepted and completed cases")
 @paginate(Page)
-def stats_cases(
-    request,
-    from_: str | None = Query(None, alias="from", max_length=10, description="YYYY-MM-DD, default 1 January"),
-    to: str | None = Query(None, max_length=10, description="YYYY-MM-DD inclusive, default today"),
-    by: str = Query("department", max_length=12, description="department | subitem | window | staff | month"),
-    department: str | None = Query(None, max_length=64, description="department code"),
-    subitem: str | None = Query(None, max_length=32, description="sub-item code"),
-):
-    """Figures as docs/rules.md rule 14 defines them; a department head sees their department only."""
+def stats_cases(request, filters: Query[StatsFilters]):
+    """Figures as docs/rules.md rule 15 defines them; a department head sees their department only."""
     return selectors.case_statistics(
-        request.auth, date_from=from_, date_to=to, by=by, department=department, subitem=subitem
+        request.auth,
+        date_from=filters.from_,
+        date_to=filters.to,
+        by=filters.by,
+        department=filters.department,
+        subitem=filters.subitem,
     )
 
 
@@ -77,10 +99,10 @@ class LobbyOut(Schema):
     response=LobbyOut,
     summary="The lobby screen's figures (no login)",
 )
-def public_lobby(request, region: str | None = Query(None, max_length=12, description="region code")):
+def public_lobby(request, filters: Query[LobbyFilters]):
     """Aggregates only (no case, no person): what the hall's big screen shows; rate-limited per address."""
     throttle.check(request, "lobby")
-    found = selectors.lobby_region(region)
+    found = selectors.lobby_region(filters.region)
     if found is None:
         raise NotFound(_("Unknown region."), code="not_found")
     return selectors.lobby_figures(found)

@@ -1,4 +1,4 @@
-"""Drill-down: the cases a figure of the statistics counts, as a condition over cases.Case (rule 14 a
+"""Drill-down: the cases a figure of the statistics counts, as a condition over cases.Case (rule 15 a
 third time, beside stats.figures and the SQL of stats.services.rebuild; the property test checks that
 every figure equals the number of cases its condition selects).
 

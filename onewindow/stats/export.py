@@ -79,7 +79,7 @@ def workbook(tables: selectors.Tables) -> bytes:
         info.append([_("Department"), tables.department])
     if tables.subitem:
         info.append([_("Sub-item"), tables.subitem])
-    info.append([_("Definitions"), _("docs/rules.md, rule 14")])
+    info.append([_("Definitions"), _("docs/rules.md, rule 15")])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -1,4 +1,4 @@
-"""The figures of the statistics, defined once (docs/rules.md rule 14), as Python over one case.
+"""The figures of the statistics, defined once (docs/rules.md rule 15), as Python over one case.
 
 `facts(case)` reads what a case contributes; `contributions(facts)` says on which day, under which staff
 member, it adds what to which counter. `services.rebuild` states the very same in set-based SQL, and
@@ -116,7 +116,7 @@ def facts(case: Case, *, supplemented: bool | None = None) -> Facts:
 
 
 def contributions(f: Facts) -> list[tuple[dt.date, int, dict[str, int]]]:
-    """(day, staff id, {counter: amount}) of one case — rule 14 as a table:
+    """(day, staff id, {counter: amount}) of one case — rule 15 as a table:
 
     - accepted: on the acceptance day, under the clerk who accepted it;
     - completed (decided, grant or deny), on_time/overdue, working days, suspensions and extensions of

@@ -1,6 +1,6 @@
 """The statistics' own tables: one row of figures per case, and the daily and monthly roll-ups of them.
 
-Every figure is defined once in docs/rules.md (rule 14) and in `onewindow.stats.figures`. The rows are
+Every figure is defined once in docs/rules.md (rule 15) and in `onewindow.stats.figures`. The rows are
 derived data: `services.record_case_event` keeps them up to date inside each case change's transaction,
 `services.rebuild()` recomputes them from the cases tables with set-based SQL. The keys of the roll-ups
 are plain ids (0 when there is none, so a unique key never holds a NULL), not foreign keys: a roll-up
@@ -35,7 +35,7 @@ DIMENSIONS = ("department_id", "subitem_id", "window_id", "staff_id")
 
 
 class CaseFigures(models.Model):
-    """What one case contributes to the statistics (rule 14), kept so that a change of the case can take
+    """What one case contributes to the statistics (rule 15), kept so that a change of the case can take
     its old contribution out of the roll-ups and put the new one in."""
 
     case = models.OneToOneField(

@@ -21,7 +21,7 @@ from onewindow.cases import selectors as case_selectors
 from onewindow.cases.models import OPEN_STATUSES, Case
 from onewindow.catalogue.models import SubItem
 from onewindow.core import clock
-from onewindow.core.errors import InvalidInput, PermissionDenied
+from onewindow.core.errors import InvalidInput, PermissionDenied, RuleViolation
 from onewindow.org import roles as r
 from onewindow.org.models import Organisation, Window
 from onewindow.stats.models import COUNTERS, DailyFigures, MonthlyFigures
@@ -113,7 +113,8 @@ def check_range(date_from, date_to) -> tuple[dt.date, dt.date]:
                 % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()},
             )
     if date_from > date_to:
-        _invalid("to", _("The end of the range is before its start."))
+        message = _("The end of the range is before its start.")
+        raise RuleViolation(message, code="stats.range_reversed", errors={"to": [message]})
     return date_from, date_to
 
 
@@ -190,7 +191,7 @@ def figures(
     subitem_id: int | None = None,
     live: bool = True,
 ) -> list[dict]:
-    """The rows of the statistics (docs/rules.md rule 14), unscoped: [{key, name, accepted, completed,
+    """The rows of the statistics (docs/rules.md rule 15), unscoped: [{key, name, accepted, completed,
     on_time, overdue, on_time_rate, avg_working_days, supplements, rejections, withdrawals,
     deferral_expired, suspensions, extensions, working_days, open_overdue}], ordered by key."""
     if by not in BY:
@@ -233,7 +234,7 @@ def figures(
 
 
 def row_figures(counts: dict) -> dict:
-    """The counters of a row and the two figures derived from them (rule 14): the on-time rate of the
+    """The counters of a row and the two figures derived from them (rule 15): the on-time rate of the
     completed cases and their average working days (None when nothing was completed)."""
     completed = counts["completed"]
     return {
@@ -282,7 +283,8 @@ def _resolve(scope: Scope, department: str | None, subitem: str | None) -> tuple
     if department:
         found = Organisation.objects.filter(code=department, region_id=scope.region_id).first()
         if found is None:
-            _invalid("department", _("Unknown department %(code)s.") % {"code": department})
+            message = _("Unknown department %(code)s.") % {"code": department}
+            raise RuleViolation(message, code="stats.unknown_department", errors={"department": [message]})
         if scope.department_id is not None and found.pk != scope.department_id:
             raise PermissionDenied(
                 _("A department head sees the statistics of their own department only."),
@@ -293,7 +295,8 @@ def _resolve(scope: Scope, department: str | None, subitem: str | None) -> tuple
     if subitem:
         found = SubItem.objects.filter(code=subitem, region_id=scope.region_id).first()
         if found is None:
-            _invalid("subitem", _("Unknown sub-item %(code)s.") % {"code": subitem})
+            message = _("Unknown sub-item %(code)s.") % {"code": subitem}
+            raise RuleViolation(message, code="stats.unknown_subitem", errors={"subitem": [message]})
         subitem_id = found.pk
     return department_id, subitem_id
 

@@ -128,7 +128,7 @@ def statistics(request):
         tables = selectors.page_tables(request.user, **params)
     except DomainError as exc:
         messages.error(request, exc.message)
-        status = exc.status if exc.status in (400, 403) else 400
+        status = exc.status
         tables = None
     if tables is not None:
         context.update(

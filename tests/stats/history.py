@@ -139,7 +139,7 @@ def _local(moment):
 
 
 def brute_force(date_from: dt.date, date_to: dt.date, by: str) -> dict:
-    """{key: {counter: n}} counted case by case, as docs/rules.md rule 14 states each figure."""
+    """{key: {counter: n}} counted case by case, as docs/rules.md rule 15 states each figure."""
     rows: dict = defaultdict(lambda: dict.fromkeys(COUNTERS + ("open_overdue",), 0))
     today = clock.today()
     for case in Case.objects.select_related("region", "guide", "subitem").prefetch_related(

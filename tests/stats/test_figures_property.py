@@ -1,4 +1,4 @@
-"""Rule 14: for random case histories driven through the real services, every figure of every grouping
+"""Rule 15: for random case histories driven through the real services, every figure of every grouping
 equals a brute-force count over the same cases — from the roll-ups the case events kept up to date, and
 again after `rebuild()` recomputed them with set-based SQL (and after a partial `rebuild(since=…)`)."""
 

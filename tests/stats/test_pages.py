@@ -67,7 +67,7 @@ def test_a_department_head_sees_their_department_and_the_clerk_is_refused(histor
 
 def test_bad_dates_say_why_and_change_nothing(history):
     _client, response = _page("supervisor1", to="2024-01-01")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "结束日期早于开始日期" in response.content.decode()
 
 
