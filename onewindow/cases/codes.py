@@ -8,16 +8,19 @@ exactly as typed (cleaned of case, dashes and spaces).
 
 from __future__ import annotations
 
+import base64
 import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 LENGTH = 16  # 80 random bits: unguessable
 _LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# RFC 4648 base32 digit → the Crockford digit of the same value (one random draw per code, not 16).
+_TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET.encode())
 
 
 def new_verification_code() -> str:
     """16 Crockford base32 characters: 80 random bits, easy to type from paper."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    return base64.b32encode(secrets.token_bytes(LENGTH * 5 // 8)).translate(_TO_CROCKFORD).decode()
 
 
 def clean(code) -> str:

@@ -261,14 +261,13 @@ def add_workdays_info(start: dt.date, n: int, *, region=None) -> WorkdayResult:
     if n <= 0:
         _check_days(n)
         return WorkdayResult(start, False)
-    due, index, first_year_index = _count(start, n, region)
+    due, index, first_year_index = _count_in(_index_for(region), start, n)
     # Hot path: tuple.__new__ skips the named tuple's Python-level __new__.
     return _new_result(WorkdayResult, (due, index.next_provisional[first_year_index] <= due.year))
 
 
-def _count(start: dt.date, n: int, region):
+def _count_in(index: _Index | None, start: dt.date, n: int):
     """The one counting rule (n ≥ 1): (due date, the index used, the year slot of the first counted day)."""
-    index = _index_for(region)
     if index is None:
         raise CalendarMissing(_year_after(start))
     i = start.toordinal() - index.zero
@@ -291,7 +290,7 @@ def add_workdays(start: dt.date, n: int, *, region=None) -> dt.date:
     if n <= 0:
         _check_days(n)
         return start
-    return _count(start, n, region)[0]
+    return _count_in(_index_for(region), start, n)[0]
 
 
 def count_workdays(after: dt.date, through: dt.date, *, region=None) -> int:
@@ -301,7 +300,10 @@ def count_workdays(after: dt.date, through: dt.date, *, region=None) -> int:
     """
     if through <= after:
         return 0
-    index = _index_for(region)
+    return _count_between(_index_for(region), after, through)
+
+
+def _count_between(index: _Index | None, after: dt.date, through: dt.date) -> int:
     if index is None:
         raise CalendarMissing(_year_after(after))
     i = after.toordinal() - index.zero
@@ -313,6 +315,31 @@ def count_workdays(after: dt.date, through: dt.date, *, region=None) -> int:
     if missing <= through.year:
         raise CalendarMissing(missing)
     return rank[j] - rank[i]
+
+
+class Bound(NamedTuple):
+    """`add_workdays` and `count_workdays` of one region, bound to its index as it is now."""
+
+    add: object
+    count: object
+
+
+def bound(*, region=None) -> Bound:
+    """The arithmetic of `region` for loops over many dates (bulk history loads): the same rules as
+    `add_workdays` and `count_workdays`, without their per-call region look-up and freshness check.
+    Use it within one task; a calendar change after this call is not seen."""
+    index = _index_for(region)
+
+    def add(start: dt.date, n: int) -> dt.date:
+        if n <= 0:
+            _check_days(n)
+            return start
+        return _count_in(index, start, n)[0]
+
+    def count(after: dt.date, through: dt.date) -> int:
+        return 0 if through <= after else _count_between(index, after, through)
+
+    return Bound(add, count)
 
 
 def is_workday(day: dt.date, *, region=None) -> bool:

@@ -30,6 +30,33 @@ def test_intact_chain_verifies(db):
     call_command("audit", "verify")
 
 
+def test_record_many_extends_the_same_chain_as_record(db):
+    _append(2)
+    with transaction.atomic():
+        added = audit.record_many(
+            {"action": "test.bulk", "object_type": "thing", "object_id": i, "detail": {"i": i, "名称": "乙"}}
+            for i in range(50)
+        )
+    _append(1)
+    assert added == 50
+    result = audit.verify()
+    assert result.ok and result.checked == 53
+    entries = list(AuditEntry.objects.order_by("seq"))
+    assert [e.seq for e in entries] == list(range(1, 54))
+    assert entries[2].action == "test.bulk" and entries[2].detail == {"i": 0, "名称": "乙"}
+    assert entries[2].prev_hash == entries[1].hash and entries[-1].prev_hash == entries[-2].hash
+    call_command("audit", "verify")
+
+
+def test_record_many_outside_a_transaction_is_refused(db):
+    with pytest.raises(RuntimeError):
+        connection.in_atomic_block = False
+        try:
+            audit.record_many([{"action": "x"}])
+        finally:
+            connection.in_atomic_block = True
+
+
 def test_record_outside_a_transaction_is_refused(db):
     # pytest-django wraps tests in a transaction; leave it to see the guard.
     with pytest.raises(RuntimeError):

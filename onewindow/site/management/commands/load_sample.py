@@ -1,15 +1,19 @@
-"""`onewindow load-sample [--cases N]`: the Anshan High-tech Zone sample, idempotent (every app's part, in order)."""
+"""`onewindow load-sample [--cases N]`: the Anshan High-tech Zone sample, idempotent (every app's part, in order);
+`--cases N` adds N synthetic historical cases (cases.generator), then rebuilds the statistics."""
 
 import datetime as dt
+import time
 
 from django.core.management.base import BaseCommand
 
-from onewindow.cases import sample as cases_sample
+from onewindow.cases import generator
 from onewindow.catalogue import sample as catalogue_sample
 from onewindow.handover import sample as handover_sample
 from onewindow.org import sample as org_sample
 from onewindow.site import demo
 from onewindow.workdays import sample as workdays_sample
+
+BAR = 30
 
 
 class Command(BaseCommand):
@@ -18,13 +22,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=0, help="Also add N synthetic historical cases.")
         parser.add_argument(
+            "--seed", type=int, default=None, help="Seed of the synthetic history (repeatable runs)."
+        )
+        parser.add_argument(
             "--demo-handovers",
             action="store_true",
             help="For the demo: sign handover agreements already in force for a few departments "
             "(construction, health, commerce) before the cases are made, so their approvers have work.",
         )
 
-    def handle(self, *args, cases, demo_handovers=False, **options):
+    def handle(self, *args, cases, seed=None, demo_handovers=False, **options):
         loaded = org_sample.load_organisations()
         users = org_sample.load_users(hall=loaded["hall"], stationed_from=dt.date(2024, 9, 1))
         self.stdout.write(f"organisations, hall and windows loaded; {users} demo users created")
@@ -37,8 +44,48 @@ class Command(BaseCommand):
             report = demo.sign_demo_handovers()
             self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()))
         if cases:
-            report = cases_sample.load(cases)
-            self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()) or "synthetic cases: none")
+            self._generate(cases, seed)
         if demo_handovers:
             report = demo.make_in_flight_cases()
             self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()))
+
+    def _generate(self, n: int, seed) -> None:
+        started = time.perf_counter()
+        tally = generator.generate(n, seed=seed, progress=self._progress(started))
+        elapsed = time.perf_counter() - started
+        made = tally["cases"]
+        if n >= generator.CHUNK:
+            self.stderr.write("")
+        self.stdout.write(
+            f"synthetic cases: {made} in {elapsed:.1f} s ({made / max(elapsed, 1e-9):,.0f} cases/s); "
+            f"events: {tally['events']}, results: {tally['results']}, suspensions: {tally['suspensions']}, "
+            f"extensions: {tally['extensions']}"
+        )
+        rebuilt = _rebuild_statistics()
+        if rebuilt:
+            self.stdout.write(f"statistics rebuilt in {rebuilt:.1f} s")
+
+    def _progress(self, started: float):
+        def show(done: int, total: int) -> None:
+            if total < generator.CHUNK:
+                return  # a small load finishes before a bar would help
+            filled = BAR * done // total
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            self.stderr.write(
+                f"\r[{'#' * filled}{'.' * (BAR - filled)}] {done:,}/{total:,} cases, {rate:,.0f}/s",
+                ending="",
+            )
+            self.stderr.flush()
+
+        return show
+
+
+def _rebuild_statistics() -> float | None:
+    """Roll the statistics up over the new history (the generator bypasses the case-event hooks)."""
+    try:
+        from onewindow.stats import services as stats_services
+    except ImportError:  # the statistics app is not installed in this build
+        return None
+    started = time.perf_counter()
+    stats_services.rebuild()
+    return time.perf_counter() - started

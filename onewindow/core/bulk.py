@@ -1,0 +1,126 @@
+"""Bulk inserts for loaders: PostgreSQL COPY, SQLite batched `executemany`; rows are tuples of Python values.
+
+Only for history loads and the audit chain's `record_many`: rows go straight to the table, so the
+caller owns every rule (the services are bypassed on purpose, see cases.generator). Must run inside
+the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, models, transaction
+
+SQLITE_BATCH = 2000
+
+
+def _missing_columns(model, fields: Sequence[str]) -> tuple[list[str], tuple]:
+    """The columns the caller did not name and the constant each gets (the field's default)."""
+    named = set(fields)
+    columns, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.attname in named or field.primary_key:
+            continue
+        default = field.get_default()
+        if isinstance(field, models.JSONField):
+            value = json.dumps(default, ensure_ascii=False)
+        elif default is None and not field.null:
+            raise ValueError(f"{model.__name__}.{field.attname} has no default: name it")
+        else:
+            value = field.get_db_prep_save(default, connection)
+        columns.append(field.column)
+        values.append(value)
+    return columns, tuple(values)
+
+
+def _column(model, attname: str) -> str:
+    if attname == "pk":
+        return model._meta.pk.column
+    return model._meta.get_field(attname).column  # get_field knows attnames (case_id) too
+
+
+def insert_rows(model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Insert `rows` (values in the order of `fields`, attnames; JSON as text) into `model`'s table.
+
+    Datetimes are aware, dates are dates, JSON values already dumped. Fields not named get their
+    default. Returns how many rows were written.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("bulk.insert_rows() must run inside the caller's transaction")
+    extra_columns, extra = _missing_columns(model, fields)
+    columns = [_column(model, f) for f in fields] + extra_columns
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(c) for c in columns)
+    count = 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row + extra)
+                count += 1
+        return count
+    # SQLite: Django stores datetimes as naive UTC text, dates as ISO text.
+    kinds = [_sqlite_kind(model, f) for f in fields]
+    convert = [i for i, k in enumerate(kinds) if k]
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
+    raw = connection.connection.cursor()
+    batch = []
+    for row in rows:
+        if convert:
+            row = list(row)
+            for i in convert:
+                value = row[i]
+                if value is not None:
+                    row[i] = _sqlite_value(value)
+            row = tuple(row)
+        batch.append(row + extra)
+        if len(batch) >= SQLITE_BATCH:
+            raw.executemany(sql, batch)
+            count += len(batch)
+            batch.clear()
+    if batch:
+        raw.executemany(sql, batch)
+        count += len(batch)
+    return count
+
+
+def _sqlite_kind(model, attname: str) -> bool:
+    if attname == "pk":
+        return False
+    field = model._meta.get_field(attname)
+    return isinstance(field, models.DateTimeField | models.DateField)
+
+
+def _sqlite_value(value):
+    if isinstance(value, dt.datetime):
+        return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """`count` primary keys no other writer will use (PostgreSQL: from the table's sequence; SQLite: above
+    the largest, safe because the caller's write transaction holds the database lock)."""
+    if count <= 0:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("bulk.reserve_ids() must run inside the caller's transaction")
+    table = model._meta.db_table
+    pk = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [connection.ops.quote_name(table), pk, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT MAX({connection.ops.quote_name(pk)}) FROM {connection.ops.quote_name(table)}")
+        top = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        top = max(top, row[0] if row else 0)
+    return list(range(top + 1, top + 1 + count))

@@ -1,0 +1,216 @@
+"""`onewindow load-sample --cases N` (cases.generator): a bulk history that follows the live rules.
+
+Every generated case is checked against the rules' own functions: the due date against `cases.clock`,
+the authority against rule 1's selector, the seal against `handover.seals`, the result content against
+the result service's, the order of its events against the transition table; the audit chain verifies;
+a second run adds as many again without a collision, and the desk's next number follows on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from django.db.models import Max
+
+from onewindow.cases import clock as case_clock
+from onewindow.cases import codes, generator
+from onewindow.cases import transitions as t
+from onewindow.cases.models import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    Case,
+    CaseSerial,
+    CaseStatus,
+    Closure,
+    Result,
+)
+from onewindow.cases.services.results import _result_content
+from onewindow.catalogue.selectors import implementer
+from onewindow.core import audit, clock
+from onewindow.core.models import AuditEntry
+from onewindow.handover.seals import select_seal
+from tests.cases.conftest import at
+from tests.cases.test_ui_case_page import signed_in
+from tests.conftest import ApiClient
+
+N = 2000
+TODAY = at(2024, 12, 20, 15, 0)
+# Steps that come with the creation or the acceptance and do not bump the version.
+CREATION = {"accept", "routed"}
+
+
+def _generated(since_id: int = 0):
+    return list(
+        Case.objects.filter(pk__gt=since_id)
+        .select_related("region", "subitem", "guide", "authority", "decided_by__staff", "decided_department")
+        .prefetch_related("events", "suspensions", "extensions")
+        .order_by("pk")
+    )
+
+
+def _check_events(case: Case) -> None:
+    """The events read as the services write them: allowed by the transition table, in time order,
+    the last one's status is the case's, the version counts the steps."""
+    events = list(case.events.all())
+    assert events, case.number
+    assert [e.at for e in events] == sorted(e.at for e in events)
+    first = events[0]
+    assert first.action in ("request_supplement", "accept"), case.number
+    status = first.status_after
+    bumps = 0
+    for previous, event in zip(events, events[1:], strict=False):
+        if event.action in CREATION:
+            assert event.status_after == CaseStatus.ACCEPTED
+            assert (
+                previous.action in ("accept", "supplement", "request_supplement") or event.action == "accept"
+            )
+        else:
+            transition = t.TABLE.get((status, event.action))
+            assert transition is not None, (case.number, status, event.action)
+            assert event.status_after in transition.to, (case.number, status, event.action)
+            assert event.role in transition.roles or event.actor_id is None, (case.number, event.action)
+            bumps += 1
+        status = event.status_after
+    assert status == case.status
+    assert case.version == 1 + bumps
+
+
+def _check_case(case: Case) -> None:
+    local = clock.local_date(case.received_at)
+    assert case.number.startswith(f"{case.region.code}{local:%Y%m%d}") and len(case.number) == 19
+    _check_events(case)
+    if case.status in FINAL_STATUSES:
+        assert case.ended_at is not None
+        expected = {CaseStatus.REJECTED: Closure.REJECTED, CaseStatus.WITHDRAWN: Closure.WITHDRAWN}
+        assert case.closure == expected.get(case.status, "")
+    else:
+        assert case.ended_at is None and case.closure == ""
+    if case.accepted_at is None:
+        assert case.status in (CaseStatus.SUPPLEMENT_REQUESTED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN)
+        assert case.due_date is None and case.authority_id is None
+        return
+    # Rule 1/2: the authority is the implementer at acceptance.
+    assert case.authority == implementer(case.subitem, case.accepted_at)
+    # Rule 4: the due date as the clock computes it today (and as the daily tick would store it).
+    computed = case_clock.case_clock(case, strict=True)
+    assert (case.due_date, case.due_provisional) == (computed.due_date, computed.provisional), case.number
+    assert not case_clock.refresh_due_dates(case), case.number
+    extended = sum(e.days for e in case.extensions.all())
+    assert extended <= case.subitem.extension_cap_days
+    for s in case.suspensions.all():
+        assert s.procedure in case.subitem.special_procedures
+        assert s.started_at >= case.accepted_at
+        assert s.ended_on is None or s.ended_on >= s.started_on
+        assert (s.ended_at is None) == (case.status == CaseStatus.SUSPENDED)
+    if case.decided_at is not None:
+        assert case.decided_at >= case.accepted_at
+        # Rule 3: the department implementing the sub-item when it decided; signed by its approver.
+        assert case.decided_department == implementer(case.subitem, case.decided_at)
+        assert case.decided_by.staff.organisation_id == case.decided_department_id
+
+
+def _check_result(result: Result) -> None:
+    case = result.case
+    assert result.authority_id == case.authority_id
+    # Rule 2: the seal handover.seals chooses for the authority when the result was produced.
+    assert result.seal == select_seal(authority=case.authority, at=result.produced_at)
+    assert result.produced_at >= case.decided_at
+    if result.issued_at:
+        assert result.issued_at == case.issued_at >= result.produced_at
+    content = _result_content(
+        case, number=result.number, code=result.verification_code, seal=result.seal, at=result.produced_at
+    )
+    assert result.content == {**content, "synthetic": True}
+    canonical = json.dumps(result.content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert result.content_hash == audit.sm3_hex(canonical.encode("utf-8"))
+    assert len(result.verification_code) == 16 and set(result.verification_code) <= set(codes.ALPHABET)
+
+
+def test_generated_cases_follow_the_rules_and_a_second_run_adds_as_many(world, frozen_clock):
+    frozen_clock(TODAY)
+    entries_before = AuditEntry.objects.count()
+    tally = generator.generate(N, days=200, seed=7)
+    assert tally["cases"] == N == Case.objects.count()
+    assert AuditEntry.objects.count() == entries_before + N
+    assert audit.verify().ok
+
+    cases = _generated()
+    for case in cases:
+        _check_case(case)
+    results = list(
+        Result.objects.select_related("case__region", "case__subitem", "case__guide", "case__authority")
+        .select_related("case__decided_by__staff", "case__decided_department", "seal__organisation")
+        .order_by("pk")
+    )
+    for result in results:
+        _check_result(result)
+
+    # Shares in the stated bands; open cases today in every state, some of them overdue.
+    statuses = Counter(c.status for c in cases)
+    assert set(OPEN_STATUSES) <= set(statuses), statuses
+    assert statuses[CaseStatus.REJECTED] and statuses[CaseStatus.WITHDRAWN]
+    decided = [c for c in cases if c.decided_at]
+    late = [c for c in decided if clock.local_date(c.decided_at) > c.due_date]
+    assert 0.03 <= len(late) / len(decided) <= 0.08
+    supplements = [c for c in cases if c.events.all()[0].action == "request_supplement"]
+    assert 0.03 <= len(supplements) / N <= 0.07
+    assert any(c.suspensions.all() for c in cases) and any(c.extensions.all() for c in cases)
+    assert sum(c.decision == "deny" for c in decided) > 0
+    today = clock.today()
+    open_overdue = [c for c in cases if c.status in case_clock.CLOCK_STATUSES and c.due_date < today]
+    assert open_overdue
+
+    # A second run adds as many again; numbers stay unique and the counters know every serial.
+    last_id = max(c.pk for c in cases)
+    generator.generate(N, days=200, seed=8)
+    assert Case.objects.count() == 2 * N
+    assert Case.objects.values("number").distinct().count() == 2 * N
+    for case in _generated(last_id)[:200]:
+        _check_case(case)
+    per_day = Counter()
+    for number in Case.objects.values_list("number", flat=True):
+        per_day[number[6:14]] = max(per_day[number[6:14]], int(number[14:]))
+    counters = dict(CaseSerial.objects.filter(scope="case").values_list("key", "last"))
+    assert counters == dict(per_day)
+    top = Result.objects.aggregate(top=Max("number"))["top"]
+    assert int(top.rsplit("-", 1)[1]) == CaseSerial.objects.get(scope="result", key=top.split("-")[1]).last
+    assert audit.verify().ok
+
+    # The desk's next case of today follows the generated ones.
+    body = ApiClient("clerk1").post(
+        "/cases",
+        {
+            "subitem": "XK09901001",
+            "applicant": {
+                "kind": "person",
+                "name": "张三",
+                "id_number": "11010519491231002X",
+                "phone": "13812345678",
+            },
+            "materials": ["M01", "M02", "M03"],
+        },
+        **{"Idempotency-Key": "after-the-history"},
+    )
+    assert body.status_code == 201, body.content
+    assert int(body.json()["number"][14:]) == per_day[f"{today:%Y%m%d}"] + 1
+
+
+def test_generated_cases_render_on_the_case_page_and_verify_publicly(world, frozen_clock):
+    frozen_clock(TODAY)
+    generator.generate(300, days=120, seed=11)
+    supervisor = signed_in("supervisor1")
+    shown = set()
+    for case in Case.objects.order_by("pk"):
+        if case.status in shown:
+            continue
+        shown.add(case.status)
+        page = supervisor.get(f"/cases/{case.number}/")
+        assert page.status_code == 200, case.number
+        text = page.content.decode()
+        assert case.number in text and 'id="timeline"' in text
+        for event in case.events.all():
+            assert f'data-event="{event.action}"' in text
+    issued = Result.objects.filter(case__status=CaseStatus.ISSUED).first()
+    body = ApiClient().get(f"/public/results/{issued.verification_code}").json()
+    assert body["genuine"] is True and body["number"] == issued.number
