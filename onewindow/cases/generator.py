@@ -28,6 +28,7 @@ rebuilt after the load (see the load-sample command).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -42,6 +43,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from onewindow.cases import codes
+from onewindow.cases.clock import ISSUANCE_DAYS
 from onewindow.cases.models import (
     Case,
     CaseEvent,
@@ -60,13 +62,16 @@ from onewindow.catalogue.models import Assignment, GuideStatus, ServiceGuide
 from onewindow.catalogue.results import sample_particulars
 from onewindow.core import audit, bulk, clock
 from onewindow.core.crypto import encrypt
+from onewindow.core.models import AuditEntry
 from onewindow.core.validators import credit_code_check_char, resident_id_check_char
 from onewindow.handover.models import Seal, SealPurpose
 from onewindow.org import roles as r
 from onewindow.workdays import arithmetic
 from onewindow.workdays.errors import CalendarMissing
+from onewindow.workdays.models import PROVISIONAL
 
 CHUNK = 10_000  # cases per transaction
+OFFLINE_AT = 200_000  # from this many cases, load with the indexes offline (see `generate`)
 SYSTEM = "system"
 
 # Shares of the outcomes (see the module docstring).
@@ -142,6 +147,11 @@ class _Guide:
         self.result_fields = g.result_fields or []
         self.required_json = _JSON(self.required)
         self.calendar = arithmetic.bound(region=subitem.region)
+        self.provisional_years = {
+            year
+            for year, status in arithmetic.known_years(region=subitem.region).items()
+            if status == PROVISIONAL
+        }
         # What the result service's content reads of the sub-item and the guide.
         self.shown_subitem = SimpleNamespace(
             code=subitem.code, name=subitem.name, result_name=subitem.result_name
@@ -413,7 +423,6 @@ class _Simulator:
         def choice(seq):
             return seq[int(random() * len(seq))]
 
-        region = guide.region
         clerk = choice(w.clerks)
         applicant = w.applicants[rng.randrange(len(w.applicants))]
 
@@ -439,8 +448,9 @@ class _Simulator:
         steps = made.events
         accepted_at = received_at
         if random() < P_SUPPLEMENT:
-            received = required[:1]
-            missing = required[1:] or required
+            # The first required material handed in, the others on the one complete list.
+            received = required[:1] if len(required) > 1 else []
+            missing = required[len(received) :]
             case.update(materials=received, missing_materials=missing, status=CaseStatus.SUPPLEMENT_REQUESTED)
             steps.append(
                 clerk_step(
@@ -638,7 +648,7 @@ class _Simulator:
         decision = Decision.DENY if deny else Decision.GRANT
         reason = "申请材料不符合法定条件、标准" if deny else "符合法定条件、标准"
         particulars = {} if deny else sample_particulars(guide.result_fields, on=decided_on)
-        data = {"decision": decision, "issue_due_date": self._issue_due(decided_on, region)}
+        data = {"decision": decision, "issue_due_date": _iso(_issue_due(guide, decided_on))}
         if particulars:
             data["particulars"] = particulars
         if deny:
@@ -732,12 +742,17 @@ class _Simulator:
             updates={"claimed_by_id": worker.id if worker else None},
         )
 
-    @staticmethod
-    def _issue_due(decided_on: dt.date, region) -> str | None:
-        try:
-            return arithmetic.add_workdays(decided_on, 10, region=region).isoformat()
-        except CalendarMissing:
-            return None
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _issue_due(guide: _Guide, decided_on: dt.date) -> dt.date | None:
+    """Art. 44's due date (cases.clock.refresh_due_dates): unknown until the next year's schedule exists."""
+    try:
+        return guide.calendar.add(decided_on, ISSUANCE_DAYS)
+    except CalendarMissing:
+        return None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -787,7 +802,6 @@ def _clock(made: _Made, sim: _Simulator) -> None:
     if accepted_at is None:
         return
     guide = made.guide
-    region = guide.region
     accepted_on = sim.local(accepted_at)
     decided_at = case.get("decided_at")
     stopped_on = sim.local(decided_at) if decided_at else None
@@ -799,14 +813,16 @@ def _clock(made: _Made, sim: _Simulator) -> None:
         if through > s["started_on"]:
             suspended = guide.calendar.count(s["started_on"], through)
     extended = made.extension["days"] if made.extension else 0
-    info = arithmetic.add_workdays_info(accepted_on, guide.promised + extended + suspended, region=region)
-    case["due_date"] = info.date
-    case["due_provisional"] = bool(info.provisional) or arithmetic.span_is_provisional(
-        accepted_on, end, region=region
+    due = guide.calendar.add(accepted_on, guide.promised + extended + suspended)
+    case["due_date"] = due
+    # Provisional when a day counted (add_workdays_info) or spanned (span_is_provisional) lies in a
+    # provisional year: together, the years from acceptance through the later of the due date and `end`.
+    provisional = guide.provisional_years
+    case["due_provisional"] = bool(provisional) and any(
+        year in provisional for year in range(accepted_on.year, max(due.year, end.year) + 1)
     )
     if stopped_on is not None:
-        due = sim._issue_due(stopped_on, region)
-        case["issue_due_date"] = dt.date.fromisoformat(due) if due else None
+        case["issue_due_date"] = _issue_due(guide, stopped_on)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -911,6 +927,7 @@ RESULT_FIELDS = (
     "revoked_at",
     "revoked_reason",
 )
+OFFLINE_TABLES = (Case, CaseEvent, Suspension, Extension, Result, AuditEntry)
 # Text columns left empty on a generated case, and JSON ones left as an empty list or object.
 _CASE_TEXT = {
     "closure": "",
@@ -1189,10 +1206,17 @@ def _insert(made_cases: list[_Made], tally: Counter) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def generate(n: int, *, days: int | None = None, seed: int | None = None, progress=None) -> Counter:
+def generate(
+    n: int, *, days: int | None = None, seed: int | None = None, progress=None, offline: bool | None = None
+) -> Counter:
     """Add `n` synthetic historical cases received over `days` before today (default: about three cases
     per calendar day of history, at least 120 days, at most ten years, never before the first assignment
-    or the first calendar year). `progress(done, n)` is called after each chunk. Returns the tallies."""
+    or the first calendar year). `progress(done, n)` is called after each chunk. Returns the tallies.
+
+    `offline` (default: from OFFLINE_AT cases on): the whole load in one transaction with the case
+    tables' secondary indexes (and PostgreSQL's foreign keys) dropped and built again at the end
+    (core.bulk.indexes_offline) — the tables are locked meanwhile, so only for a sample or benchmark
+    database; otherwise each chunk of CHUNK cases commits on its own."""
     tally = Counter()
     if n <= 0:
         return tally
@@ -1208,7 +1232,8 @@ def generate(n: int, *, days: int | None = None, seed: int | None = None, progre
     texts = _Texts()
     sim = _Simulator(world, rng, now, texts)
     done = 0
-    with translation.override("zh-hans"):
+    offline = n >= OFFLINE_AT if offline is None else offline
+    with translation.override("zh-hans"), _offline() if offline else contextlib.nullcontext():
         for start in range(0, len(reception_days), CHUNK):
             chunk_days = reception_days[start : start + CHUNK]
             plan = _plan(world, rng, chunk_days, sim)
@@ -1217,6 +1242,12 @@ def generate(n: int, *, days: int | None = None, seed: int | None = None, progre
             if progress is not None:
                 progress(done, n)
     return tally
+
+
+@contextlib.contextmanager
+def _offline():
+    with transaction.atomic(), bulk.indexes_offline(OFFLINE_TABLES):
+        yield
 
 
 def _plan(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 
 from django.db import connection, models, transaction
 
@@ -124,3 +125,58 @@ def reserve_ids(model, count: int) -> list[int]:
         row = cursor.fetchone()
         top = max(top, row[0] if row else 0)
     return list(range(top + 1, top + 1 + count))
+
+
+@contextmanager
+def indexes_offline(models_: Sequence[type[models.Model]]):
+    """For one large load inside ONE transaction: drop the tables' secondary indexes (not the primary
+    keys or unique ones, which still guard every row) and on PostgreSQL their foreign keys, and build
+    them again at the end — what pg_restore does, several times cheaper than maintaining them row by
+    row. The tables are locked for the whole load; a failure rolls the drops back with everything else.
+    The statistics of the tables are refreshed (ANALYZE) at the end."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("bulk.indexes_offline() must run inside the caller's transaction")
+    tables = [m._meta.db_table for m in models_]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s) ORDER BY 1, 2",
+                [tables],
+            )
+            foreign_keys = cursor.fetchall()
+            cursor.execute(
+                "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisunique AND NOT i.indisprimary "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY 1",
+                [tables],
+            )
+            indexes = cursor.fetchall()
+            for table, name, _definition in foreign_keys:
+                cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+        else:
+            foreign_keys = []
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                f"AND tbl_name IN ({', '.join(['%s'] * len(tables))}) ORDER BY name",
+                tables,
+            )
+            indexes = [
+                (name, sql) for name, sql in cursor.fetchall() if not sql.upper().startswith("CREATE UNIQUE")
+            ]
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in foreign_keys:
+            cursor.execute(
+                f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+            )
+        if connection.vendor == "postgresql":
+            for table in tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        else:
+            cursor.execute("ANALYZE")

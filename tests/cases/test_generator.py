@@ -214,3 +214,30 @@ def test_generated_cases_render_on_the_case_page_and_verify_publicly(world, froz
     issued = Result.objects.filter(case__status=CaseStatus.ISSUED).first()
     body = ApiClient().get(f"/public/results/{issued.verification_code}").json()
     assert body["genuine"] is True and body["number"] == issued.number
+
+
+def test_a_large_load_builds_every_index_and_foreign_key_again(world, frozen_clock):
+    """Large loads drop the secondary indexes (and PostgreSQL's foreign keys) for the load, in one
+    transaction, and build them again: the schema afterwards is what it was."""
+    from django.db import connection
+
+    def schema():
+        with connection.cursor() as cursor:
+            return {
+                model._meta.db_table: {
+                    name: (c["columns"], c["unique"], c["foreign_key"], c["index"])
+                    for name, c in connection.introspection.get_constraints(
+                        cursor, model._meta.db_table
+                    ).items()
+                }
+                for model in generator.OFFLINE_TABLES
+            }
+
+    frozen_clock(TODAY)
+    before = schema()
+    tally = generator.generate(300, days=120, seed=5, offline=True)
+    assert tally["cases"] == 300
+    assert schema() == before
+    assert audit.verify().ok
+    for case in _generated()[:50]:
+        _check_case(case)

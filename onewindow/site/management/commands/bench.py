@@ -18,10 +18,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("suite", choices=sorted(SUITES))
         parser.add_argument("--quick", action="store_true", help="Small counts, for a smoke run.")
+        parser.add_argument(
+            "--cases", type=int, default=None, help="bench stats: how many cases to generate."
+        )
 
-    def handle(self, *args, suite, quick, **options):
+    def handle(self, *args, suite, quick, cases=None, **options):
         try:
             module = import_module(SUITES[suite])
         except ModuleNotFoundError as exc:
             raise CommandError(f"benchmark suite {suite!r} is not available yet ({exc.name})") from None
-        self.stdout.write(module.main(quick=quick))
+        self.stdout.write(module.main(quick=quick, **({"cases": cases} if cases else {})))
