@@ -145,6 +145,9 @@ def indexes_offline(models_: Sequence[type[models.Model]]):
                 [tables],
             )
             foreign_keys = cursor.fetchall()
+            # Run the checks this transaction has queued so far: a table with pending trigger events
+            # cannot be altered. Django's constraints are deferred again at the end.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
                 "JOIN pg_class c ON c.oid = i.indexrelid "
@@ -176,6 +179,7 @@ def indexes_offline(models_: Sequence[type[models.Model]]):
                 f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
             )
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             for table in tables:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
         else:
