@@ -226,7 +226,9 @@ def main(quick: bool = False, cases: int | None = None) -> str:
     lines = []
     with (
         throwaway_database(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHERS, ONEWINDOW_REQUIRE_2FA_ROLES=[]),
+        override_settings(
+            PASSWORD_HASHERS=FAST_HASHERS, ONEWINDOW_REQUIRE_2FA_ROLES=[], ALLOWED_HOSTS=["testserver"]
+        ),
     ):
         label = database_label()
         where = Path(connection.settings_dict["NAME"]).name
