@@ -10,6 +10,7 @@ from onewindow.org.access import BearerAuth
 from onewindow.org.api import router as org_router
 from onewindow.ratings.api import router as ratings_router
 from onewindow.stats.api import router as stats_router
+from onewindow.supervision.api import router as supervision_router
 from onewindow.workdays.api import router as workdays_router
 
 
@@ -39,3 +40,4 @@ api.add_router("", handover_router)
 api.add_router("", cases_router)
 api.add_router("", ratings_router)
 api.add_router("", stats_router)
+api.add_router("", supervision_router)

@@ -171,3 +171,46 @@ def email(directory: Path) -> dict:
         "EMAIL_FILE_PATH": os.environ.get("ONEWINDOW_EMAIL_FILE_PATH", "").strip() or str(directory / "mail"),
         "DEFAULT_FROM_EMAIL": os.environ.get("ONEWINDOW_EMAIL_FROM", "").strip() or "onewindow@localhost",
     }
+
+DEFAULT_HALL_HOURS = "09:00-12:00,13:30-17:00"
+
+
+def hall_hours() -> list[tuple[str, str]]:
+    """ONEWINDOW_HALL_HOURS: the hall's opening hours on a working day, as comma-separated HH:MM-HH:MM
+    periods in order (default 09:00-12:00,13:30-17:00); delays of acknowledgments count only these."""
+    raw = os.environ.get("ONEWINDOW_HALL_HOURS", "").strip() or DEFAULT_HALL_HOURS
+    periods, last = [], "00:00"
+    for part in raw.split(","):
+        start, sep, end = part.strip().partition("-")
+        start, end = start.strip(), end.strip()
+        if not sep or not (_hhmm(start) and _hhmm(end)) or not (last <= start < end):
+            raise ConfigError(
+                f"ONEWINDOW_HALL_HOURS: expected ordered HH:MM-HH:MM periods such as {DEFAULT_HALL_HOURS!r}, "
+                f"got {raw!r}"
+            )
+        periods.append((start, end))
+        last = end
+    return periods
+
+
+def _hhmm(value: str) -> bool:
+    hours, sep, minutes = value.partition(":")
+    return (
+        bool(sep)
+        and len(hours) == 2
+        and len(minutes) == 2
+        and (hours + minutes).isdigit()
+        and (int(hours) < 24 and int(minutes) < 60)
+    )
+
+
+def whole_number(name: str, default: int, *, minimum: int = 1) -> int:
+    """A whole number from the environment (at least `minimum`); anything else refuses to start."""
+    raw = os.environ.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value

@@ -13,6 +13,7 @@ from onewindow.org import roles as r
 NAV_MODULES = [
     "onewindow.cases.nav",
     "onewindow.ratings.nav",
+    "onewindow.supervision.nav",
     "onewindow.catalogue.nav",
     "onewindow.workdays.nav",
     "onewindow.stats.nav",

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "onewindow.cases",
     "onewindow.ratings",
     "onewindow.stats",
+    "onewindow.supervision",
     "onewindow.site",
     "ninja",
     "onewindow.org.admin_site.OneWindowAdminConfig",
@@ -146,6 +147,13 @@ ONEWINDOW_PUBLIC_RATE_LIMIT = int(os.environ.get("ONEWINDOW_PUBLIC_RATE_LIMIT", 
 ONEWINDOW_PUBLIC_RATE_WINDOW = int(os.environ.get("ONEWINDOW_PUBLIC_RATE_WINDOW", "60"))
 ONEWINDOW_PUBLIC_SUBJECT_FAILURES = int(os.environ.get("ONEWINDOW_PUBLIC_SUBJECT_FAILURES", "10"))
 ONEWINDOW_PUBLIC_SUBJECT_WINDOW = int(os.environ.get("ONEWINDOW_PUBLIC_SUBJECT_WINDOW", "3600"))
+
+# Supervision of time limits: the hall's hours on a working day (acknowledgment delays count only these),
+# the working hours after which an unacknowledged reminder escalates to the supervisor's board, and the
+# working days a department has to explain itself under a supervision order (督办).
+ONEWINDOW_HALL_HOURS = config.hall_hours()
+ONEWINDOW_REMINDER_ESCALATION_HOURS = config.whole_number("ONEWINDOW_REMINDER_ESCALATION_HOURS", 8)
+ONEWINDOW_ORDER_EXPLANATION_DAYS = config.whole_number("ONEWINDOW_ORDER_EXPLANATION_DAYS", 3)
 
 # Bearer tokens of the JSON API live this long.
 ONEWINDOW_TOKEN_TTL_SECONDS = int(os.environ.get("ONEWINDOW_TOKEN_TTL_SECONDS", str(8 * 3600)))

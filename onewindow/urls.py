@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("onewindow.handover.urls")),
     path("", include("onewindow.cases.urls")),
     path("", include("onewindow.ratings.urls")),
+    path("", include("onewindow.supervision.urls")),
     path("", include("onewindow.workdays.urls")),
     path("", include("onewindow.stats.urls")),
 ]

@@ -145,7 +145,6 @@ PAGES = {
     ("cases:action", "POST"): expect(
         scoped=("approver",), window_clerk=403, issuing_clerk=403, department_head=(403, 404)
     ),
-    ("cases:remind", "POST"): expect(("supervisor",)),
     ("cases:document", "GET"): expect(HALL, scoped=DEPARTMENT),
     ("cases:document_n", "GET"): expect(HALL, scoped=DEPARTMENT),
     ("cases:issuance", "GET"): expect(("issuing_clerk",)),
@@ -166,6 +165,10 @@ PAGES = {
     ("stats:cases", "GET"): expect(("supervisor", "department_head")),
     ("stats:export", "GET"): expect(("supervisor", "department_head")),
     ("stats:lobby", "GET"): PUBLIC,
+    # supervision: reminders (催办) — the supervisor sends, the reminded department acknowledges
+    ("supervision:case_remind", "POST"): expect(("supervisor",)),
+    ("supervision:reminders", "GET"): expect(("supervisor", "approver", "department_head")),
+    ("supervision:acknowledge", "POST"): expect(scoped=DEPARTMENT),
     # the working-day calendar
     ("workdays:calendar", "GET"): expect(("supervisor",)),
     ("workdays:calendar_provisional", "POST"): expect(("supervisor",)),
@@ -261,6 +264,20 @@ OPERATIONS = {
         approver=(403, 404),
         department_head=(403, 404),
     ),
+    ("/api/v1/reminders", "GET"): API_STAFF,  # the caller's scope (empty for roles without one)
+    ("/api/v1/reminders", "POST"): expect(("supervisor",), anonymous=401),
+    ("/api/v1/reminders/{reminder_id}", "GET"): expect(
+        ("supervisor",),
+        scoped=DEPARTMENT,
+        hidden=BUSINESS[:2] + ("assessment_office",) + ADMINS,
+        anonymous=401,
+    ),
+    # 404 outside the department's scope before 403 for the supervisor (who sees it but does not answer)
+    ("/api/v1/reminders/{reminder_id}/acknowledge", "POST"): expect(
+        scoped=DEPARTMENT,
+        hidden=("window_clerk", "issuing_clerk", "assessment_office") + ADMINS,
+        anonymous=401,
+    ),
     # a body without a file is refused (422) before the role check; the page row above checks the roles
     ("/api/v1/cases/{number}/materials/{code}/files", "POST"): expect(STAFF, anonymous=401),
     ("/api/v1/cases/{number}/files", "GET"): expect(
@@ -354,6 +371,12 @@ def _world() -> SimpleNamespace:
         created_by=supervisor, created_at=ACCEPTED_AT, filename="x.xlsx", stored_path=""
     )
     result = own_case.result
+    from onewindow.supervision import services as supervision_services
+
+    reminders = tuple(
+        supervision_services.remind(actor=supervisor, case=case.number, message="请加快办理").pk
+        for case in (drive("in_review"), other_case)
+    )
     return SimpleNamespace(
         cases=(own_case, other_case),
         drafts=drafts,
@@ -361,6 +384,7 @@ def _world() -> SimpleNamespace:
         job=job,
         code=result.verification_code,
         rectifications=_rectifications(own_case, other_case, w),
+        reminders=reminders,
     )
 
 
@@ -420,7 +444,8 @@ def page_args(key: str, w) -> tuple[dict, dict]:
         "handover:seal_void": _both(pk=tuple(s.pk for s in w.seals)),
         "cases:case": _both(number=numbers),
         "cases:action": _both(number=numbers, action="claim"),
-        "cases:remind": _both(number=numbers),
+        "supervision:case_remind": _both(number=numbers),
+        "supervision:acknowledge": _both(pk=w.reminders),
         "cases:document": _both(number=numbers, kind="receipt"),
         "cases:document_n": _both(number=numbers, kind="receipt", index=1),
         "cases:public_result": _both(code=w.code),
@@ -462,6 +487,8 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
             "satisfied": True,
         },
         ("/api/v1/rectifications/{rectification_id}/close", "POST"): {"note": ""},
+        ("/api/v1/reminders", "POST"): {"department": "construction", "message": "请加快办理"},
+        ("/api/v1/reminders/{reminder_id}/acknowledge", "POST"): {"reply": "今日内办结"},
     }
     params = {
         "agreement_id": tuple(str(d.pk) for d in w.drafts),
@@ -475,6 +502,7 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
         "file_id": ("999999", "999999"),
         "notification_id": ("999999", "999999"),
         "rectification_id": tuple(str(pk) for pk in w.rectifications),
+        "reminder_id": tuple(str(pk) for pk in w.reminders),
     }
     query = {
         "/api/v1/public/cases/{number}": ("?check=" + PERSON["phone"][-4:],) * 2,

@@ -1,4 +1,4 @@
-"""JSON API of the cases context: acceptance, actions, lists, reminders; public progress and verification."""
+"""JSON API of the cases context: acceptance, actions, lists; public progress and verification."""
 
 import datetime as dt
 from typing import Annotated, Any, Literal
@@ -361,19 +361,6 @@ ACTION_BODIES = (
 )
 
 
-class ReminderIn(In):
-    message: text(TEXT_MAX)
-
-
-class ReminderOut(Schema):
-    id: int
-    case: str
-    message: str
-    by: str
-    at: dt.datetime
-    department: CodeName | None
-
-
 class PublicStep(Schema):
     at: dt.datetime
     step: str
@@ -481,26 +468,6 @@ def case_action(request, number: str, payload: ActionIn):
         actor=request.auth, case=number, action=payload.action, version=payload.version, **params
     )
     return selectors.action_answer(case, actor=request.auth)
-
-
-@router.post(
-    "/cases/{number}/reminders", response={201: ReminderOut}, summary="Urge the department (supervisor)"
-)
-def case_reminder(request, number: str, payload: ReminderIn):
-    reminder = services.remind(actor=request.auth, case=number, message=payload.message)
-    return Status(
-        201,
-        {
-            "id": reminder.pk,
-            "case": number,
-            "message": reminder.message,
-            "by": request.auth.username,
-            "at": reminder.at,
-            "department": {"code": reminder.department.code, "name": reminder.department.name}
-            if reminder.department
-            else None,
-        },
-    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -180,6 +180,29 @@ def level_filter(wanted: str, *, today: dt.date, regions: dict[str, int] | None 
     return ~overdue & ~warning
 
 
+def issuance_level_filter(wanted: str, *, today: dt.date, regions: dict[str, int] | None = None) -> Q:
+    """`level()` of the art. 44 clock over the stored `issue_due_date` of cases not yet issued (the clock
+    runs): `overdue` past it, `warning` within the warning horizon, else `normal`."""
+    regions = arithmetic.region_ids() if regions is None else regions
+    due = Q(issue_due_date__isnull=False, issued_at__isnull=True)
+    overdue = due & Q(issue_due_date__lt=today)
+    close = Q(pk__in=[])
+    for code, region_id in sorted(regions.items()):
+        through = warning_through(today, code)
+        bound = (
+            Q(issue_due_date__gte=today)
+            if through is None
+            else Q(issue_due_date__gte=today, issue_due_date__lte=through)
+        )
+        close |= Q(region_id=region_id) & bound
+    warning = due & close
+    if wanted == OVERDUE:
+        return overdue
+    if wanted == WARNING:
+        return warning
+    return ~overdue & ~warning
+
+
 def _live(case) -> bool:
     """Whether the case's clock runs: in the back office (a case closed without a decision has stopped)."""
     return case.status in CLOCK_STATUSES

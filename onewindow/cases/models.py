@@ -520,33 +520,6 @@ class Result(models.Model):
         return self.number
 
 
-class Reminder(models.Model):
-    """The Data Bureau urging the department about a case near or past its limit (催办/督办)."""
-
-    case = models.ForeignKey(Case, related_name="reminders", verbose_name=_("case"), on_delete=models.PROTECT)
-    message = models.TextField(_("message"))
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(_("at"))
-    department = models.ForeignKey(
-        Organisation,
-        verbose_name=_("department reminded"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = _("reminder")
-        verbose_name_plural = _("reminders")
-        ordering = ["-at"]
-
-    def __str__(self):
-        return f"{self.case_id} {self.at:%Y-%m-%d}"
-
-
 class CaseFileQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A file is seen by whoever sees its case (CaseQuerySet.visible_to); 404 for everyone else."""

@@ -444,3 +444,30 @@ def verify_result(code: str) -> dict:
         "content_hash": result.content_hash,
         "revoked": result.revoked,
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# For the apps above (supervision's board and warnings): open cases across the region, not scoped
+# --------------------------------------------------------------------------------------------------
+
+
+def open_cases(*, region=None) -> QuerySet[Case]:
+    """Every accepted, still open case with its working department annotated (`department_id_now`, rule
+    3); not scoped: the caller checks who may see the figures it derives. Filter by level with
+    `level_condition` and by department with `.of_department()`."""
+    qs = Case.objects.filter(status__in=OPEN_STATUSES, accepted_at__isnull=False)
+    if region is not None:
+        qs = qs.filter(region=region)
+    return qs.with_department()
+
+
+def awaiting_issuance(*, region=None) -> QuerySet[Case]:
+    """Decided cases whose result has not reached the applicant yet (the art. 44 clock runs)."""
+    return open_cases(region=region).filter(
+        decided_at__isnull=False, status__in=[CaseStatus.DECIDED, CaseStatus.RESULT_READY]
+    )
+
+
+def issuance_level_condition(level: str, *, today: dt.date | None = None) -> Q:
+    """The art. 44 level of `awaiting_issuance` cases today, in SQL (cases.clock.issuance_level_filter)."""
+    return case_clock.issuance_level_filter(level, today=today or clock.today())

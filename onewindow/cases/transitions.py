@@ -7,8 +7,8 @@ supplement that still leaves materials missing), the table lists every possible 
 is where the action leads, the second where it leaves a case still short of materials.
 
 Next to the table: the rules that narrow it (the department that works the case, the supplement
-that needs something outstanding) and the two actions that leave the status as it is (`remind`,
-`revoke_result`).
+that needs something outstanding) and the actions that leave the status as it is (`remind`,
+`supervise`, `revoke_result`).
 
 Refusal order (CONTRACT.md): a role that may never take the action is 403 before anything else; an
 action not allowed in the case's status is 409; a role not allowed in this status is 403.
@@ -231,6 +231,7 @@ def available_actions(case, user, *, department_id: int | None) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 
 REMIND = "remind"
+SUPERVISE = "supervise"
 REVOKE_RESULT = "revoke_result"
 
 
@@ -249,6 +250,14 @@ SIDE_ACTIONS: dict[str, SideAction] = {
         roles=(r.SUPERVISOR,),
         statuses=frozenset(OPEN_STATUSES),
         role_refusal=gettext_lazy("Only the supervisor sends reminders."),
+        state_refusal=gettext_lazy("The case is closed."),
+        state_code="case.closed",
+    ),
+    # The supervisor escalates an overdue open case to a supervision order (督办).
+    SUPERVISE: SideAction(
+        roles=(r.SUPERVISOR,),
+        statuses=frozenset(OPEN_STATUSES),
+        role_refusal=gettext_lazy("Only the supervisor issues supervision orders."),
         state_refusal=gettext_lazy("The case is closed."),
         state_code="case.closed",
     ),

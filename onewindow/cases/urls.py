@@ -17,7 +17,6 @@ urlpatterns = [
     path("cases/register.xlsx", views.case_register, {"fmt": "xlsx"}, name="register_xlsx"),
     path("cases/<str:number>/", views.case_detail, name="case"),
     path("cases/<str:number>/actions/<slug:action>/", views.case_action, name="action"),
-    path("cases/<str:number>/remind/", views.case_remind, name="remind"),
     path("cases/<str:number>/materials/<str:material>/files/", views.case_file_upload, name="file_upload"),
     path("cases/<str:number>/files/<int:file_id>", views.case_file, name="file"),
     path("cases/<str:number>/documents/<slug:kind>.pdf", views.case_document, name="document"),

@@ -68,6 +68,7 @@ EVENT_LABELS = {
     "produce_result": pgettext_lazy("case event", "Result produced"),
     "issue": pgettext_lazy("case event", "Result issued"),
     "remind": pgettext_lazy("case event", "Reminder from the Data Bureau"),
+    "supervise": pgettext_lazy("case event", "Supervision order from the Data Bureau"),
     "revoke_result": pgettext_lazy("case event", "Result revoked"),
     "deferral_expired": pgettext_lazy("case event", "Ended: deferred materials not handed in"),
 }
@@ -545,28 +546,6 @@ def case_action(request, number, action):
     messages.success(request, DONE_MESSAGES[action])
     if action == t.ISSUE and request.POST.get("next") == "desk":
         return redirect("cases:issuance")
-    return redirect("cases:case", number=number)
-
-
-@role_required(r.SUPERVISOR)
-@require_POST
-def case_remind(request, number):
-    """The Data Bureau urges the department working the case (催办); it does not change the case's version."""
-    try:
-        services.remind(actor=request.user, case=number, message=request.POST.get("message", ""))
-    except NotFound as exc:
-        raise Http404 from exc
-    except DomainError as exc:
-        refusals.note(request, exc)  # audited after the rollback (org.refusals)
-        context = _case_context(request, number)
-        context["action_error"] = {
-            "action": "remind",
-            "message": _message(exc),
-            "errors": _field_errors(exc),
-            "values": request.POST,
-        }
-        return render(request, "cases/case_detail.html", context, status=exc.status)
-    messages.success(request, _("Reminder sent to the department."))
     return redirect("cases:case", number=number)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from onewindow.cases.models import Case, CaseEvent, Reminder
+from onewindow.cases.models import Case, CaseEvent
 from onewindow.core.models import AuditEntry
 from onewindow.org.models import Notification
+from onewindow.supervision.models import Reminder
 from tests.cases.conftest import act, new_case, ok
 from tests.conftest import ApiClient
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from onewindow.cases.models import Reminder
+from onewindow.supervision.models import Reminder
 from tests.cases.conftest import new_case
 from tests.conftest import sign_in
 

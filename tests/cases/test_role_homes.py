@@ -8,7 +8,7 @@ import re
 
 from django.test import Client
 
-from onewindow.cases import services
+from onewindow.supervision import services as supervision_services
 from tests.cases.conftest import at, drive, user
 from tests.conftest import DEMO_PASSWORD, sign_in
 
@@ -68,7 +68,7 @@ def test_the_approvers_home_counts_the_queue_levels_and_unread_reminders(world, 
     frozen_clock(at(2024, 10, 9, 9, 0))
     assert counts(approver.get("/").content.decode())["warning"] == 2
     frozen_clock(at(2024, 10, 14, 9, 0))
-    services.remind(actor=user("supervisor1"), case=review.number, message="请尽快办理")
+    supervision_services.remind(actor=user("supervisor1"), case=review.number, message="请尽快办理")
     page = approver.get("/").content.decode()
     assert counts(page)["overdue"] == 2 and counts(page)["unread_notifications"] == 1
     assert numbers_listed(approver, tile_url(page, "overdue")) == {to_claim.number, review.number}

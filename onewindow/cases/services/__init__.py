@@ -5,7 +5,8 @@ Refusals follow CONTRACT.md's order: 404 (outside the caller's scope), 403 (role
 stale version), 422 (business rule); a refused action changes nothing.
 
 One module per desk: `acceptance` (the window), `back_office` (the department), `results` (the result
-and the issuing window), `periodic` (`onewindow tick`). The public names are all importable from here.
+and the issuing window), `periodic` (`onewindow tick`), `side_events` (steps the apps above take on a
+case: reminders, supervision orders). The public names are all importable from here.
 """
 
 from __future__ import annotations
@@ -21,19 +22,22 @@ from onewindow.cases.services.back_office import (
     claim,
     decide,
     extend,
-    remind,
     resume,
     return_to_window,
     suspend,
 )
 from onewindow.cases.services.periodic import end_expired_deferrals, refresh_open_due_dates
 from onewindow.cases.services.results import REMEDIES, issue, produce_result, revoke_result
+from onewindow.cases.services.side_events import REMIND, SUPERVISE, begin_side_action, record_side_event
 
 __all__ = [
     "DEFAULT_TOP_UP_DAYS",
     "HANDLERS",
+    "REMIND",
     "REMEDIES",
+    "SUPERVISE",
     "accept",
+    "begin_side_action",
     "case_number",
     "claim",
     "decide",
@@ -43,9 +47,9 @@ __all__ = [
     "new_verification_code",
     "perform",
     "produce_result",
+    "record_side_event",
     "refresh_open_due_dates",
     "reject",
-    "remind",
     "resume",
     "return_to_window",
     "revoke_result",

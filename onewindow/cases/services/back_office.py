@@ -1,5 +1,5 @@
 """The back office of the department that works the case: claim, special procedures (the clock stops),
-extensions, return to the window, the decision; and the supervisor's reminders (催办)."""
+extensions, return to the window, the decision."""
 
 from __future__ import annotations
 
@@ -10,14 +10,10 @@ from django.utils.translation import gettext as _
 
 from onewindow.cases import clock as case_clock
 from onewindow.cases import transitions as t
-from onewindow.cases.models import Case, Decision, Extension, Reminder, Suspension
-from onewindow.cases.selectors import department_of
+from onewindow.cases.models import Case, Decision, Extension, Suspension
 from onewindow.cases.services._base import (
-    _audit,
     _begin,
     _close_open_suspension,
-    _event,
-    _lock,
     _missing,
     _organisation,
     _required,
@@ -28,7 +24,6 @@ from onewindow.catalogue.models import SpecialProcedure
 from onewindow.catalogue.results import clean_particulars
 from onewindow.core import clock
 from onewindow.core.errors import InvalidInput, RuleViolation
-from onewindow.org import services as org_services
 
 
 def claim(*, actor, case, version: int) -> Case:
@@ -236,37 +231,3 @@ def decide(
         if decision == Decision.DENY:
             data["remedies"] = REMEDIES
         return _save(case, action="decide", actor=actor, role=role, comment=reason, data=data)
-
-
-def remind(*, actor, case, message: str) -> Reminder:
-    """The supervisor urges the case's department (催办). Does not bump the version: a reminder must
-    not make the approver's next action stale."""
-    message = _required(message, "message", _("A message is required."))
-    with transaction.atomic():
-        locked = _lock(actor, case)
-        role = t.check_side_action(locked, t.REMIND, actor)
-        department = department_of(locked)
-        reminder = Reminder.objects.create(
-            case=locked, message=message, by=actor, at=clock.now(), department=department
-        )
-        if department is not None:
-            org_services.notify(
-                organisation=department,
-                kind="cases.reminder",
-                title=_("Reminder on case %(number)s") % {"number": locked.number},
-                body=message,
-                link=f"/cases/{locked.number}/",
-                object_type="cases.case",
-                object_id=locked.number,
-                at=reminder.at,
-            )
-        _event(
-            locked,
-            action=t.REMIND,
-            actor=actor,
-            role=role,
-            comment=message,
-            data={"department": department.code if department else None},
-        )
-        _audit(locked, action=t.REMIND, actor=actor, role=role, detail={"reminder": reminder.pk})
-    return reminder

@@ -1,0 +1,11 @@
+"""Navigation links this context offers each role: {role: [(url name, label)]}."""
+
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.org import roles as r
+
+LINKS = {
+    r.SUPERVISOR: [("supervision:reminders", _("Reminders"))],
+    r.APPROVER: [("supervision:reminders", _("Reminders to acknowledge"))],
+    r.DEPARTMENT_HEAD: [("supervision:reminders", _("Reminders to acknowledge"))],
+}
