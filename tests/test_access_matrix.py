@@ -169,6 +169,14 @@ PAGES = {
     ("supervision:case_remind", "POST"): expect(("supervisor",)),
     ("supervision:reminders", "GET"): expect(("supervisor", "approver", "department_head")),
     ("supervision:acknowledge", "POST"): expect(scoped=DEPARTMENT),
+    ("supervision:order_issue", "POST"): expect(("supervisor",)),  # the case page's 督办 form
+    ("supervision:board", "GET"): expect(("supervisor",)),
+    ("supervision:board_remind", "POST"): expect(("supervisor",)),
+    ("supervision:orders", "GET"): expect(("supervisor", "approver", "department_head")),
+    ("supervision:order", "GET"): expect(("supervisor",), scoped=DEPARTMENT),
+    ("supervision:order_pdf", "GET"): expect(("supervisor",), scoped=DEPARTMENT),
+    ("supervision:order_explain", "POST"): expect(scoped=DEPARTMENT),
+    ("supervision:order_review", "POST"): expect(("supervisor",)),
     # the working-day calendar
     ("workdays:calendar", "GET"): expect(("supervisor",)),
     ("workdays:calendar_provisional", "POST"): expect(("supervisor",)),
@@ -184,6 +192,9 @@ PAGES = {
 # -- the API operations: (path template of /api/v1/schema, method) → expected -------------------------
 API_STAFF = expect(STAFF, anonymous=401)
 NOT_RECTIFYING = ("window_clerk", "issuing_clerk", "assessment_office") + ADMINS  # rectifications: 404
+
+# Supervision orders are the supervisor's and the ordered department's; nobody else sees one.
+ORDER_HIDDEN = ("window_clerk", "issuing_clerk", "assessment_office") + ADMINS
 OPERATIONS = {
     # public; the sample body's wrong password is 401 whoever sends it
     ("/api/v1/auth/token", "POST"): expect(anonymous=401, others=401),
@@ -278,6 +289,27 @@ OPERATIONS = {
         hidden=("window_clerk", "issuing_clerk", "assessment_office") + ADMINS,
         anonymous=401,
     ),
+    # 督办: the case is looked up in the caller's scope before the role is checked
+    ("/api/v1/supervision-orders", "GET"): API_STAFF,
+    ("/api/v1/supervision-orders", "POST"): expect(
+        ("supervisor",), hidden=("assessment_office",) + ADMINS, anonymous=401
+    ),
+    ("/api/v1/supervision-orders/{order_id}", "GET"): expect(
+        ("supervisor",), scoped=DEPARTMENT, hidden=ORDER_HIDDEN, anonymous=401
+    ),
+    ("/api/v1/supervision-orders/{order_id}/pdf", "GET"): expect(
+        ("supervisor",), scoped=DEPARTMENT, hidden=ORDER_HIDDEN, anonymous=401
+    ),
+    ("/api/v1/supervision-orders/{order_id}/explain", "POST"): expect(
+        scoped=DEPARTMENT, hidden=ORDER_HIDDEN, anonymous=401
+    ),
+    ("/api/v1/supervision-orders/{order_id}/close", "POST"): expect(
+        ("supervisor",), hidden=ORDER_HIDDEN, anonymous=401, approver=(403, 404), department_head=(403, 404)
+    ),
+    ("/api/v1/supervision-orders/{order_id}/return", "POST"): expect(
+        ("supervisor",), hidden=ORDER_HIDDEN, anonymous=401, approver=(403, 404), department_head=(403, 404)
+    ),
+    ("/api/v1/supervision/board", "GET"): expect(("supervisor",), anonymous=401),
     # a body without a file is refused (422) before the role check; the page row above checks the roles
     ("/api/v1/cases/{number}/materials/{code}/files", "POST"): expect(STAFF, anonymous=401),
     ("/api/v1/cases/{number}/files", "GET"): expect(
@@ -377,7 +409,9 @@ def _world() -> SimpleNamespace:
         supervision_services.remind(actor=supervisor, case=case.number, message="请加快办理").pk
         for case in (drive("in_review"), other_case)
     )
+    orders = tuple(_order(case).pk for case in (drive("in_review"), drive("accepted", subitem="XK09901003")))
     return SimpleNamespace(
+        orders=orders,
         cases=(own_case, other_case),
         drafts=drafts,
         seals=seals,
@@ -414,6 +448,27 @@ def _rectifications(own_case, other_case, w) -> tuple[int, int]:
     return own.rectification.pk, other_item.pk
 
 
+def _order(case):
+    """A supervision order on `case` as the service would write it (the matrix's clock is before any
+    case is overdue, so it is stored directly)."""
+    from onewindow.cases.selectors import department_of
+    from onewindow.supervision.models import OrderStatus, SupervisionOrder
+
+    return SupervisionOrder.objects.create(
+        region=case.region,
+        year=2024,
+        serial=case.pk,
+        number=f"督办〔2024〕{case.pk}号",
+        case=case,
+        department=department_of(case),
+        reason="超期",
+        status=OrderStatus.ISSUED,
+        issued_by=_user("supervisor1"),
+        issued_at=ACCEPTED_AT,
+        explanation_due=dt.date(2024, 10, 8),
+    )
+
+
 def _both(**values):
     """kwargs for own and other from {name: (own, other) or value}."""
     own = {k: v[0] if isinstance(v, tuple) else v for k, v in values.items()}
@@ -446,6 +501,12 @@ def page_args(key: str, w) -> tuple[dict, dict]:
         "cases:action": _both(number=numbers, action="claim"),
         "supervision:case_remind": _both(number=numbers),
         "supervision:acknowledge": _both(pk=w.reminders),
+        "supervision:order_issue": _both(number=numbers),
+        "supervision:board_remind": _both(code=("construction", "health")),
+        "supervision:order": _both(pk=w.orders),
+        "supervision:order_pdf": _both(pk=w.orders),
+        "supervision:order_explain": _both(pk=w.orders),
+        "supervision:order_review": _both(pk=w.orders),
         "cases:document": _both(number=numbers, kind="receipt"),
         "cases:document_n": _both(number=numbers, kind="receipt", index=1),
         "cases:public_result": _both(code=w.code),
@@ -489,6 +550,10 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
         ("/api/v1/rectifications/{rectification_id}/close", "POST"): {"note": ""},
         ("/api/v1/reminders", "POST"): {"department": "construction", "message": "请加快办理"},
         ("/api/v1/reminders/{reminder_id}/acknowledge", "POST"): {"reply": "今日内办结"},
+        ("/api/v1/supervision-orders", "POST"): {"case": own_case.number, "reason": "超期"},
+        ("/api/v1/supervision-orders/{order_id}/explain", "POST"): {"explanation": "已办结"},
+        ("/api/v1/supervision-orders/{order_id}/close", "POST"): {"note": ""},
+        ("/api/v1/supervision-orders/{order_id}/return", "POST"): {"note": "请补充"},
     }
     params = {
         "agreement_id": tuple(str(d.pk) for d in w.drafts),
@@ -503,6 +568,7 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
         "notification_id": ("999999", "999999"),
         "rectification_id": tuple(str(pk) for pk in w.rectifications),
         "reminder_id": tuple(str(pk) for pk in w.reminders),
+        "order_id": tuple(str(pk) for pk in w.orders),
     }
     query = {
         "/api/v1/public/cases/{number}": ("?check=" + PERSON["phone"][-4:],) * 2,

@@ -452,10 +452,10 @@ def verify_result(code: str) -> dict:
 
 
 def open_cases(*, region=None) -> QuerySet[Case]:
-    """Every accepted, still open case with its working department annotated (`department_id_now`, rule
-    3); not scoped: the caller checks who may see the figures it derives. Filter by level with
-    `level_condition` and by department with `.of_department()`."""
-    qs = Case.objects.filter(status__in=OPEN_STATUSES, accepted_at__isnull=False)
+    """Every open case (the supervisor's case list with its default `status=open`) with its working
+    department annotated (`department_id_now`, rule 3); not scoped: the caller checks who may see the
+    figures it derives. Filter by level with `level_condition`, by department with `.of_department()`."""
+    qs = Case.objects.filter(status__in=OPEN_STATUSES)
     if region is not None:
         qs = qs.filter(region=region)
     return qs.with_department()

@@ -1,6 +1,5 @@
 """JSON API of supervision: reminders (催办) and their acknowledgment, supervision orders (督办), the board."""
 
-
 import datetime as dt
 from typing import Literal
 
@@ -147,3 +146,156 @@ class _Summaries:
 
     def __getitem__(self, item):
         return [self.render(row) for row in self.qs[item]]
+
+
+# -- supervision orders (督办) ------------------------------------------------------------------------
+
+OrderStatusName = Literal["issued", "explained", "returned", "closed"]
+
+
+class OrderIn(Schema):
+    case: str = Field(..., max_length=24, description="number of an overdue open case")
+    reason: str = Field(..., max_length=TEXT)
+
+
+class ExplanationIn(Schema):
+    explanation: str = Field(..., max_length=TEXT)
+
+
+class ReviewIn(Schema):
+    note: str = Field("", max_length=TEXT, description="required when sending the explanation back")
+
+
+class OrderOut(Schema):
+    id: int
+    number: str = Field(..., description="督办〔year〕serial号")
+    status: OrderStatusName
+    case: CaseRef
+    department: CodeName
+    reason: str
+    issued_by: str
+    issued_at: dt.datetime
+    case_due_date: dt.date | None
+    explanation_due: dt.date
+    explanation: str | None
+    explained_by: str | None
+    explained_at: dt.datetime | None
+    review_note: str | None
+    closed_at: dt.datetime | None
+    returned_count: int
+
+
+@router.get(
+    "/supervision-orders", response=list[OrderOut], summary="Supervision orders in the caller's scope"
+)
+@paginate(Page)
+def list_orders(
+    request,
+    status: OrderStatusName | None = None,
+    department: str | None = Query(None, max_length=40),
+):
+    qs = selectors.orders_for(request.auth, status=status, department=department)
+    return _Summaries(qs, selectors.order_summary)
+
+
+@router.post(
+    "/supervision-orders", response={201: OrderOut}, summary="Escalate an overdue case to a supervision order"
+)
+def create_order(request, payload: OrderIn):
+    order = services.issue_order(actor=request.auth, case=payload.case, reason=payload.reason)
+    return Status(201, selectors.order_summary(selectors.get_order(request.auth, order.pk)))
+
+
+@router.get("/supervision-orders/{order_id}", response=OrderOut, summary="One supervision order")
+def get_order(request, order_id: int):
+    return selectors.order_summary(selectors.get_order(request.auth, order_id))
+
+
+@router.post(
+    "/supervision-orders/{order_id}/explain",
+    response=OrderOut,
+    summary="The department's written explanation (head or approver)",
+)
+def explain_order(request, order_id: int, payload: ExplanationIn):
+    services.explain_order(actor=request.auth, order=order_id, explanation=payload.explanation)
+    return selectors.order_summary(selectors.get_order(request.auth, order_id))
+
+
+@router.post(
+    "/supervision-orders/{order_id}/close",
+    response=OrderOut,
+    summary="Accept the explanation and close the order (supervisor)",
+)
+def close_order(request, order_id: int, payload: ReviewIn):
+    services.review_order(actor=request.auth, order=order_id, accept=True, note=payload.note)
+    return selectors.order_summary(selectors.get_order(request.auth, order_id))
+
+
+@router.post(
+    "/supervision-orders/{order_id}/return",
+    response=OrderOut,
+    summary="Send the explanation back (supervisor; a note is required)",
+)
+def return_order(request, order_id: int, payload: ReviewIn):
+    services.review_order(actor=request.auth, order=order_id, accept=False, note=payload.note)
+    return selectors.order_summary(selectors.get_order(request.auth, order_id))
+
+
+@router.get("/supervision-orders/{order_id}/pdf", summary="The printable 督办通知书 (PDF, in Chinese)")
+def order_pdf(request, order_id: int):
+    from django.http import HttpResponse
+
+    from onewindow.supervision import documents
+
+    order = selectors.get_order(request.auth, order_id)
+    response = HttpResponse(documents.order_notice(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="supervision-order-{order.pk}.pdf"'
+    return response
+
+
+# -- the board -----------------------------------------------------------------------------------------
+
+BoardSort = Literal[
+    "department",
+    "open",
+    "normal",
+    "warning",
+    "overdue",
+    "least_remaining_days",
+    "oldest_accepted_at",
+    "unacknowledged",
+    "escalated",
+    "open_orders",
+]
+
+
+class OldestCase(Schema):
+    number: str
+    accepted_at: dt.datetime | None
+
+
+class BoardRow(Schema):
+    department: CodeName
+    open: int
+    normal: int
+    warning: int
+    overdue: int
+    least_remaining_days: int | None = Field(
+        ..., description="working days left on its most urgent running case (negative: past due)"
+    )
+    oldest_case: OldestCase | None
+    unacknowledged: int
+    escalated: int
+    open_orders: int
+
+
+@router.get(
+    "/supervision/board", response=list[BoardRow], summary="The supervisor's board: figures per department"
+)
+def board(request, sort: BoardSort = "overdue", order: Literal["asc", "desc"] = "desc"):
+    from onewindow.core.errors import PermissionDenied
+    from onewindow.org import roles as r
+
+    if not r.has_role(request.auth, r.SUPERVISOR):
+        raise PermissionDenied("Only the supervisor sees the board.", code="supervision.role_forbidden")
+    return selectors.board(request.auth, sort=sort, descending=order == "desc")

@@ -225,3 +225,143 @@ def orders_per_department(*, start: dt.date, end: dt.date, region=None) -> dict[
         row["department__code"]: {k: row[k] for k in ("issued", "explained_late", "returned", "open")}
         for row in rows
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# The supervisor's board: per department, aggregated in the database (a fixed number of queries)
+# --------------------------------------------------------------------------------------------------
+
+BOARD_COLUMNS = (
+    "department",
+    "open",
+    "normal",
+    "warning",
+    "overdue",
+    "least_remaining_days",
+    "oldest_accepted_at",
+    "unacknowledged",
+    "escalated",
+    "open_orders",
+)
+
+
+def board(
+    user, *, today: dt.date | None = None, sort: str = "overdue", descending: bool = True
+) -> list[dict]:
+    """One row per receiving department of the supervisor's region: open cases by level (the one clock's
+    `level_condition`), the least remaining working days among its running clocks, its oldest open case,
+    reminders not acknowledged (and of those, escalated), open supervision orders. Sorted by `sort`."""
+    from django.db.models import Min
+
+    from onewindow.cases import clock as case_clock
+    from onewindow.cases import selectors as case_selectors
+    from onewindow.cases.models import CLOCK_STATUSES
+    from onewindow.core import clock
+    from onewindow.org import roles as r
+    from onewindow.org.models import Organisation, OrganisationKind
+    from onewindow.workdays import arithmetic
+    from onewindow.workdays.errors import CalendarMissing
+
+    staff = getattr(user, "staff", None)
+    if staff is None or not r.has_role(user, r.SUPERVISOR):
+        return []
+    today = today or clock.today()
+    region = staff.organisation.region
+    departments = list(
+        Organisation.objects.filter(
+            region=region, kind__in=[OrganisationKind.INTERNAL, OrganisationKind.RESIDENT]
+        ).order_by("code")
+    )
+    level = {name: case_selectors.level_condition(name, today=today) for name in case_clock.LEVELS}
+    running = Q(status__in=CLOCK_STATUSES, due_date__isnull=False)
+    cases = {
+        row["department_id_now"]: row
+        for row in case_selectors.open_cases(region=region)
+        .values("department_id_now")
+        .annotate(
+            open=Count("pk"),
+            normal=Count("pk", filter=level[case_clock.NORMAL]),
+            warning=Count("pk", filter=level[case_clock.WARNING]),
+            overdue=Count("pk", filter=level[case_clock.OVERDUE]),
+            earliest_due=Min("due_date", filter=running),
+            oldest=Min("accepted_at"),
+        )
+        .order_by()
+    }
+    oldest_times = [row["oldest"] for row in cases.values() if row["oldest"] is not None]
+    oldest_numbers = {}
+    for department_id, number, accepted_at in (
+        case_selectors.open_cases(region=region)
+        .filter(accepted_at__in=oldest_times)
+        .order_by("accepted_at", "number")
+        .values_list("department_id_now", "number", "accepted_at")
+    ):
+        if cases.get(department_id, {}).get("oldest") == accepted_at:
+            oldest_numbers.setdefault(department_id, number)
+    reminders = {
+        row["department_id"]: row
+        for row in Reminder.objects.filter(region=region, acknowledged_at__isnull=True)
+        .values("department_id")
+        .annotate(unacknowledged=Count("pk"), escalated=Count("pk", filter=Q(escalated_at__isnull=False)))
+        .order_by()
+    }
+    orders = dict(
+        SupervisionOrder.objects.filter(region=region)
+        .exclude(status=OrderStatus.CLOSED)
+        .values("department_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("department_id", "n")
+    )
+
+    def remaining(due):
+        if due is None:
+            return None
+        try:
+            if due >= today:
+                return arithmetic.count_workdays(today, due, region=region)
+            return -arithmetic.count_workdays(due, today, region=region)
+        except CalendarMissing:
+            return None
+
+    rows = []
+    for department in departments:
+        c = cases.get(department.pk, {})
+        rem = reminders.get(department.pk, {})
+        rows.append(
+            {
+                "department": {"code": department.code, "name": department.name},
+                "open": c.get("open", 0),
+                "normal": c.get("normal", 0),
+                "warning": c.get("warning", 0),
+                "overdue": c.get("overdue", 0),
+                "least_remaining_days": remaining(c.get("earliest_due")),
+                "oldest_case": {"number": oldest_numbers[department.pk], "accepted_at": c["oldest"]}
+                if department.pk in oldest_numbers
+                else None,
+                "unacknowledged": rem.get("unacknowledged", 0),
+                "escalated": rem.get("escalated", 0),
+                "open_orders": orders.get(department.pk, 0),
+            }
+        )
+    return sort_board(rows, sort, descending)
+
+
+def sort_board(rows: list[dict], sort: str, descending: bool) -> list[dict]:
+    """Rows sorted by one column (unknown columns: by overdue); empty values last either way."""
+    if sort not in BOARD_COLUMNS:
+        sort = "overdue"
+
+    def key(row):
+        if sort == "department":
+            return (0, row["department"]["code"])
+        if sort == "oldest_accepted_at":
+            value = row["oldest_case"]["accepted_at"] if row["oldest_case"] else None
+        else:
+            value = row[sort]
+        return (0, value) if value is not None else (1, 0)
+
+    present = [row for row in rows if key(row)[0] == 0]
+    missing = [row for row in rows if key(row)[0] == 1]
+    present.sort(key=lambda row: key(row)[1], reverse=descending)
+    return present + missing

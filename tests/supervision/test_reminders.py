@@ -66,7 +66,9 @@ def test_another_department_gets_404_the_supervisor_403_and_an_empty_reply_400(c
     assert clients.approver.post(url, {"reply": "  "}).status_code == 400
     assert clients.approver.post(url, {}).status_code == 400
     assert clients.approver.post(url, {"reply": "好", "promised_by": "2024-01-01"}).status_code == 422
-    assert clients.approver.post("/reminders/99999999999999999999/acknowledge", {"reply": "好"}).status_code in (
+    assert clients.approver.post(
+        "/reminders/99999999999999999999/acknowledge", {"reply": "好"}
+    ).status_code in (
         400,
         404,
     )
@@ -87,7 +89,9 @@ def test_a_department_reminder_covers_all_its_late_cases(clients, frozen_clock):
     assert body["case"] is None and sorted(body["late_cases"]) == sorted(c.number for c in late)
     notice = Notification.objects.get(kind="supervision.reminder")
     assert notice.recipient.code == "construction"
-    assert clients.approver.post("/reminders", {"department": "construction", "message": "x"}).status_code == 403
+    assert (
+        clients.approver.post("/reminders", {"department": "construction", "message": "x"}).status_code == 403
+    )
     assert clients.supervisor.post("/reminders", {"department": "nowhere", "message": "x"}).status_code == 404
     assert clients.head.get("/reminders").json()["results"][0]["late_cases"] == body["late_cases"]
 
