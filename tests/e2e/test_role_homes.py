@@ -21,7 +21,7 @@ ALLOWED_LATIN = {"Excel", "PDF", "csv", "xlsx", "chinesecalendar", "YYYY-MM-DD"}
 @pytest.fixture
 def desks(transactional_db):
     """The cases world of tests/cases (committed for the live server), with work at every desk."""
-    from onewindow.cases import services
+    from onewindow.supervision import services
     from tests.cases.conftest import ACCEPTED_AT, build_world, drive, user
 
     arithmetic.invalidate()
