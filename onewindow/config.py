@@ -172,6 +172,7 @@ def email(directory: Path) -> dict:
         "DEFAULT_FROM_EMAIL": os.environ.get("ONEWINDOW_EMAIL_FROM", "").strip() or "onewindow@localhost",
     }
 
+
 DEFAULT_HALL_HOURS = "09:00-12:00,13:30-17:00"
 
 
