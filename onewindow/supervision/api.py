@@ -62,6 +62,7 @@ class ReminderOut(Schema):
     )
     escalated_at: dt.datetime | None
     late_cases: list[str] = Field(..., description="a department reminder: its late cases when sent")
+    acknowledged_by_name: str | None = Field(None, description="the full name of who acknowledged it")
 
 
 class AcknowledgeIn(Schema):

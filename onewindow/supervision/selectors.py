@@ -73,6 +73,12 @@ def get_reminder(user, reminder_id) -> Reminder:
     )
 
 
+def _person(user) -> str:
+    """Who did it, as people read it: the staff member's full name, else the username."""
+    staff = getattr(user, "staff", None)
+    return (staff.full_name if staff is not None else "") or user.username
+
+
 def reminder_summary(reminder: Reminder) -> dict:
     """A reminder as the API shows it (CONTRACT.md's fields first)."""
     department = reminder.department
@@ -90,6 +96,7 @@ def reminder_summary(reminder: Reminder) -> dict:
         "delay_hours": hours.hours(reminder.delay_minutes),
         "escalated_at": reminder.escalated_at,
         "late_cases": list(reminder.late_cases or []),
+        "acknowledged_by_name": _person(reminder.acknowledged_by) if reminder.acknowledged_by_id else None,
     }
 
 

@@ -18,7 +18,7 @@ ALLOWED_LATIN = {"PDF", "YYYY-MM-DD"}
 @pytest.fixture
 def late_hall(transactional_db):
     """The cases world (committed for the live server) on 14 Oct 2024: construction has three overdue
-    cases, health one case still in time."""
+    cases, health one near its limit (due 16 Oct)."""
     from tests.cases.conftest import ACCEPTED_AT, at, build_world, drive
 
     arithmetic.invalidate()
@@ -52,7 +52,7 @@ def test_the_supervisor_reads_the_board_drills_down_and_reminds_a_department(
     page.wait_for_selector("#board")
     assert_chinese(page)
     assert count(page, "construction", "overdue") == 3 and count(page, "construction", "warning") == 0
-    assert count(page, "health", "normal") == 1 and count(page, "health", "overdue") == 0
+    assert count(page, "health", "warning") == 1 and count(page, "health", "overdue") == 0
     # Sorted by overdue, most first: construction leads.
     assert page.locator("#board tbody tr").first.get_attribute("data-department") == "construction"
     screenshot(page, "supervision-board")
@@ -63,8 +63,8 @@ def test_the_supervisor_reads_the_board_drills_down_and_reminds_a_department(
     assert page.locator("#cases tbody tr").count() == 3
     assert listed == {c.number for c in late_hall.late}
     page.go_back()
-    # Sort by the normal count: health first.
-    page.click("#board thead a[data-sort=normal]")
+    # Sort by the warning count: health first.
+    page.click("#board thead a[data-sort=warning]")
     page.wait_for_selector("#board")
     assert page.locator("#board tbody tr").first.get_attribute("data-department") == "health"
     # One click, confirmed, reminds construction of its three late cases.
