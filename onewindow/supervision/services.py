@@ -433,25 +433,12 @@ def issue_order(*, actor, case, reason: str) -> SupervisionOrder:
         department = case_selectors.department_of(locked)
         if department is None:
             raise RuleViolation(_("No department works this case now."), code="supervision.no_department")
-        year = today.year
-        # Numbers per region and year; the unique constraint refuses a duplicate under any concurrency.
-        last = SupervisionOrder.objects.filter(region_id=locked.region_id, year=year).aggregate(
-            n=Max("serial")
-        )
-        serial = (last["n"] or 0) + 1
-        order = SupervisionOrder.objects.create(
-            region_id=locked.region_id,
-            year=year,
-            serial=serial,
-            number=_order_number(year, serial),
+        order = _create_order(
             case=locked,
             department=department,
             reason=reason,
-            status=OrderStatus.ISSUED,
-            issued_by=actor,
-            issued_at=clock.now(),
-            case_due_date=locked.due_date,
-            explanation_due=_explanation_due(today, locked.region),
+            actor=actor,
+            today=today,
         )
         org_services.notify(
             organisation=department,
@@ -482,6 +469,40 @@ def issue_order(*, actor, case, reason: str) -> SupervisionOrder:
             detail={"number": order.number, "case": locked.number, "department": department.code},
         )
     return order
+
+
+def _create_order(*, case, department, reason: str, actor, today: dt.date) -> SupervisionOrder:
+    """The order with the next number of its region and year. Two supervisors numbering at once: the
+    unique constraint refuses the second insert (in a savepoint), which takes the next number; a second
+    open order on the same case is 409 (the partial unique constraint, under any concurrency)."""
+    explanation_due = _explanation_due(today, case.region)
+    for _attempt in range(5):
+        last = SupervisionOrder.objects.filter(region_id=case.region_id, year=today.year).aggregate(
+            n=Max("serial")
+        )
+        serial = (last["n"] or 0) + 1
+        try:
+            with transaction.atomic():
+                return SupervisionOrder.objects.create(
+                    region_id=case.region_id,
+                    year=today.year,
+                    serial=serial,
+                    number=_order_number(today.year, serial),
+                    case=case,
+                    department=department,
+                    reason=reason,
+                    status=OrderStatus.ISSUED,
+                    issued_by=actor,
+                    issued_at=clock.now(),
+                    case_due_date=case.due_date,
+                    explanation_due=explanation_due,
+                )
+        except IntegrityError:
+            if SupervisionOrder.objects.filter(case=case).exclude(status=OrderStatus.CLOSED).exists():
+                raise Conflict(
+                    _("This case already has an open supervision order."), code="supervision.order_open"
+                ) from None
+    raise Conflict(_("Please try again."), code="supervision.busy")
 
 
 def _lock_order(actor, order) -> SupervisionOrder:
