@@ -3,31 +3,29 @@
 import datetime as dt
 from typing import Literal
 
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from onewindow.core.api import Page
+from onewindow.core.api import TEXT_MAX, Id, In, Page, code, text
 from onewindow.supervision import selectors, services
 
 router = Router(tags=["supervision"])
 
-TEXT = 2000
 
-
-class CodeName(Schema):
+class DepartmentRef(Schema):
     code: str
     name: str
 
 
-class CaseRef(Schema):
+class CaseNumberRef(Schema):
     number: str
 
 
 # -- reminders ---------------------------------------------------------------------------------------
 
 
-class ReminderIn(Schema):
-    message: str = Field(..., max_length=TEXT)
+class CaseReminderIn(In):
+    message: text(TEXT_MAX)
 
 
 class CaseReminderOut(Schema):
@@ -38,18 +36,20 @@ class CaseReminderOut(Schema):
     message: str
     by: str
     at: dt.datetime
-    department: CodeName | None
+    department: DepartmentRef | None
 
 
-class DepartmentReminderIn(Schema):
-    department: str = Field(..., max_length=40, description="code of the department")
-    message: str = Field(..., max_length=TEXT)
+class DepartmentReminderIn(In):
+    department: code(description="code of the department")
+    message: text(TEXT_MAX)
 
 
 class ReminderOut(Schema):
     id: int
-    case: CaseRef | None = Field(..., description="null for a reminder about all the department's late cases")
-    department: CodeName | None
+    case: CaseNumberRef | None = Field(
+        ..., description="null for a reminder about all the department's late cases"
+    )
+    department: DepartmentRef | None
     message: str
     sent_at: dt.datetime
     acknowledged_at: dt.datetime | None
@@ -65,15 +65,15 @@ class ReminderOut(Schema):
     acknowledged_by_name: str | None = Field(None, description="the full name of who acknowledged it")
 
 
-class AcknowledgeIn(Schema):
-    reply: str = Field(..., max_length=TEXT, description="what the department will do")
+class ReminderAcknowledgeIn(In):
+    reply: text(TEXT_MAX, description="what the department will do")
     promised_by: dt.date | None = Field(None, description="by when (not in the past)")
 
 
 @router.post(
     "/cases/{number}/reminders", response={201: CaseReminderOut}, summary="Urge the department (supervisor)"
 )
-def case_reminder(request, number: str, payload: ReminderIn):
+def case_reminder(request, number: str, payload: CaseReminderIn):
     reminder = services.remind(actor=request.auth, case=number, message=payload.message)
     return Status(
         201,
@@ -96,7 +96,7 @@ def list_reminders(
     request,
     acknowledged: Literal["true", "false"] | None = None,
     escalated: Literal["true", "false"] | None = None,
-    department: str | None = Query(None, max_length=40),
+    department: code(description="department code") | None = None,
 ):
     qs = selectors.reminders_for(
         request.auth, acknowledged=acknowledged, escalated=escalated, department=department
@@ -117,7 +117,7 @@ def department_reminder(request, payload: DepartmentReminderIn):
 
 
 @router.get("/reminders/{reminder_id}", response=ReminderOut, summary="One reminder")
-def get_reminder(request, reminder_id: int):
+def get_reminder(request, reminder_id: Id):
     return selectors.reminder_summary(selectors.get_reminder(request.auth, reminder_id))
 
 
@@ -126,7 +126,7 @@ def get_reminder(request, reminder_id: int):
     response=ReminderOut,
     summary="Acknowledge a reminder with a reply (the department's head or an approver)",
 )
-def acknowledge_reminder(request, reminder_id: int, payload: AcknowledgeIn):
+def acknowledge_reminder(request, reminder_id: Id, payload: ReminderAcknowledgeIn):
     reminder = services.acknowledge(
         actor=request.auth, reminder=reminder_id, reply=payload.reply, promised_by=payload.promised_by
     )
@@ -154,25 +154,29 @@ class _Summaries:
 OrderStatusName = Literal["issued", "explained", "returned", "closed"]
 
 
-class OrderIn(Schema):
-    case: str = Field(..., max_length=24, description="number of an overdue open case")
-    reason: str = Field(..., max_length=TEXT)
+class OrderIn(In):
+    case: code(24, description="number of an overdue open case")
+    reason: text(TEXT_MAX)
 
 
-class ExplanationIn(Schema):
-    explanation: str = Field(..., max_length=TEXT)
+class OrderExplanationIn(In):
+    explanation: text(TEXT_MAX)
 
 
-class ReviewIn(Schema):
-    note: str = Field("", max_length=TEXT, description="required when sending the explanation back")
+class OrderCloseIn(In):
+    note: text(TEXT_MAX, blank=True) = ""
+
+
+class OrderReturnIn(In):
+    note: text(TEXT_MAX, description="what the explanation lacks")
 
 
 class OrderOut(Schema):
     id: int
     number: str = Field(..., description="督办〔year〕serial号")
     status: OrderStatusName
-    case: CaseRef
-    department: CodeName
+    case: CaseNumberRef
+    department: DepartmentRef
     reason: str
     issued_by: str
     issued_at: dt.datetime
@@ -193,7 +197,7 @@ class OrderOut(Schema):
 def list_orders(
     request,
     status: OrderStatusName | None = None,
-    department: str | None = Query(None, max_length=40),
+    department: code(description="department code") | None = None,
 ):
     qs = selectors.orders_for(request.auth, status=status, department=department)
     return _Summaries(qs, selectors.order_summary)
@@ -208,7 +212,7 @@ def create_order(request, payload: OrderIn):
 
 
 @router.get("/supervision-orders/{order_id}", response=OrderOut, summary="One supervision order")
-def get_order(request, order_id: int):
+def get_order(request, order_id: Id):
     return selectors.order_summary(selectors.get_order(request.auth, order_id))
 
 
@@ -217,7 +221,7 @@ def get_order(request, order_id: int):
     response=OrderOut,
     summary="The department's written explanation (head or approver)",
 )
-def explain_order(request, order_id: int, payload: ExplanationIn):
+def explain_order(request, order_id: Id, payload: OrderExplanationIn):
     services.explain_order(actor=request.auth, order=order_id, explanation=payload.explanation)
     return selectors.order_summary(selectors.get_order(request.auth, order_id))
 
@@ -227,7 +231,7 @@ def explain_order(request, order_id: int, payload: ExplanationIn):
     response=OrderOut,
     summary="Accept the explanation and close the order (supervisor)",
 )
-def close_order(request, order_id: int, payload: ReviewIn):
+def close_order(request, order_id: Id, payload: OrderCloseIn):
     services.review_order(actor=request.auth, order=order_id, accept=True, note=payload.note)
     return selectors.order_summary(selectors.get_order(request.auth, order_id))
 
@@ -237,13 +241,13 @@ def close_order(request, order_id: int, payload: ReviewIn):
     response=OrderOut,
     summary="Send the explanation back (supervisor; a note is required)",
 )
-def return_order(request, order_id: int, payload: ReviewIn):
+def return_order(request, order_id: Id, payload: OrderReturnIn):
     services.review_order(actor=request.auth, order=order_id, accept=False, note=payload.note)
     return selectors.order_summary(selectors.get_order(request.auth, order_id))
 
 
 @router.get("/supervision-orders/{order_id}/pdf", summary="The printable 督办通知书 (PDF, in Chinese)")
-def order_pdf(request, order_id: int):
+def order_pdf(request, order_id: Id):
     from django.http import HttpResponse
 
     from onewindow.supervision import documents
@@ -270,13 +274,13 @@ BoardSort = Literal[
 ]
 
 
-class OldestCase(Schema):
+class BoardOldestCase(Schema):
     number: str
     accepted_at: dt.datetime | None
 
 
 class BoardRow(Schema):
-    department: CodeName
+    department: DepartmentRef
     open: int
     normal: int
     warning: int
@@ -284,7 +288,7 @@ class BoardRow(Schema):
     least_remaining_days: int | None = Field(
         ..., description="working days left on its most urgent running case (negative: past due)"
     )
-    oldest_case: OldestCase | None
+    oldest_case: BoardOldestCase | None
     unacknowledged: int
     escalated: int
     open_orders: int

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from onewindow.core import refusals
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.org import roles as r
 from onewindow.org.access import role_required
@@ -48,6 +49,7 @@ def case_remind(request, number):
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         messages.error(request, _message(exc))
         return redirect("cases:case", number=number)
     messages.success(request, _("Reminder sent to the department."))
@@ -95,6 +97,7 @@ def reminder_acknowledge(request, pk):
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         error = {"id": pk, "message": _message(exc), "values": request.POST}
         return _reminders_page(request, error=error, status=exc.status)
     messages.success(request, _("Reminder acknowledged."))
@@ -153,6 +156,7 @@ def order_issue(request, number):
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         messages.error(request, _message(exc))
         return redirect("cases:case", number=number)
     messages.success(request, _("Supervision order %(number)s issued.") % {"number": order.number})
@@ -167,6 +171,7 @@ def order_explain(request, pk):
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         error = {"message": _message(exc), "values": request.POST}
         return _order_page(request, pk, error=error, status=exc.status)
     messages.success(request, _("Explanation submitted."))
@@ -182,6 +187,7 @@ def order_review(request, pk):
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         error = {"message": _message(exc), "values": request.POST}
         return _order_page(request, pk, error=error, status=exc.status)
     messages.success(request, _("Order closed.") if accept else _("Explanation sent back."))
@@ -259,6 +265,7 @@ def board_remind(request, code):
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
+        refusals.note(request, exc)  # audited after the rollback (org.refusals)
         messages.error(request, _message(exc))
         return redirect("supervision:board")
     messages.success(
