@@ -126,7 +126,7 @@ class CaseWarning(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=WarningKind.choices)
-    level = models.CharField(_("level"), max_length=10, choices=WarningLevel.choices)
+    level = models.CharField(_("warning level"), max_length=10, choices=WarningLevel.choices)
     department = models.ForeignKey(
         Organisation,
         verbose_name=_("warned organisation"),

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('handling', 'Time limit of the case'), ('issuance', 'Issuance within 10 working days (art. 44)')], max_length=10, verbose_name='kind')),
-                ('level', models.CharField(choices=[('warning', 'Near the limit'), ('overdue', 'Overdue')], max_length=10, verbose_name='level')),
+                ('level', models.CharField(choices=[('warning', 'Near the limit'), ('overdue', 'Overdue')], max_length=10, verbose_name='warning level')),
                 ('due_date', models.DateField(verbose_name='due date')),
                 ('raised_at', models.DateTimeField(verbose_name='raised at')),
             ],
