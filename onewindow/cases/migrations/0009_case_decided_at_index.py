@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_issue_details_and_particulars'),
+        ('cases', '0008_reminder_moves_to_supervision'),
         ('catalogue', '0003_guide_result_kind_fields'),
         ('org', '0005_inbox_per_user'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
