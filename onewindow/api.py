@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from onewindow.assessment.api import router as assessment_router
 from onewindow.cases.api import router as cases_router
 from onewindow.catalogue.api import router as catalogue_router
 from onewindow.core.api import Renderer, finish_openapi, install_problem_handlers
@@ -41,3 +42,4 @@ api.add_router("", cases_router)
 api.add_router("", ratings_router)
 api.add_router("", stats_router)
 api.add_router("", supervision_router)
+api.add_router("", assessment_router)

@@ -14,6 +14,7 @@ NAV_MODULES = [
     "onewindow.cases.nav",
     "onewindow.ratings.nav",
     "onewindow.supervision.nav",
+    "onewindow.assessment.nav",
     "onewindow.catalogue.nav",
     "onewindow.workdays.nav",
     "onewindow.stats.nav",

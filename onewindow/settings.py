@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "onewindow.ratings",
     "onewindow.stats",
     "onewindow.supervision",
+    "onewindow.assessment",
     "onewindow.site",
     "ninja",
     "onewindow.org.admin_site.OneWindowAdminConfig",

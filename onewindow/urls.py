@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("onewindow.cases.urls")),
     path("", include("onewindow.ratings.urls")),
     path("", include("onewindow.supervision.urls")),
+    path("", include("onewindow.assessment.urls")),
     path("", include("onewindow.workdays.urls")),
     path("", include("onewindow.stats.urls")),
 ]

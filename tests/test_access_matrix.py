@@ -75,6 +75,7 @@ def expect(ok=(), *, scoped=(), hidden=(), anonymous=LOGIN, others=403, **specia
 
 
 PUBLIC = expect(ok=tuple(ROLES), anonymous=OK)
+NOT_ASSESSED_HERE = ("approver", "window_clerk", "issuing_clerk")  # a department's results: 404
 ADMIN_SITE = expect(anonymous=ADMIN_LOGIN, others=ADMIN_LOGIN, sysadmin=ADMIN_IN)
 
 # -- the HTML pages: (route name, or the path when it has none; method) → expected ------------------
@@ -177,6 +178,27 @@ PAGES = {
     ("supervision:order_pdf", "GET"): expect(("supervisor",), scoped=DEPARTMENT),
     ("supervision:order_explain", "POST"): expect(scoped=DEPARTMENT),
     ("supervision:order_review", "POST"): expect(("supervisor",)),
+    # the assessment: results in scope (a filed department result of each department), runs, schemes
+    ("assessment:list", "GET"): expect(BUSINESS),
+    ("assessment:run", "POST"): expect(("supervisor",)),
+    ("assessment:ranking", "GET"): expect(hidden=BUSINESS),  # no period asked: nothing to rank
+    ("assessment:schemes", "GET"): expect(("supervisor", "assessment_office")),
+    ("assessment:scheme_edit", "GET"): expect(("supervisor",)),
+    ("assessment:person", "GET"): expect(
+        ("supervisor", "assessment_office"), scoped=DEPARTMENT, hidden=("window_clerk", "issuing_clerk")
+    ),
+    ("assessment:result", "GET"): expect(
+        ("supervisor", "assessment_office"), scoped=("department_head",), hidden=NOT_ASSESSED_HERE
+    ),
+    ("assessment:sheet", "GET"): expect(
+        ("supervisor", "assessment_office"), scoped=("department_head",), hidden=NOT_ASSESSED_HERE
+    ),
+    ("assessment:score", "POST"): expect(
+        ("supervisor",), hidden=NOT_ASSESSED_HERE, department_head=(403, 404), assessment_office=403
+    ),
+    ("assessment:step", "POST"): expect(
+        ("assessment_office",), hidden=NOT_ASSESSED_HERE, department_head=(403, 404), supervisor=403
+    ),
     # the working-day calendar
     ("workdays:calendar", "GET"): expect(("supervisor",)),
     ("workdays:calendar_provisional", "POST"): expect(("supervisor",)),
@@ -191,6 +213,26 @@ PAGES = {
 
 # -- the API operations: (path template of /api/v1/schema, method) → expected -------------------------
 API_STAFF = expect(STAFF, anonymous=401)
+ASSESSMENT_READ = expect(
+    ("supervisor", "assessment_office"),
+    scoped=("department_head",),
+    hidden=NOT_ASSESSED_HERE + ADMINS,
+    anonymous=401,
+)
+ASSESSMENT_SUPERVISOR = expect(  # the results are filed: the supervisor's steps are 409, a correction 201
+    ("supervisor",),
+    hidden=NOT_ASSESSED_HERE + ADMINS,
+    anonymous=401,
+    assessment_office=403,
+    department_head=(403, 404),
+)
+ASSESSMENT_OFFICE = expect(
+    ("assessment_office",),
+    hidden=NOT_ASSESSED_HERE + ADMINS,
+    anonymous=401,
+    supervisor=403,
+    department_head=(403, 404),
+)
 NOT_RECTIFYING = ("window_clerk", "issuing_clerk", "assessment_office") + ADMINS  # rectifications: 404
 
 # Supervision orders are the supervisor's and the ordered department's; nobody else sees one.
@@ -344,6 +386,29 @@ OPERATIONS = {
         approver=(403, 404),
         department_head=(403, 404),
     ),
+    ("/api/v1/assessments", "GET"): API_STAFF,
+    ("/api/v1/assessments/runs", "POST"): expect(("supervisor",), anonymous=401),
+    ("/api/v1/assessments/ranking.xlsx", "GET"): API_STAFF,
+    ("/api/v1/assessments/{result_id}", "GET"): ASSESSMENT_READ,
+    ("/api/v1/assessments/{result_id}/sheet.pdf", "GET"): ASSESSMENT_READ,
+    ("/api/v1/assessments/{result_id}/scores", "POST"): ASSESSMENT_SUPERVISOR,
+    ("/api/v1/assessments/{result_id}/review", "POST"): ASSESSMENT_SUPERVISOR,
+    ("/api/v1/assessments/{result_id}/confirm", "POST"): ASSESSMENT_SUPERVISOR,
+    ("/api/v1/assessments/{result_id}/reopen", "POST"): ASSESSMENT_SUPERVISOR,
+    ("/api/v1/assessments/{result_id}/file", "POST"): ASSESSMENT_SUPERVISOR,
+    ("/api/v1/assessments/{result_id}/correct", "POST"): ASSESSMENT_SUPERVISOR,
+    ("/api/v1/assessments/{result_id}/acknowledge", "POST"): ASSESSMENT_OFFICE,
+    ("/api/v1/assessments/{result_id}/return", "POST"): ASSESSMENT_OFFICE,
+    # the head of the unit records (a filed, not yet returned result: 409); the bureau only its own staff's
+    ("/api/v1/assessments/{result_id}/record", "POST"): expect(
+        hidden=NOT_ASSESSED_HERE + ADMINS,
+        anonymous=401,
+        supervisor=403,
+        assessment_office=403,
+        department_head=(OK, 404),
+    ),
+    ("/api/v1/assessment-schemes", "GET"): API_STAFF,
+    ("/api/v1/assessment-schemes", "POST"): expect(("supervisor",), anonymous=401),
     ("/api/v1/rectifications/{rectification_id}/close", "POST"): expect(
         ("supervisor",),
         hidden=NOT_RECTIFYING,
@@ -419,7 +484,24 @@ def _world() -> SimpleNamespace:
         code=result.verification_code,
         rectifications=_rectifications(own_case, other_case, w),
         reminders=reminders,
+        assessments=_assessments(supervisor),
     )
+
+
+def _assessments(supervisor) -> tuple[int, int]:
+    """September 2024's department results of construction (own) and health (other), filed."""
+    from onewindow.assessment import services as assessment_services
+    from onewindow.assessment.models import Result
+
+    assessment_services.run(actor=supervisor, period="2024-09", kinds=["department"])
+    filed = []
+    for code in ("construction", "health"):
+        result = Result.objects.get(subject_department__code=code, period="2024-09")
+        assessment_services.enter_score(actor=supervisor, result=result.pk, indicator="cooperation", points=8)
+        for step in ("review", "confirm", "file"):
+            assessment_services.act(actor=supervisor, result=result.pk, action=step)
+        filed.append(result.pk)
+    return filed[0], filed[1]
 
 
 def _rectifications(own_case, other_case, w) -> tuple[int, int]:
@@ -514,6 +596,12 @@ def page_args(key: str, w) -> tuple[dict, dict]:
         "cases:file": _both(number=numbers, file_id=999999),
         "workdays:calendar_year": _both(year=2024),
         "ratings:rectification": _both(pk=w.rectifications),
+        "assessment:scheme_edit": _both(kind="department"),
+        "assessment:person": _both(username=("construction-approver", "health-approver")),
+        "assessment:result": _both(pk=w.assessments),
+        "assessment:sheet": _both(pk=w.assessments),
+        "assessment:score": _both(pk=w.assessments),
+        "assessment:step": _both(pk=w.assessments, action="acknowledge"),
         "ratings:rectification_action": _both(pk=w.rectifications, action="reply"),
     }.get(key, ({}, {}))
 
@@ -554,6 +642,15 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
         ("/api/v1/supervision-orders/{order_id}/explain", "POST"): {"explanation": "已办结"},
         ("/api/v1/supervision-orders/{order_id}/close", "POST"): {"note": ""},
         ("/api/v1/supervision-orders/{order_id}/return", "POST"): {"note": "请补充"},
+        ("/api/v1/assessments/runs", "POST"): {"period": "2024-10"},
+        ("/api/v1/assessments/{result_id}/scores", "POST"): {"indicator": "cooperation", "points": 5},
+        ("/api/v1/assessments/{result_id}/correct", "POST"): {"reason": "统计口径有误"},
+        ("/api/v1/assessment-schemes", "POST"): {
+            "subject_kind": "department",
+            "effective_from": "2024-10-01",
+            "monthly_share": "0.8",
+            "indicators": [{"code": "coop", "name": "配合度", "kind": "entered", "weight": 100}],
+        },
     }
     params = {
         "agreement_id": tuple(str(d.pk) for d in w.drafts),
@@ -569,10 +666,12 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
         "rectification_id": tuple(str(pk) for pk in w.rectifications),
         "reminder_id": tuple(str(pk) for pk in w.reminders),
         "order_id": tuple(str(pk) for pk in w.orders),
+        "result_id": tuple(str(pk) for pk in w.assessments),
     }
     query = {
         "/api/v1/public/cases/{number}": ("?check=" + PERSON["phone"][-4:],) * 2,
         "/api/v1/calendar/add-workdays": ("?start=2024-09-27&days=3",) * 2,
+        "/api/v1/assessments/ranking.xlsx": ("?period=2024-09&subject_kind=department",) * 2,
     }.get(path, ("", ""))
     urls = []
     for scope in (0, 1):

@@ -471,3 +471,72 @@ def awaiting_issuance(*, region=None) -> QuerySet[Case]:
 def issuance_level_condition(level: str, *, today: dt.date | None = None) -> Q:
     """The art. 44 level of `awaiting_issuance` cases today, in SQL (cases.clock.issuance_level_filter)."""
     return case_clock.issuance_level_filter(level, today=today or clock.today())
+
+
+# Work per person and department over a period (the assessment reads these; one grouped query each)
+# --------------------------------------------------------------------------------------------------
+
+# What a person or department did to a case, and when: (who column, time column).
+WORK = {
+    "accepted": ("accepted_by_id", "accepted_at"),
+    "issued": ("issued_by_id", "issued_at"),
+    "decided": ("decided_by_id", "decided_at"),
+    "decided_by_department": ("decided_department_id", "decided_at"),
+}
+
+
+def work_cases(what: str, *, region, start: dt.datetime, end: dt.datetime, who=None) -> QuerySet[Case]:
+    """Cases whose `what` (accepted, issued, decided, decided_by_department) happened in [start, end),
+    of the one person or department `who` (an id) when given; annotated `decided_on` (the hall's day)."""
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
+
+    who_column, at_column = WORK[what]
+    qs = Case.objects.filter(region=region, **{f"{at_column}__gte": start, f"{at_column}__lt": end})
+    if who is not None:
+        qs = qs.filter(**{who_column: who})
+    return qs.annotate(decided_on=TruncDate("decided_at", tzinfo=timezone.get_current_timezone()))
+
+
+def late_decision() -> Q:
+    """A decision after the case's due date (on `work_cases`): the clock's overdue, for a decided case."""
+    return Q(decided_on__gt=F("due_date"))
+
+
+def work_counts(what: str, *, region, start: dt.datetime, end: dt.datetime) -> dict[int, dict]:
+    """{who id: {total, late}} of `work_cases` (late: only meaningful for decisions)."""
+    from django.db.models import Count
+
+    who_column, _at = WORK[what]
+    rows = (
+        work_cases(what, region=region, start=start, end=end)
+        .exclude(**{f"{who_column}__isnull": True})
+        .order_by()
+        .values(who_column)
+        .annotate(total=Count("pk"), late=Count("pk", filter=late_decision()))
+    )
+    return {row[who_column]: {"total": row["total"], "late": row["late"]} for row in rows}
+
+
+def returns_to_window(*, region, start: dt.datetime, end: dt.datetime, clerk=None) -> QuerySet[CaseEvent]:
+    """The back office's returns to the window (materials found short after acceptance) in [start, end):
+    each counts against the clerk who accepted the case (`case__accepted_by`)."""
+    qs = CaseEvent.objects.filter(
+        action=transitions.RETURN, at__gte=start, at__lt=end, case__region=region
+    ).select_related("case")
+    if clerk is not None:
+        qs = qs.filter(case__accepted_by_id=clerk)
+    return qs
+
+
+def returns_per_clerk(*, region, start: dt.datetime, end: dt.datetime) -> dict[int, int]:
+    from django.db.models import Count
+
+    rows = (
+        returns_to_window(region=region, start=start, end=end)
+        .exclude(case__accepted_by__isnull=True)
+        .order_by()
+        .values("case__accepted_by_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["case__accepted_by_id"]: row["n"] for row in rows}

@@ -3,9 +3,24 @@
 One UPDATE is let through: sealing, i.e. giving an unsealed entry (no hash yet) its place in the chain
 (`seq`, `prev_hash`, `hash`) while every column of its content stays exactly as written. A sealed entry
 can never change again.
+
+Apps above add their own (e.g. filed assessment results) with `register`; `install` and `remove` handle
+them all, so the test harness that drops the guards to empty a database drops theirs too.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+
+# (statements(vendor, install) -> [sql], the tables they need): the guards other apps registered.
+_registered: list[tuple[Callable[[str, bool], list[str]], tuple[str, ...]]] = []
+
+
+def register(statements: Callable[[str, bool], list[str]], *, tables: tuple[str, ...]) -> None:
+    """Add an app's guards (from its AppConfig.ready()); installed only where its tables exist."""
+    if all(existing is not statements for existing, _tables in _registered):
+        _registered.append((statements, tables))
+
 
 # The columns an entry's writer sets; sealing must leave them as they are.
 CONTENT = (
@@ -80,15 +95,25 @@ def _statements(vendor: str, install: bool) -> list[str]:
     return []
 
 
-def install(connection) -> None:
-    """Create the append-only triggers (idempotent)."""
+def _all(connection, install: bool) -> list[str]:
+    statements = list(_statements(connection.vendor, install))
+    if _registered:
+        existing = set(connection.introspection.table_names())
+        for registered, tables in _registered:
+            if set(tables) <= existing:
+                statements.extend(registered(connection.vendor, install))
+    return statements
+
+
+def install(connection, *, core_only: bool = False) -> None:
+    """Create the append-only triggers, and the guards apps registered (idempotent)."""
     with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, True):
+        for sql in _statements(connection.vendor, True) if core_only else _all(connection, True):
             cursor.execute(sql)
 
 
 def remove(connection) -> None:
     """Drop them — only the test harness does this, so that it can empty the test database."""
     with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, False):
+        for sql in _all(connection, False):
             cursor.execute(sql)

@@ -6,7 +6,7 @@ from onewindow.core import db_guards
 
 
 def forwards(apps, schema_editor):
-    db_guards.install(schema_editor.connection)
+    db_guards.install(schema_editor.connection, core_only=True)
 
 
 def backwards(apps, schema_editor):

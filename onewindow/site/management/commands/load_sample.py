@@ -6,6 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from onewindow.assessment import defaults as assessment_defaults
 from onewindow.cases import generator
 from onewindow.catalogue import sample as catalogue_sample
 from onewindow.core import audit
@@ -41,6 +42,8 @@ class Command(BaseCommand):
             report = step()
             if report:
                 self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()))
+        schemes = assessment_defaults.install_defaults(region=loaded["region"])
+        self.stdout.write(f"assessment schemes: {len(schemes)}")
         if demo_handovers:
             report = demo.sign_demo_handovers()
             self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()))
