@@ -233,6 +233,7 @@ ASSESSMENT_OFFICE = expect(
     supervisor=403,
     department_head=(403, 404),
 )
+ASSESSMENT_STEPS = ("review", "confirm", "reopen", "file", "acknowledge", "return", "record")
 NOT_RECTIFYING = ("window_clerk", "issuing_clerk", "assessment_office") + ADMINS  # rectifications: 404
 
 # Supervision orders are the supervisor's and the ordered department's; nobody else sees one.
@@ -643,6 +644,7 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
         ("/api/v1/supervision-orders/{order_id}/close", "POST"): {"note": ""},
         ("/api/v1/supervision-orders/{order_id}/return", "POST"): {"note": "请补充"},
         ("/api/v1/assessments/runs", "POST"): {"period": "2024-10"},
+        **{(f"/api/v1/assessments/{{result_id}}/{step}", "POST"): {} for step in ASSESSMENT_STEPS},
         ("/api/v1/assessments/{result_id}/scores", "POST"): {"indicator": "cooperation", "points": 5},
         ("/api/v1/assessments/{result_id}/correct", "POST"): {"reason": "统计口径有误"},
         ("/api/v1/assessment-schemes", "POST"): {

@@ -1,4 +1,4 @@
-"""The admin site shows assessment results read-only: nothing is changed or deleted there (rule 15)."""
+"""The admin site shows assessment results read-only: nothing is changed or deleted there (rule 20)."""
 
 from django.contrib import admin
 

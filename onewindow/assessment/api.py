@@ -28,25 +28,25 @@ class AssessmentUnit(Schema):
     name: str
 
 
-class SubjectOut(Schema):
+class AssessmentSubjectOut(Schema):
     kind: SubjectKindCode
     username: str | None = Field(None, description="a person's login; null for a department")
     name: str
     department: str | None = Field(None, description="the department's code; null for a person")
 
 
-class SchemeRef(Schema):
+class AssessmentSchemeRef(Schema):
     id: int
     version: int
     name: str
 
 
-class ResultOut(Schema):
+class AssessmentResultOut(Schema):
     id: int
     period: str = Field(..., description="YYYY-MM or YYYY")
     period_kind: PeriodKindCode
     subject_kind: SubjectKindCode
-    subject: SubjectOut
+    subject: AssessmentSubjectOut
     unit: AssessmentUnit
     status: StatusCode
     status_label: str
@@ -54,7 +54,7 @@ class ResultOut(Schema):
     total: Decimal
     monthly_mean: Decimal | None = Field(None, description="a year: the weighted mean of the months")
     year_end_score: Decimal | None = Field(None, description="a year: the year-end part")
-    scheme: SchemeRef
+    scheme: AssessmentSchemeRef
     corrects: int | None = Field(None, description="the filed result this one corrects")
     corrected_by: int | None = Field(None, description="the correction of this result, if any")
     correction_reason: str
@@ -65,13 +65,13 @@ class ResultOut(Schema):
     recorded_at: dt.datetime | None
 
 
-class RecordOut(Schema):
+class AssessmentRecordOut(Schema):
     type: Literal["case", "rating", "rectification", "result"]
     ref: str
     label: str
 
 
-class ScoreOut(Schema):
+class AssessmentScoreOut(Schema):
     indicator: str
     name: str
     kind: IndicatorKindCode
@@ -91,9 +91,9 @@ class ScoreOut(Schema):
     )
 
 
-class ResultDetailOut(ResultOut):
+class AssessmentResultDetailOut(AssessmentResultOut):
     months: list[dict[str, Any]] = Field(..., description="a year: the monthly results used")
-    scores: list[ScoreOut]
+    scores: list[AssessmentScoreOut]
     reviewed_at: dt.datetime | None
     confirmed_at: dt.datetime | None
     reviewed_by: str | None
@@ -107,15 +107,16 @@ class ResultDetailOut(ResultOut):
 Version = Annotated[
     DbInt | None, Field(None, description="the result's version the caller saw (409 when stale)")
 ]
-Points = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+# Numbers in, as JSON numbers (a Decimal would also take any string); the services keep two decimals.
+Points = Annotated[float, Field(ge=0, le=100)]
 
 
-class RunIn(In):
+class AssessmentRunIn(In):
     period: str = Field(..., pattern=PERIOD, description="YYYY-MM (a month) or YYYY (a year)")
     subject_kinds: list[SubjectKindCode] | None = Field(None, description="default: every kind")
 
 
-class RunOut(Schema):
+class AssessmentRunOut(Schema):
     period: str
     created: int
     updated: int
@@ -124,22 +125,22 @@ class RunOut(Schema):
     missing_schemes: list[SubjectKindCode]
 
 
-class ScoreIn(In):
+class AssessmentScoreIn(In):
     indicator: code_field(description="an entered indicator of the result's scheme")
     points: Points
     note: text(2000, blank=True) = ""
     version: Version = None
 
 
-class StepIn(In):
+class AssessmentStepIn(In):
     version: Version = None
 
 
-class CorrectIn(In):
+class AssessmentCorrectIn(In):
     reason: text(2000, description="why the filed result is corrected")
 
 
-class IndicatorOut(Schema):
+class AssessmentIndicatorOut(Schema):
     code: str
     name: str
     kind: IndicatorKindCode
@@ -152,29 +153,29 @@ class IndicatorOut(Schema):
     maximum: Decimal | None
 
 
-class IndicatorIn(In):
+class AssessmentIndicatorIn(In):
     code: str = Field(..., min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_-]+$")
     name: line(100)
     kind: IndicatorKindCode
     part: PartCode = "month"
     source: code_field(description="a registered source (computed)") | None = None
     rule: RuleCode | None = None
-    weight: Annotated[Decimal, Field(gt=0, le=100, max_digits=5, decimal_places=2)]
-    parameter: Annotated[Decimal, Field(gt=0, le=9999, max_digits=6, decimal_places=2)] | None = None
+    weight: Annotated[float, Field(gt=0, le=100)]
+    parameter: Annotated[float, Field(gt=0, le=9999)] | None = None
     minimum: Points | None = None
     maximum: Points | None = None
 
 
-class SchemeIn(In):
+class AssessmentSchemeIn(In):
     subject_kind: SubjectKindCode
     name: line(100, blank=True) = ""
-    effective_from: Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
-    monthly_share: Annotated[Decimal, Field(ge=0, le=1, max_digits=3, decimal_places=2)]
-    indicators: list[IndicatorIn] = Field(..., min_length=1, max_length=40)
+    effective_from: dt.date
+    monthly_share: Annotated[float, Field(ge=0, le=1)]
+    indicators: list[AssessmentIndicatorIn] = Field(..., min_length=1, max_length=40)
     note: text(2000, blank=True) = ""
 
 
-class SchemeOut(Schema):
+class AssessmentSchemeOut(Schema):
     id: int
     subject_kind: SubjectKindCode
     version: int
@@ -183,7 +184,7 @@ class SchemeOut(Schema):
     monthly_share: Decimal
     note: str
     created_at: dt.datetime
-    indicators: list[IndicatorOut]
+    indicators: list[AssessmentIndicatorOut]
 
 
 def _scheme(scheme) -> dict:
@@ -214,7 +215,9 @@ def _scheme(scheme) -> dict:
     }
 
 
-@router.get("/assessments", response=list[ResultOut], summary="Assessment results in the caller's scope")
+@router.get(
+    "/assessments", response=list[AssessmentResultOut], summary="Assessment results in the caller's scope"
+)
 @paginate(Page)
 def list_assessments(
     request,
@@ -228,8 +231,10 @@ def list_assessments(
     return _Lazy(qs, selectors.result_summary)
 
 
-@router.post("/assessments/runs", response=RunOut, summary="Compute the drafts of a period (supervisor)")
-def run_assessment(request, payload: RunIn):
+@router.post(
+    "/assessments/runs", response=AssessmentRunOut, summary="Compute the drafts of a period (supervisor)"
+)
+def run_assessment(request, payload: AssessmentRunIn):
     summary = services.run(actor=request.auth, period=payload.period, kinds=payload.subject_kinds)
     return summary.__dict__
 
@@ -256,7 +261,9 @@ def ranking_xlsx(
     return documents.ranking_response(request.auth, period=period, subject_kind=subject_kind)
 
 
-@router.get("/assessments/{result_id}", response=ResultDetailOut, summary="One result with its breakdown")
+@router.get(
+    "/assessments/{result_id}", response=AssessmentResultDetailOut, summary="One result with its breakdown"
+)
 def get_assessment(request, result_id: Id):
     return selectors.result_detail(selectors.get_result(request.auth, result_id))
 
@@ -280,10 +287,10 @@ def assessment_sheet(request, result_id: Id):
 
 @router.post(
     "/assessments/{result_id}/scores",
-    response=ResultDetailOut,
+    response=AssessmentResultDetailOut,
     summary="Enter an indicator's points (supervisor)",
 )
-def enter_score(request, result_id: Id, payload: ScoreIn):
+def enter_score(request, result_id: Id, payload: AssessmentScoreIn):
     result = services.enter_score(
         actor=request.auth,
         result=result_id,
@@ -296,12 +303,14 @@ def enter_score(request, result_id: Id, payload: ScoreIn):
 
 
 def _step(action: str, summary: str):
-    def handler(request, result_id: Id, payload: StepIn):
+    def handler(request, result_id: Id, payload: AssessmentStepIn):
         result = services.act(actor=request.auth, result=result_id, action=action, version=payload.version)
         return selectors.result_detail(selectors.get_result(request.auth, result.pk))
 
     handler.__name__ = f"assessment_{action}"
-    router.post(f"/assessments/{{result_id}}/{action}", response=ResultDetailOut, summary=summary)(handler)
+    router.post(f"/assessments/{{result_id}}/{action}", response=AssessmentResultDetailOut, summary=summary)(
+        handler
+    )
 
 
 _step("review", "Reviewed: every indicator entered (supervisor)")
@@ -315,23 +324,27 @@ _step("record", "Recorded in the personal file (the unit's head; the supervisor 
 
 @router.post(
     "/assessments/{result_id}/correct",
-    response={201: ResultDetailOut},
+    response={201: AssessmentResultDetailOut},
     summary="Correct a filed result: a new linked draft (supervisor)",
 )
-def correct_assessment(request, result_id: Id, payload: CorrectIn):
+def correct_assessment(request, result_id: Id, payload: AssessmentCorrectIn):
     new = services.correct(actor=request.auth, result=result_id, reason=payload.reason)
     return Status(201, selectors.result_detail(selectors.get_result(request.auth, new.pk)))
 
 
-@router.get("/assessment-schemes", response=list[SchemeOut], summary="Scheme versions (supervisor, 督考办)")
+@router.get(
+    "/assessment-schemes", response=list[AssessmentSchemeOut], summary="Scheme versions (supervisor, 督考办)"
+)
 def list_schemes(request):
     return [_scheme(s) for s in selectors.schemes(request.auth)]
 
 
 @router.post(
-    "/assessment-schemes", response={201: SchemeOut}, summary="Save a new scheme version (supervisor)"
+    "/assessment-schemes",
+    response={201: AssessmentSchemeOut},
+    summary="Save a new scheme version (supervisor)",
 )
-def create_scheme(request, payload: SchemeIn):
+def create_scheme(request, payload: AssessmentSchemeIn):
     scheme = services.create_scheme_version(
         actor=request.auth,
         subject_kind=payload.subject_kind,

@@ -8,7 +8,7 @@ class AssessmentConfig(AppConfig):
     verbose_name = _("Assessment")
 
     def ready(self):
-        # Filed results refuse changes in the database too (rule 15), installed and dropped with the
+        # Filed results refuse changes in the database too (rule 20), installed and dropped with the
         # audit table's guards.
         from onewindow.assessment import db_guards
         from onewindow.core import db_guards as core_guards

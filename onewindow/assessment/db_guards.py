@@ -1,5 +1,5 @@
 """Database guards: a filed assessment result (filed, returned, recorded) and its scores refuse every change
-but the next step of the flow — on PostgreSQL and SQLite, so not even SQL rewrites one (rule 15).
+but the next step of the flow — on PostgreSQL and SQLite, so not even SQL rewrites one (rule 20).
 
 Registered with `core.db_guards` (apps.py), which the test harness drops and reinstalls with the audit
 table's own triggers."""

@@ -1,4 +1,4 @@
-"""The default scheme of each subject kind (docs/rules.md rule 15), installed as version 1 by load-sample
+"""The default scheme of each subject kind (docs/rules.md rule 20), installed as version 1 by load-sample
 or by the first run of a region that has none; the supervisor changes it by saving a new version."""
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ def install_default(kind: str, *, region) -> Scheme:
             name=spec["name"],
             effective_from=EFFECTIVE_FROM,
             monthly_share=spec["monthly_share"],
-            note="默认方案（docs/rules.md 规则15）",
+            note="默认方案（docs/rules.md 规则20）",
             created_at=clock.now(),
         )
         for n, row in enumerate(spec["indicators"]):

@@ -1,6 +1,6 @@
 """考核: versioned schemes per subject kind, and the monthly and annual results computed from them.
 
-Rules these tables carry (docs/rules.md rule 15):
+Rules these tables carry (docs/rules.md rule 20):
 - a scheme is never edited in place: a change is a new version, effective from a period on; a result pins
   the version it was computed with;
 - a result moves draft → reviewed → confirmed → filed (with the 督考办, who acknowledges) → returned (to the

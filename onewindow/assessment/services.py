@@ -128,7 +128,7 @@ def create_scheme_version(
         message = _("Unknown subject kind.")
         raise InvalidInput(message, code="assessment.kind", errors={"subject_kind": [message]})
     name = str(name or "").strip()[:100] or str(SubjectKind(subject_kind).label)
-    share = _decimal(monthly_share, "monthly_share")
+    share = scoring.q(_decimal(monthly_share, "monthly_share"))
     errors: dict[str, list[str]] = {}
     if not Decimal(0) <= share <= Decimal(1):
         errors["monthly_share"] = [_("Between 0 and 1.")]
@@ -202,13 +202,13 @@ def _indicator_row(row: dict, subject_kind: str, where: str, codes: set) -> dict
     part = row.get("part") or Part.MONTH
     if part not in Part.values:
         fail("part", _("month or year_end."))
-    weight = _decimal(row.get("weight"), f"{where}.weight")
+    weight = scoring.q(_decimal(row.get("weight"), f"{where}.weight"))
     if not Decimal(0) < weight <= 100:
         fail("weight", _("Between 0 and 100."))
     out = {"code": code, "name": name, "kind": kind, "part": part, "weight": weight, "source": "", "rule": ""}
-    out["parameter"] = _decimal(row.get("parameter"), f"{where}.parameter", required=False)
-    out["minimum"] = _decimal(row.get("minimum"), f"{where}.minimum", required=False)
-    out["maximum"] = _decimal(row.get("maximum"), f"{where}.maximum", required=False)
+    for name in ("parameter", "minimum", "maximum"):
+        value = _decimal(row.get(name), f"{where}.{name}", required=False)
+        out[name] = None if value is None else scoring.q(value)
     if kind == IndicatorKind.COMPUTED:
         source = registry.REGISTRY.get(str(row.get("source") or ""))
         if source is None or subject_kind not in source.kinds:
@@ -432,7 +432,7 @@ def enter_score(*, actor, result, indicator: str, points, note: str = "", versio
         if found is None:
             message = _("No entered indicator with this code in the result's scheme.")
             raise RuleViolation(message, code="assessment.indicator", errors={"indicator": [message]})
-        value = _decimal(points, "points")
+        value = scoring.q(_decimal(points, "points"))
         if not found.minimum <= value <= found.maximum:
             message = _("Between %(low)s and %(high)s.") % {"low": found.minimum, "high": found.maximum}
             raise RuleViolation(message, code="assessment.range", errors={"points": [message]})

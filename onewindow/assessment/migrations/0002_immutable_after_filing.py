@@ -1,4 +1,4 @@
-"""Filed assessment results and their scores refuse UPDATE and DELETE in the database (rule 15)."""
+"""Filed assessment results and their scores refuse UPDATE and DELETE in the database (rule 20)."""
 
 from django.db import migrations
 
