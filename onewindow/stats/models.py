@@ -1,4 +1,4 @@
-"""The statistics' own tables: one row of figures per case, and the daily and monthly roll-ups of them.
+"""The statistics' own tables: one row of figures per case, and the monthly roll-up of them.
 
 Every figure is defined once in docs/rules.md (rule 15) and in `onewindow.stats.figures`. The rows are
 derived data: `services.record_case_event` keeps them up to date inside each case change's transaction,
@@ -36,12 +36,26 @@ DIMENSIONS = ("department_id", "subitem_id", "window_id", "staff_id")
 
 class CaseFigures(models.Model):
     """What one case contributes to the statistics (rule 15), kept so that a change of the case can take
-    its old contribution out of the roll-ups and put the new one in."""
+    its old contribution out of the roll-ups and put the new one in; the days at the edges of a range are
+    summed from here."""
 
+    # Derived rows, rewritten in bulk by every rebuild: no foreign-key constraints to check per row.
     case = models.OneToOneField(
-        Case, primary_key=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("case")
+        Case,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("case"),
+        db_constraint=False,
     )
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name=_("region"))
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("region"),
+        db_index=False,
+        db_constraint=False,
+    )
     department_id = models.BigIntegerField(
         _("department"),
         help_text=_(
@@ -74,21 +88,34 @@ class CaseFigures(models.Model):
     class Meta:
         verbose_name = _("figures of a case")
         verbose_name_plural = _("figures of cases")
+        # The days at the edges of a range are read from here, one index per day a figure counts on.
+        indexes = [
+            models.Index(
+                fields=["region", day],
+                name=f"stats_fig_{day}",
+                condition=models.Q(**{f"{day}__isnull": False}),
+            )
+            for day in ("accepted_on", "decided_on", "issued_on", "ended_on")
+        ] + [models.Index(fields=["region", "received_on"], name="stats_fig_received_on")]
 
     def __str__(self):
         return f"figures of case {self.case_id}"
 
 
 class Rollup(models.Model):
-    """The sum of the figures of the cases that count on one period under one key."""
+    """The sum of the figures of the cases that count on one month under one key."""
 
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name=_("region"))
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("region"),
+        db_index=False,  # every key starts with the region
+        db_constraint=False,
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
     department_id = models.BigIntegerField(_("department"))
     subitem_id = models.BigIntegerField(_("sub-item"))
-    window_id = models.BigIntegerField(_("window"))
-    staff_id = models.BigIntegerField(
-        _("staff"), help_text=_("Who did the counted step: accepted, decided, issued, or received the case.")
-    )
     accepted = models.IntegerField(_("accepted"), default=0)
     completed = models.IntegerField(_("completed"), default=0)
     issued = models.IntegerField(_("issued"), default=0)
@@ -106,27 +133,14 @@ class Rollup(models.Model):
         abstract = True
 
 
-class DailyFigures(Rollup):
-    """The figures of one day (the edges of a date range)."""
-
-    day = models.DateField(_("day"))
-    month = models.DateField(_("month"), help_text=_("The first day of the day's month."))
-
-    class Meta:
-        verbose_name = _("daily figures")
-        verbose_name_plural = _("daily figures")
-        constraints = [
-            models.UniqueConstraint(fields=["region", "day", *DIMENSIONS], name="stats_daily_key"),
-        ]
-
-    def __str__(self):
-        return f"{self.day} {self.department_id}/{self.subitem_id}/{self.window_id}/{self.staff_id}"
-
-
 class MonthlyFigures(Rollup):
-    """The figures of one month (the whole months of a date range): the daily rows summed."""
+    """The figures of one month per department, sub-item, window and staff member (the whole months of a
+    range grouped by window or staff member): the case figures summed."""
 
-    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    window_id = models.BigIntegerField(_("window"))
+    staff_id = models.BigIntegerField(
+        _("staff"), help_text=_("Who did the counted step: accepted, decided, issued, or received the case.")
+    )
 
     class Meta:
         verbose_name = _("monthly figures")
@@ -137,6 +151,24 @@ class MonthlyFigures(Rollup):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.department_id}/{self.subitem_id}/{self.window_id}/{self.staff_id}"
+
+
+class MonthlySubItemFigures(Rollup):
+    """The figures of one month per department and sub-item (the whole months of a range grouped by
+    department, sub-item or month): MonthlyFigures summed over windows and staff, a few hundred rows a
+    month whatever the number of cases."""
+
+    class Meta:
+        verbose_name = _("monthly figures per sub-item")
+        verbose_name_plural = _("monthly figures per sub-item")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "month", "department_id", "subitem_id"], name="stats_monthly_subitem_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.department_id}/{self.subitem_id}"
 
 
 class WorkdayRank(models.Model):

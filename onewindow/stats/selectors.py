@@ -1,6 +1,6 @@
 """Reads of the statistics: the figures of a date range grouped by department, sub-item, window, staff
 member or month, from the roll-ups (whole months from the monthly table, the days at the edges from the
-daily one), in the caller's scope; and the lobby screen's aggregates.
+case figures, by their indexed days), in the caller's scope; and the lobby screen's aggregates.
 
 `case_statistics(user, …)` is the scoped entry point (the API, the pages, the export);
 `figures(region_id=…, …)` the unscoped one that benchmarks and the assessment call directly.
@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,8 @@ from onewindow.core import clock
 from onewindow.core.errors import InvalidInput, PermissionDenied, RuleViolation
 from onewindow.org import roles as r
 from onewindow.org.models import Organisation, Window
-from onewindow.stats.models import COUNTERS, DailyFigures, MonthlyFigures
+from onewindow.stats import sql
+from onewindow.stats.models import COUNTERS, MonthlyFigures, MonthlySubItemFigures
 
 BY = ("department", "subitem", "window", "staff", "month")
 # The roll-up column each grouping reads.
@@ -150,6 +152,32 @@ def _sums(qs, column: str) -> dict:
     return {row[column]: {c: row[f"s_{c}"] or 0 for c in COUNTERS} for row in rows}
 
 
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _edge_sums(
+    region_id: int, start: dt.date, end: dt.date, by: str, department_id: int | None, subitem_id: int | None
+) -> dict:
+    """The sums of [start, end] (days of one month) per key, from the case figures (sql.contributions)."""
+    condition, params = "region_id = %s AND {day} >= %s AND {day} <= %s", [region_id, start, end]
+    if department_id is not None:
+        condition, params = condition + " AND department_id = %s", [*params, department_id]
+    if subitem_id is not None:
+        condition, params = condition + " AND subitem_id = %s", [*params, subitem_id]
+    union, parts = sql.contributions(condition)
+    key = "day" if by == "month" else GROUP_COLUMN[by]
+    sums = ", ".join(f"SUM({c})" for c in COUNTERS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {key}, {sums} FROM ({union}) x GROUP BY {key}", params * parts)
+        found = cursor.fetchall()
+    result: dict = {}
+    for row in found:
+        k = _as_date(row[0]).replace(day=1) if by == "month" else row[0]
+        _merge(result, {k: {c: int(v or 0) for c, v in zip(COUNTERS, row[1:], strict=True)}})
+    return result
+
+
 def _merge(into: dict, more: dict) -> None:
     for key, counts in more.items():
         target = into.setdefault(key, dict.fromkeys(COUNTERS, 0))
@@ -205,12 +233,12 @@ def figures(
     whole, edges = split_range(date_from, date_to)
     totals: dict = {}
     if whole is not None:
-        _merge(
-            totals,
-            _sums(MonthlyFigures.objects.filter(condition, month__gte=whole[0], month__lte=whole[1]), column),
-        )
+        # By department, sub-item or month the small per-sub-item roll-up holds every figure.
+        table = MonthlyFigures if by in ("window", "staff") else MonthlySubItemFigures
+        months = table.objects.filter(condition, month__gte=whole[0], month__lte=whole[1])
+        _merge(totals, _sums(months, column))
     for start, end in edges:
-        _merge(totals, _sums(DailyFigures.objects.filter(condition, day__gte=start, day__lte=end), column))
+        _merge(totals, _edge_sums(region_id, start, end, by, department_id, subitem_id))
     overdue_now = _live_overdue(region_id, by, department_id, subitem_id) if live else {}
     keys = {k for k, counts in totals.items() if any(counts.values())} | {
         k for k, n in overdue_now.items() if n
@@ -391,8 +419,8 @@ def lobby_figures(region) -> dict:
     on-time rate this month, and the same per department. Aggregates only — no case, no person."""
     today = clock.today()
     month = today.replace(day=1)
-    day_rows = _sums(DailyFigures.objects.filter(region=region, day=today), "department_id")
-    month_rows = _sums(MonthlyFigures.objects.filter(region=region, month=month), "department_id")
+    day_rows = _edge_sums(region.pk, today, today, "department", None, None)
+    month_rows = _sums(MonthlySubItemFigures.objects.filter(region=region, month=month), "department_id")
     open_rows = {
         row["department_id_now"]: row["n"]
         for row in Case.objects.filter(region=region, status__in=IN_PROGRESS)

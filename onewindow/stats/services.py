@@ -2,7 +2,7 @@
 
 - `record_case_event(case, event)` is registered with `cases.hooks.on_case_event`: inside the case
   change's transaction it recomputes the case's figures (onewindow.stats.figures), takes the old
-  contribution out of the daily and monthly roll-ups and puts the new one in (atomic upserts).
+  contribution out of the monthly roll-up and puts the new one in (atomic upserts).
 - `rebuild(since=None)` recomputes everything from the cases tables with set-based SQL
   (INSERT … SELECT … GROUP BY, the same on SQLite and PostgreSQL): what the bulk generator calls after
   loading, and what repairs the roll-ups after a calendar change. Never a case loaded into Python.
@@ -12,21 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections import defaultdict
 
-from django.conf import settings
 from django.db import connection, transaction
 
 from onewindow.cases.models import Case
 from onewindow.org.models import Region
-from onewindow.stats import figures
+from onewindow.stats import figures, sql
 from onewindow.stats.models import (
     COUNTERS,
     DIMENSIONS,
     CaseFigures,
-    DailyFigures,
     MonthlyFigures,
+    MonthlySubItemFigures,
     WorkdayRank,
 )
 from onewindow.workdays import arithmetic
@@ -34,8 +32,8 @@ from onewindow.workdays.errors import CalendarMissing
 
 logger = logging.getLogger(__name__)
 
-DAILY = DailyFigures._meta.db_table
 MONTHLY = MonthlyFigures._meta.db_table
+SUBITEMS = MonthlySubItemFigures._meta.db_table
 FACTS = CaseFigures._meta.db_table
 RANKS = WorkdayRank._meta.db_table
 
@@ -85,10 +83,13 @@ def _facts_of(row: CaseFigures) -> figures.Facts:
     return figures.Facts(**{name: getattr(row, name) for name in figures.Facts.__dataclass_fields__})
 
 
-def _upsert_sql(table: str, period_columns: tuple[str, ...]) -> str:
+SUBITEM_KEYS = ("region_id", "month", "department_id", "subitem_id")
+MONTHLY_KEYS = ("region_id", "month", *DIMENSIONS)
+
+
+def _upsert_sql(table: str, keys: tuple[str, ...]) -> str:
     q = connection.ops.quote_name
-    keys = ("region_id", *period_columns[:1], *DIMENSIONS)
-    columns = ("region_id", *period_columns, *DIMENSIONS, *COUNTERS)
+    columns = (*keys, *COUNTERS)
     updates = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in COUNTERS)
     return (
         f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "
@@ -98,13 +99,19 @@ def _upsert_sql(table: str, period_columns: tuple[str, ...]) -> str:
 
 
 def _add(key: tuple, counts: dict[str, int]) -> None:
-    """Add `counts` (which may be negative) to the day's and the month's row of `key`: one atomic
+    """Add `counts` (which may be negative) to the month's rows of `key` (both roll-ups): one atomic
     statement each, so concurrent case changes of one key never lose an update."""
-    region_id, day, *dims = key
+    region_id, day, department_id, subitem_id, window_id, staff_id = key
     amounts = [counts[c] for c in COUNTERS]
+    month = _month(day)
     with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(DAILY, ("day", "month")), [region_id, day, _month(day), *dims, *amounts])
-        cursor.execute(_upsert_sql(MONTHLY, ("month",)), [region_id, _month(day), *dims, *amounts])
+        cursor.execute(
+            _upsert_sql(MONTHLY, MONTHLY_KEYS),
+            [region_id, month, department_id, subitem_id, window_id, staff_id, *amounts],
+        )
+        cursor.execute(
+            _upsert_sql(SUBITEMS, SUBITEM_KEYS), [region_id, month, department_id, subitem_id, *amounts]
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -113,8 +120,8 @@ def _add(key: tuple, counts: dict[str, int]) -> None:
 
 
 def refresh_workday_ranks() -> int:
-    """Write the working-day calendar of every region as ranks (WorkdayRank); returns the rows written."""
-    WorkdayRank.objects.all().delete()
+    """Write the working-day calendar of every region as ranks (WorkdayRank), when it changed; returns
+    the rows written (0 when the table already held these ranks)."""
     rows = []
     for region in Region.objects.all():
         rank = 0
@@ -126,28 +133,40 @@ def refresh_workday_ranks() -> int:
                         rank += 1
                 except CalendarMissing:  # pragma: no cover - known_years says it has a schedule
                     break
-                rows.append(WorkdayRank(region=region, day=day, rank=rank))
+                rows.append((region.pk, day, rank))
                 day += dt.timedelta(days=1)
-    WorkdayRank.objects.bulk_create(rows, batch_size=2000)
+    stored = list(WorkdayRank.objects.order_by("region_id", "day").values_list("region_id", "day", "rank"))
+    if stored == rows:
+        return 0
+    WorkdayRank.objects.all().delete()
+    WorkdayRank.objects.bulk_create(
+        [WorkdayRank(region_id=region_id, day=day, rank=rank) for region_id, day, rank in rows],
+        batch_size=2000,
+    )
     return len(rows)
 
 
-_ZONE = re.compile(r"^[A-Za-z0-9_+\-/]+$")
-
-
-def _local_date(column: str) -> str:
-    """SQL of the hall's local date of a time column (rule 12), on either engine."""
-    zone = settings.TIME_ZONE
-    if not _ZONE.match(zone):  # pragma: no cover - settings are ours
-        raise ValueError(zone)
-    sql, params = connection.ops.datetime_cast_date_sql(column, (), zone)
-    return sql % tuple(f"'{p}'" for p in params)
-
-
-def _month_of(column: str) -> str:
+def _drop_indexes(cursor) -> None:
+    """A full rebuild writes every row: building the indexes once afterwards is cheaper than keeping
+    them up to date row by row (the roll-ups' unique keys too, on PostgreSQL; SQLite keeps them in the
+    table's definition)."""
+    editor = connection.schema_editor(atomic=False)  # only for the SQL: never entered
+    for index in CaseFigures._meta.indexes:
+        cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(index.name)}")
     if connection.vendor == "postgresql":
-        return f"CAST(date_trunc('month', {column}) AS date)"
-    return f"date({column}, 'start of month')"
+        for model in (MonthlyFigures, MonthlySubItemFigures):
+            for constraint in model._meta.constraints:
+                cursor.execute(str(constraint.remove_sql(model, editor)))
+
+
+def _create_indexes(cursor) -> None:
+    editor = connection.schema_editor(atomic=False)
+    for index in CaseFigures._meta.indexes:
+        cursor.execute(str(index.create_sql(CaseFigures, editor)))
+    if connection.vendor == "postgresql":
+        for model in (MonthlyFigures, MonthlySubItemFigures):
+            for constraint in model._meta.constraints:
+                cursor.execute(str(constraint.create_sql(model, editor)))
 
 
 def _facts_sql(changed_since: bool) -> str:
@@ -174,11 +193,11 @@ FROM (
         c.subitem_id AS subitem_id, COALESCE(c.window_id, 0) AS window_id,
         c.created_by_id AS received_by, COALESCE(c.accepted_by_id, 0) AS accepted_by,
         COALESCE(c.decided_by_id, 0) AS decided_by, COALESCE(c.issued_by_id, 0) AS issued_by,
-        {_local_date("c.received_at")} AS received_on,
-        {_local_date("c.accepted_at")} AS accepted_on,
-        {_local_date("c.decided_at")} AS decided_on,
-        {_local_date("c.issued_at")} AS issued_on,
-        CASE WHEN c.closure IN ({closures}) THEN {_local_date("c.ended_at")} END AS ended_on,
+        {sql.local_date("c.received_at")} AS received_on,
+        {sql.local_date("c.accepted_at")} AS accepted_on,
+        {sql.local_date("c.decided_at")} AS decided_on,
+        {sql.local_date("c.issued_at")} AS issued_on,
+        CASE WHEN c.closure IN ({closures}) THEN {sql.local_date("c.ended_at")} END AS ended_on,
         c.closure AS closure, c.due_date AS due_date,
         g.promised_days + COALESCE(ext.days, 0) AS allowed,
         CASE WHEN sup.case_id IS NULL THEN FALSE ELSE TRUE END AS supplemented,
@@ -206,67 +225,49 @@ LEFT JOIN {RANKS} ru ON ru.region_id = b.region_id AND ru.day = b.due_date
 """
 
 
-def _daily_sql(from_day: bool) -> str:
-    """INSERT … SELECT … GROUP BY of DailyFigures: figures.contributions over CaseFigures."""
-    zeros = dict.fromkeys(COUNTERS, "0")
-    since = " AND {day} >= %s" if from_day else ""
-
-    def part(day: str, staff: str, condition: str, **counters: str) -> str:
-        values = {**zeros, **counters}
-        return (
-            f"SELECT region_id, {day} AS day, department_id, subitem_id, window_id, {staff} AS staff_id, "
-            + ", ".join(f"{values[c]} AS {c}" for c in COUNTERS)
-            + f" FROM {FACTS} WHERE {condition}"
-            + since.format(day=day)
-        )
-
-    yes = "CASE WHEN {} THEN 1 ELSE 0 END".format
-    parts = [
-        part("accepted_on", "accepted_by", "accepted_on IS NOT NULL", accepted="1"),
-        part(
-            "decided_on",
-            "decided_by",
-            "decided_on IS NOT NULL",
-            completed="1",
-            on_time=yes("on_time"),
-            overdue=yes("NOT on_time"),
-            working_days="working_days",
-            suspensions=yes("suspended"),
-            extensions=yes("extended"),
-        ),
-    ]
-    parts.append(part("issued_on", "issued_by", "issued_on IS NOT NULL", issued="1"))
-    for closure, counter in figures.CLOSURE_COUNTERS.items():
-        parts.append(
-            part(
-                "ended_on", "received_by", f"ended_on IS NOT NULL AND closure = '{closure}'", **{counter: "1"}
-            )
-        )
-    parts.append(part("received_on", "received_by", "supplemented", supplements="1"))
-    sums = ", ".join(f"SUM({c})" for c in COUNTERS)
+def _monthly_sql(from_month: bool) -> tuple[str, int]:
+    """INSERT … SELECT … GROUP BY of MonthlyFigures: figures.contributions over CaseFigures summed per
+    month (from a month on, or all)."""
     dims = ", ".join(DIMENSIONS)
+    sums = ", ".join(f"SUM({c})" for c in COUNTERS)
+    union, parts = sql.contributions("{day} >= %s" if from_month else "")
+    month = sql.month_of("day")
     return (
-        f"INSERT INTO {DAILY} (region_id, day, month, {dims}, {', '.join(COUNTERS)}) "
-        f"SELECT region_id, day, {_month_of('day')}, {dims}, {sums} FROM ("
-        + " UNION ALL ".join(parts)
-        + f") x GROUP BY region_id, day, {dims}"
+        f"INSERT INTO {MONTHLY} (region_id, month, {dims}, {', '.join(COUNTERS)}) "
+        f"SELECT region_id, {month}, {dims}, {sums} FROM ({union}) x GROUP BY region_id, {month}, {dims}",
+        parts if from_month else 0,
     )
 
 
-def _monthly_sql(from_month: bool) -> str:
-    dims = ", ".join(DIMENSIONS)
+def _subitems_sql(from_month: bool) -> str:
+    """INSERT … SELECT … GROUP BY of MonthlySubItemFigures from MonthlyFigures."""
     sums = ", ".join(f"SUM({c})" for c in COUNTERS)
+    keys = ", ".join(SUBITEM_KEYS)
     where = "WHERE month >= %s" if from_month else ""
     return (
-        f"INSERT INTO {MONTHLY} (region_id, month, {dims}, {', '.join(COUNTERS)}) "
-        f"SELECT region_id, month, {dims}, {sums} FROM {DAILY} {where} GROUP BY region_id, month, {dims}"
+        f"INSERT INTO {SUBITEMS} ({keys}, {', '.join(COUNTERS)}) "
+        f"SELECT {keys}, {sums} FROM {MONTHLY} {where} GROUP BY {keys}"
     )
 
 
 def _lock_tables(cursor) -> None:
     """Case changes wait while the roll-ups are rebuilt (PostgreSQL; SQLite has one writer anyway)."""
     if connection.vendor == "postgresql":
-        cursor.execute(f"LOCK TABLE {FACTS}, {DAILY}, {MONTHLY} IN EXCLUSIVE MODE")
+        cursor.execute(f"LOCK TABLE {FACTS}, {MONTHLY}, {SUBITEMS} IN EXCLUSIVE MODE")
+
+
+def _empty(cursor, *tables: str) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(f"TRUNCATE {', '.join(tables)}")
+    else:
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table}")
+
+
+def _analyze(cursor) -> None:
+    """Fresh planner statistics after a bulk change (PostgreSQL; SQLite's are kept by its own ANALYZE)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {FACTS}, {MONTHLY}, {SUBITEMS}")
 
 
 def rebuild(*, since: dt.date | None = None) -> dict:
@@ -275,24 +276,35 @@ def rebuild(*, since: dt.date | None = None) -> dict:
     `since=None`: everything. With a date: the figures of the cases changed since then (their
     `updated_at`), and the roll-up rows of every day from the earliest day those cases count on (their
     reception day, the first day any figure of a case counts on) or `since`, whichever is earlier.
-    Returns {"cases": facts written, "days": daily rows, "months": monthly rows, "seconds": …}.
+    Returns {"cases": facts written, "months": monthly rows, "seconds": …, "steps": {step: seconds}}.
     """
     import time
 
     started = time.perf_counter()
+    steps = []
+
+    def step(name):
+        steps.append((name, time.perf_counter()))
+
     with transaction.atomic(), connection.cursor() as cursor:
         _lock_tables(cursor)
         refresh_workday_ranks()
         if since is None:
-            cursor.execute(f"DELETE FROM {FACTS}")
+            step("ranks")
+            _empty(cursor, FACTS, MONTHLY, SUBITEMS)
+            _drop_indexes(cursor)
+            step("empty")
             cursor.execute(_facts_sql(False))
             written = cursor.rowcount
-            cursor.execute(f"DELETE FROM {DAILY}")
-            cursor.execute(f"DELETE FROM {MONTHLY}")
-            cursor.execute(_daily_sql(False))
-            days = cursor.rowcount
-            cursor.execute(_monthly_sql(False))
+            step("facts")
+            cursor.execute(_monthly_sql(False)[0])
             months = cursor.rowcount
+            cursor.execute(_subitems_sql(False))
+            step("months")
+            _create_indexes(cursor)
+            step("indexes")
+            _analyze(cursor)
+            step("analyze")
         else:
             start = _start_of(since)
             changed = "SELECT id FROM cases_case WHERE updated_at >= %s"
@@ -305,16 +317,19 @@ def rebuild(*, since: dt.date | None = None) -> dict:
             earliest_new = cursor.fetchone()[0]
             from_day = min(d for d in (since, _as_date(earliest_old), _as_date(earliest_new)) if d)
             from_month = _month(from_day)
-            cursor.execute(f"DELETE FROM {DAILY} WHERE day >= %s", [from_day])
-            sql = _daily_sql(True)
-            cursor.execute(sql, [from_day] * sql.count("%s"))
-            days = cursor.rowcount
             cursor.execute(f"DELETE FROM {MONTHLY} WHERE month >= %s", [from_month])
-            cursor.execute(_monthly_sql(True), [from_month])
+            cursor.execute(f"DELETE FROM {SUBITEMS} WHERE month >= %s", [from_month])
+            statement, parts = _monthly_sql(True)
+            cursor.execute(statement, [from_month] * parts)
             months = cursor.rowcount
+            cursor.execute(_subitems_sql(True), [from_month])
     seconds = time.perf_counter() - started
-    logger.info("stats rebuilt: %s cases, %s days, %s months in %.2fs", written, days, months, seconds)
-    return {"cases": written, "days": days, "months": months, "seconds": round(seconds, 3)}
+    logger.info("stats rebuilt: %s cases, %s monthly rows in %.2fs", written, months, seconds)
+    timings, last = {}, started
+    for name, at in steps:
+        timings[name] = round(at - last, 3)
+        last = at
+    return {"cases": written, "months": months, "seconds": round(seconds, 3), "steps": timings}
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -42,7 +42,7 @@
         textStyle: font,
         title: { text: labels.per_department, left: "center", textStyle: { fontSize: 15 } },
         tooltip: { trigger: "axis", valueFormatter: function (v) { return v + "%"; } },
-        grid: { left: 120, right: 32, top: 40, bottom: 24 },
+        grid: { left: 120, right: 56, top: 40, bottom: 24 },
         xAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
         yAxis: { type: "category", data: data.departments, inverse: true },
         series: [
