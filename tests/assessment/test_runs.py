@@ -11,7 +11,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, InternalError, OperationalError, connection, transaction
+from django.db import (
+    IntegrityError,
+    InternalError,
+    OperationalError,
+    ProgrammingError,
+    connection,
+    transaction,
+)
 from django.test import Client
 from django.utils import timezone
 
@@ -389,7 +396,7 @@ def test_a_filed_result_changes_through_no_path_and_a_correction_keeps_both(octo
         ("DELETE FROM assessment_score WHERE result_id = %s", [result.pk]),
     ]:
         with (
-            pytest.raises((IntegrityError, InternalError, OperationalError)),
+            pytest.raises((IntegrityError, InternalError, OperationalError, ProgrammingError)),
             transaction.atomic(),
             connection.cursor() as cursor,
         ):
