@@ -76,10 +76,9 @@ def fuzz_world(sample_org, frozen_clock):
 
 
 def _token(username: str) -> str:
-    from onewindow.org.services import issue_token
-    from tests.conftest import DEMO_PASSWORD
+    from tests.conftest import api_token
 
-    return issue_token(username=username, password=DEMO_PASSWORD)[0]
+    return api_token(username)
 
 
 @pytest.mark.parametrize("role", list(USERS))

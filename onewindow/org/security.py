@@ -13,7 +13,7 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from onewindow.core import audit, clock
+from onewindow.core import audit, clock, throttle
 from onewindow.core.errors import NotAuthenticated, PermissionDenied, TooManyRequests
 from onewindow.org import roles as r
 from onewindow.org.models import ApiToken, LoginAttempt, LoginOutcome
@@ -50,10 +50,12 @@ def claimed_actor(username: str):
 
 
 def client_address(request) -> str:
-    """The peer address (REMOTE_ADDR; a trusted proxy must set it, e.g. gunicorn's forwarded-allow-ips)."""
+    """The client's address as every rate limit counts it (core.throttle.client_ip: behind the configured
+    proxy, ONEWINDOW_BEHIND_PROXY, the address the proxy names, else the peer's); "" when unknown."""
     if request is None:
         return ""
-    return str(request.META.get("REMOTE_ADDR") or "")[:45]
+    address = throttle.client_ip(request)
+    return "" if address == "unknown" else address[:45]
 
 
 # --- Lockout --------------------------------------------------------------------------------------
@@ -308,7 +310,8 @@ def issue_token(
     *, username: str, password: str, otp: str | None = None, request=None
 ) -> tuple[str, dt.datetime]:
     """A Bearer token for the right password (and the TOTP code once the account has a device);
-    wrong credentials 401, a locked account or a busy address 429, a password that must change first 403."""
+    wrong credentials 401, a locked account or a busy address 429, a password that must change first or
+    a role that must log in with two factors but has not enrolled yet 403."""
     user = check_password_step(request=request, username=username, password=password, channel=TOKEN)
     now = security_now()
     address = client_address(request)
@@ -319,20 +322,41 @@ def issue_token(
             _("This account logs in with two factors: send the current code as otp."),
             code="auth.otp_required",
         )
+    # The password was right: what is refused below is noted as a success (it ends the failure count).
+    if device is None and requires_two_factor(user):
+        # The web pages make such a role enrol at its first login; a script must not get around that.
+        _deny_token(user, address, now, reason="two_factor_enrolment_required")
+        raise PermissionDenied(
+            _(
+                "Your role logs in with two factors: set up an authenticator app at your first login to the "
+                "web pages, then send its current code as otp."
+            ),
+            code="auth.2fa_enrolment_required",
+        )
     if must_change_password(user):
-        with transaction.atomic():
-            _note(user.get_username(), address, TOKEN, LoginOutcome.SUCCESS, now)
-            record(
-                action="auth.token.denied",
-                actor=user,
-                success=False,
-                obj=user,
-                detail={"address": address, "reason": "password_change_required"},
-            )
+        _deny_token(user, address, now, reason="password_change_required")
         raise PermissionDenied(
             _("The password is a one-time or expired one: log in to the web pages and set a new one first."),
             code="auth.password_change_required",
         )
+    return mint_token(user=user, address=address, otp=device is not None, now=now)
+
+
+def _deny_token(user, address: str, now: dt.datetime, *, reason: str) -> None:
+    with transaction.atomic():
+        _note(user.get_username(), address, TOKEN, LoginOutcome.SUCCESS, now)
+        record(
+            action="auth.token.denied",
+            actor=user,
+            success=False,
+            obj=user,
+            detail={"address": address, "reason": reason},
+        )
+
+
+def mint_token(*, user, address: str = "", otp: bool = False, now: dt.datetime | None = None):
+    """A new Bearer token of `user`, stored hashed and audited: the last step of issue_token, once every
+    check passed (tests use it directly where they take the second factor as done, like a signed-in page)."""
     raw = secrets.token_urlsafe(32)
     issued = clock.now()
     expires_at = issued + dt.timedelta(seconds=settings.ONEWINDOW_TOKEN_TTL_SECONDS)
@@ -340,13 +364,8 @@ def issue_token(
         token = ApiToken.objects.create(
             user=user, key_hash=hash_token(raw), created_at=issued, expires_at=expires_at
         )
-        _note(user.get_username(), address, TOKEN, LoginOutcome.SUCCESS, now)
-        record(
-            action="auth.token.issue",
-            actor=user,
-            obj=token,
-            detail={"address": address, "otp": device is not None},
-        )
+        _note(user.get_username(), address, TOKEN, LoginOutcome.SUCCESS, now or security_now())
+        record(action="auth.token.issue", actor=user, obj=token, detail={"address": address, "otp": otp})
     return raw, expires_at
 
 
