@@ -20,6 +20,7 @@ NAV_MODULES = [
     "onewindow.stats.nav",
     "onewindow.handover.nav",
     "onewindow.org.nav",
+    "onewindow.messaging.nav",
 ]
 
 

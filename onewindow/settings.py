@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "onewindow.stats",
     "onewindow.supervision",
     "onewindow.assessment",
+    "onewindow.messaging",
     "onewindow.site",
     "ninja",
     "onewindow.org.admin_site.OneWindowAdminConfig",
@@ -178,6 +179,14 @@ EMAIL_TIMEOUT = _EMAIL["EMAIL_TIMEOUT"]
 EMAIL_FILE_PATH = _EMAIL["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = _EMAIL["DEFAULT_FROM_EMAIL"]
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Applicants' text messages (messaging): the sender (file, console, http or a dotted path) and its retries.
+ONEWINDOW_SMS_BACKEND = os.environ.get("ONEWINDOW_SMS_BACKEND", "").strip() or "file"
+ONEWINDOW_SMS_FILE_PATH = Path(os.environ.get("ONEWINDOW_SMS_FILE_PATH", "").strip() or DATA_DIR / "sms")
+ONEWINDOW_SMS_GATEWAY_URL = os.environ.get("ONEWINDOW_SMS_GATEWAY_URL", "").strip()
+ONEWINDOW_SMS_GATEWAY_KEY = os.environ.get("ONEWINDOW_SMS_GATEWAY_KEY", "")
+ONEWINDOW_SMS_TIMEOUT = int(os.environ.get("ONEWINDOW_SMS_TIMEOUT", "10"))
+ONEWINDOW_SMS_MAX_ATTEMPTS = int(os.environ.get("ONEWINDOW_SMS_MAX_ATTEMPTS", "5"))
 
 # Login protection (org.security). Days until a password must be changed (0: never).
 ONEWINDOW_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("ONEWINDOW_PASSWORD_MAX_AGE_DAYS", "90"))

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("onewindow.assessment.urls")),
     path("", include("onewindow.workdays.urls")),
     path("", include("onewindow.stats.urls")),
+    path("", include("onewindow.messaging.urls")),
 ]
 
 handler404 = "onewindow.views.not_found"

@@ -33,6 +33,12 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
+def _sms_to_the_console(settings):
+    """Applicants' text messages go to standard output (captured) rather than files in the data dir."""
+    settings.ONEWINDOW_SMS_BACKEND = "console"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2's 10⁶ rounds cost half a second a user; the tests create dozens."""
     settings.PASSWORD_HASHERS = FAST_HASHERS

@@ -204,6 +204,10 @@ PAGES = {
     ("workdays:calendar_provisional", "POST"): expect(("supervisor",)),
     ("workdays:calendar_upload", "POST"): expect(("supervisor",)),
     ("workdays:calendar_year", "GET"): expect(("supervisor",)),
+    # applicants' text messages: the supervisor's outbox (no message 999999: 404 past the role gate)
+    ("messaging:outbox", "GET"): expect(("supervisor",)),
+    ("messaging:outbox_csv", "GET"): expect(("supervisor",)),
+    ("messaging:retry", "POST"): expect(supervisor=404),
     # the Django admin site is the system administrator's alone (every one of its routes)
     ("admin:*", "GET"): ADMIN_SITE,
     ("admin:login", "GET"): expect(STAFF),  # the one login page serves the admin site too
@@ -604,6 +608,7 @@ def page_args(key: str, w) -> tuple[dict, dict]:
         "assessment:score": _both(pk=w.assessments),
         "assessment:step": _both(pk=w.assessments, action="acknowledge"),
         "ratings:rectification_action": _both(pk=w.rectifications, action="reply"),
+        "messaging:retry": _both(pk=999999),
     }.get(key, ({}, {}))
 
 

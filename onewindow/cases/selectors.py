@@ -368,6 +368,34 @@ def _step_label(action: str) -> str:
     return _(PUBLIC_STEPS[action])
 
 
+# What the applicant has to do (or can expect) next, by status: shown on the public progress page and sent
+# in the applicant's text message of the step that led there (the messaging app), so both say the same.
+NEXT_STEP_HINTS = {
+    CaseStatus.SUPPLEMENT_REQUESTED: gettext_noop(
+        "Please bring the materials listed in the one-time supplement notice to any comprehensive window."
+    ),
+    CaseStatus.ACCEPTED: gettext_noop(
+        "It is due to be completed by %(due)s; check its progress online with the case number and the "
+        "last four digits of your phone."
+    ),
+    CaseStatus.SUSPENDED: gettext_noop(
+        "The time the special procedure takes does not count towards the time limit (Administrative "
+        "Licensing Law art. 45); check its progress online."
+    ),
+    CaseStatus.RESULT_READY: gettext_noop(
+        "Your result is ready: collect it at the unified issuing window with your ID, or wait for it by "
+        "mail if you chose mail."
+    ),
+    CaseStatus.ISSUED: gettext_noop("Thank you; you may rate our service on the progress page."),
+}
+
+
+def next_step_hint(status: str, due_date=None) -> str:
+    """The applicant's next step in `status` ('' when there is none to tell)."""
+    hint = NEXT_STEP_HINTS.get(status)
+    return _(hint) % {"due": due_date.isoformat() if due_date else "—"} if hint else ""
+
+
 def applicant_case(number: str, check: str, queryset=None) -> Case:
     """The case a number + the last 4 digits of the applicant's phone name; anything wrong is 404
     (the one check of every login-free look-up: the progress page, the 好差评 rating)."""
@@ -406,6 +434,7 @@ def public_case(number: str, check: str) -> dict:
             if m.code in case.missing_materials
         ],
         "steps": [{"at": e.at, "step": e.action, "label": _step_label(e.action)} for e in events],
+        "next_step": next_step_hint(case.status, computed.due_date),
     }
 
 

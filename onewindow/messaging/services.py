@@ -1,0 +1,169 @@
+"""Writes of the outbox: queue a message at a case step (inside the case's transaction), deliver it after
+the commit, retry on failure with backoff until a maximum of attempts, and the supervisor's retry.
+
+Delivery claims a row before sending (an UPDATE that pushes its next attempt a lease ahead), so the
+on-commit delivery, two `onewindow tick`s and a retry button never send one message twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from onewindow.core import audit, clock
+from onewindow.core.errors import Conflict, PermissionDenied
+from onewindow.messaging import texts
+from onewindow.messaging.backends import SmsError, get_backend
+from onewindow.messaging.backends.base import Sms
+from onewindow.messaging.models import SmsKind, SmsMessage, SmsStatus
+from onewindow.org import roles as r
+from onewindow.org.selectors import audit_context
+
+logger = logging.getLogger(__name__)
+
+# Mainland mobile numbers only: a landline cannot receive a text.
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# How long a claimed message is left to its sender before another worker may try it again.
+LEASE = dt.timedelta(minutes=5)
+
+
+def _kind_of(case, event) -> str | None:
+    if event.action == "supplement" and case.status == "supplement_requested":
+        return SmsKind.SUPPLEMENT  # materials handed in, some still missing: a new supplement request
+    return texts.KIND_OF_ACTION.get(event.action)
+
+
+def on_case_event(case, event) -> SmsMessage | None:
+    """The `cases.hooks.on_case_event` listener: queue the applicant's message of this step, in the case
+    change's transaction (a rolled-back change leaves no message), and deliver it once that commits."""
+    kind = _kind_of(case, event)
+    phone = "".join((case.applicant_phone or "").split())
+    if kind is None or not MOBILE.match(phone):
+        return None
+    now = clock.now()
+    with translation.override(settings.LANGUAGE_CODE):  # the hall's language, whoever acted
+        text = texts.text_for(kind, number=case.number, due=case.due_date)
+    message = SmsMessage.objects.create(
+        region_id=case.region_id,
+        case=case,
+        event=event,
+        kind=kind,
+        phone=phone,
+        text=text[:300],
+        created_at=now,
+        next_attempt_at=now,
+    )
+    transaction.on_commit(lambda: deliver(message.pk))
+    return message
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    """1, 2, 4, 8… minutes after the n-th failed attempt, at most an hour."""
+    return min(dt.timedelta(minutes=2 ** max(0, attempts - 1)), dt.timedelta(hours=1))
+
+
+def _claim(pk: int, now: dt.datetime) -> bool:
+    """Take the message for one attempt if it is queued and due; False when someone else has it."""
+    return bool(
+        SmsMessage.objects.filter(pk=pk, status=SmsStatus.QUEUED, next_attempt_at__lte=now).update(
+            attempts=F("attempts") + 1, next_attempt_at=now + LEASE
+        )
+    )
+
+
+def deliver(pk: int, *, backend=None) -> str | None:
+    """One delivery attempt of message `pk` if it is due: its status after (None when not due or taken).
+    A failure is recorded and retried later (backoff), until ONEWINDOW_SMS_MAX_ATTEMPTS: then `failed`."""
+    now = clock.now()
+    if not _claim(pk, now):
+        return None
+    message = SmsMessage.objects.get(pk=pk)
+    try:
+        reference = (backend or get_backend()).send(
+            Sms(phone=message.phone, text=message.text, reference=str(message.pk))
+        )
+    except SmsError as exc:
+        error = str(exc)[:300]
+    except Exception as exc:  # a broken sender must not break the request that committed the case change
+        logger.exception("SMS backend crashed on message %s", pk)
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    else:
+        SmsMessage.objects.filter(pk=pk).update(
+            status=SmsStatus.SENT,
+            sent_at=clock.now(),
+            next_attempt_at=None,
+            last_error="",
+            gateway_id=reference,
+        )
+        return SmsStatus.SENT
+    final = message.attempts >= settings.ONEWINDOW_SMS_MAX_ATTEMPTS
+    SmsMessage.objects.filter(pk=pk).update(
+        status=SmsStatus.FAILED if final else SmsStatus.QUEUED,
+        next_attempt_at=None if final else now + _backoff(message.attempts),
+        last_error=error,
+    )
+    logger.warning(
+        "SMS %s attempt %d failed%s: %s", pk, message.attempts, " for good" if final else "", error
+    )
+    return SmsStatus.FAILED if final else SmsStatus.QUEUED
+
+
+def deliver_due(*, limit: int = 500) -> tuple[int, int, int]:
+    """The tick job: try every queued message that is due (oldest first); (sent, failed for good, to retry)."""
+    due = list(
+        SmsMessage.objects.filter(status=SmsStatus.QUEUED, next_attempt_at__lte=clock.now())
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    backend = get_backend() if due else None
+    counts = {SmsStatus.SENT: 0, SmsStatus.FAILED: 0, SmsStatus.QUEUED: 0}
+    for pk in due:
+        outcome = deliver(pk, backend=backend)
+        if outcome is not None:
+            counts[outcome] += 1
+    return counts[SmsStatus.SENT], counts[SmsStatus.FAILED], counts[SmsStatus.QUEUED]
+
+
+def _regions_of(actor) -> list[int]:
+    staff = getattr(actor, "staff", None)
+    return [staff.organisation.region_id] if staff is not None else []
+
+
+def retry(*, actor, message_id: int) -> SmsMessage:
+    """The supervisor sends a failed message again (a fresh round of attempts), audited; delivered after
+    the commit. Only a failed message: a queued one is being retried, a sent one was delivered."""
+    if not r.has_role(actor, r.SUPERVISOR):
+        raise PermissionDenied(_("Only the supervisor retries messages to applicants."), code="sms.forbidden")
+    with transaction.atomic():
+        message = (
+            SmsMessage.objects.select_for_update(of=("self",))
+            .select_related("region", "case")
+            .filter(pk=message_id, region__in=_regions_of(actor))
+            .first()
+        )
+        if message is None:
+            from onewindow.core.scoping import not_found
+
+            raise not_found()
+        if message.status != SmsStatus.FAILED:
+            raise Conflict(_("Only a failed message can be sent again."), code="sms.not_failed")
+        message.status = SmsStatus.QUEUED
+        message.attempts = 0
+        message.next_attempt_at = clock.now()
+        message.save(update_fields=["status", "attempts", "next_attempt_at"])
+        audit.record(
+            action="messaging.sms.retry",
+            actor=actor,
+            role=r.SUPERVISOR,
+            **audit_context(actor, region=message.region.code),
+            obj=message,
+            detail={"case": message.case.number, "kind": message.kind, "last_error": message.last_error},
+        )
+        transaction.on_commit(lambda: deliver(message.pk))
+    return message
