@@ -59,7 +59,8 @@ def on_case_event(case, event) -> SmsMessage | None:
         created_at=now,
         next_attempt_at=now,
     )
-    transaction.on_commit(lambda: deliver(message.pk))
+    # robust: whatever happens in delivery, the committed case change still answers its request.
+    transaction.on_commit(lambda: deliver(message.pk), robust=True)
     return message
 
 
@@ -85,9 +86,8 @@ def deliver(pk: int, *, backend=None) -> str | None:
         return None
     message = SmsMessage.objects.get(pk=pk)
     try:
-        reference = (backend or get_backend()).send(
-            Sms(phone=message.phone, text=message.text, reference=str(message.pk))
-        )
+        sender = backend or get_backend()
+        reference = sender.send(Sms(phone=message.phone, text=message.text, reference=str(message.pk)))
     except SmsError as exc:
         error = str(exc)[:300]
     except Exception as exc:  # a broken sender must not break the request that committed the case change
@@ -99,7 +99,7 @@ def deliver(pk: int, *, backend=None) -> str | None:
             sent_at=clock.now(),
             next_attempt_at=None,
             last_error="",
-            gateway_id=reference,
+            gateway_id=str(reference or "")[:100],
         )
         return SmsStatus.SENT
     final = message.attempts >= settings.ONEWINDOW_SMS_MAX_ATTEMPTS
@@ -165,5 +165,5 @@ def retry(*, actor, message_id: int) -> SmsMessage:
             obj=message,
             detail={"case": message.case.number, "kind": message.kind, "last_error": message.last_error},
         )
-        transaction.on_commit(lambda: deliver(message.pk))
+        transaction.on_commit(lambda: deliver(message.pk), robust=True)
     return message

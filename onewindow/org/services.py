@@ -176,7 +176,7 @@ def notify(
     if people:
         note.users.add(*people)
     if notifications.email_enabled():
-        transaction.on_commit(lambda: notifications.send_email_copies(note.pk))
+        transaction.on_commit(lambda: notifications.send_email_copies(note.pk), robust=True)
     return note
 
 

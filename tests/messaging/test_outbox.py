@@ -263,3 +263,11 @@ def test_the_http_backend_posts_json_with_the_key_and_reports_failures():
         server.server_close()
     with pytest.raises(SmsError, match="unreachable"):
         get_backend("http", url=url, key="k", timeout=2).send(Sms(phone="1", text="x", reference="1"))
+
+
+def test_a_misconfigured_sender_is_recorded_on_the_message(world, settings):
+    settings.ONEWINDOW_SMS_BACKEND = "no.such.SmsBackend"
+    message = SmsMessage.objects.get(case=drive("accepted"))
+    assert services.deliver(message.pk) == SmsStatus.QUEUED
+    message.refresh_from_db()
+    assert "ModuleNotFoundError" in message.last_error and message.attempts == 1
