@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onewindow.core.crypto import EncryptedTextField
 
@@ -18,7 +19,7 @@ class SmsKind(models.TextChoices):
 
 class SmsStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("sms status", "Sent")
     FAILED = "failed", _("Failed")
 
 
@@ -51,7 +52,7 @@ class SmsMessage(models.Model):
         blank=True,
         help_text=_("When delivery is tried (again); empty once sent or failed for good."),
     )
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_at = models.DateTimeField(pgettext_lazy("sms", "sent at"), null=True, blank=True)
     gateway_id = models.CharField(_("gateway reference"), max_length=100, blank=True)
 
     class Meta:
