@@ -10,6 +10,7 @@ from onewindow.handover.api import router as handover_router
 from onewindow.org.access import BearerAuth
 from onewindow.org.api import router as org_router
 from onewindow.ratings.api import router as ratings_router
+from onewindow.staffing.api import router as staffing_router
 from onewindow.stats.api import router as stats_router
 from onewindow.supervision.api import router as supervision_router
 from onewindow.workdays.api import router as workdays_router
@@ -38,6 +39,7 @@ api.add_router("", org_router)
 api.add_router("", workdays_router)
 api.add_router("", catalogue_router)
 api.add_router("", handover_router)
+api.add_router("", staffing_router)
 api.add_router("", cases_router)
 api.add_router("", ratings_router)
 api.add_router("", stats_router)

@@ -67,6 +67,16 @@ def allowed_hosts(url: str) -> list[str]:
     return list(dict.fromkeys(h for h in hosts if h))
 
 
+def positive_int(name: str, default: int) -> int:
+    """A whole number ≥ 0 from the environment; anything else refuses to start, naming the variable."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigError(f"{name}: expected a whole number >= 0, got {value!r}")
+    return int(value)
+
+
 def flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "onewindow.workdays",
     "onewindow.catalogue",
     "onewindow.handover",
+    "onewindow.staffing",
     "onewindow.cases",
     "onewindow.ratings",
     "onewindow.stats",
@@ -158,6 +159,11 @@ ONEWINDOW_REMINDER_ESCALATION_HOURS = config.whole_number("ONEWINDOW_REMINDER_ES
 ONEWINDOW_ORDER_EXPLANATION_DAYS = config.whole_number("ONEWINDOW_ORDER_EXPLANATION_DAYS", 3)
 
 # Bearer tokens of the JSON API live this long.
+# Staffing (rule 8): working days the no-gap guard looks ahead, stationing changes per department and
+# quarter above which a warning goes out, days before a certificate's expiry it is warned of.
+ONEWINDOW_STAFFING_GUARD_DAYS = config.positive_int("ONEWINDOW_STAFFING_GUARD_DAYS", 5)
+ONEWINDOW_STAFFING_CHANGES_PER_QUARTER = config.positive_int("ONEWINDOW_STAFFING_CHANGES_PER_QUARTER", 4)
+ONEWINDOW_CERTIFICATE_WARNING_DAYS = config.positive_int("ONEWINDOW_CERTIFICATE_WARNING_DAYS", 30)
 ONEWINDOW_TOKEN_TTL_SECONDS = int(os.environ.get("ONEWINDOW_TOKEN_TTL_SECONDS", str(8 * 3600)))
 # Audit entries are kept at least this long (never below 183 days); the application deletes none.
 ONEWINDOW_AUDIT_RETENTION_DAYS = config.audit_retention_days()

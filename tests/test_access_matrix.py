@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from onewindow.catalogue.models import Assignment, SubItem
 from onewindow.handover import services as handover_services
 from onewindow.handover.models import Seal
+from onewindow.org.models import Stationing
 from tests.cases.conftest import ACCEPTED_AT, PERSON, at, build_world, drive
 from tests.conftest import ApiClient, sign_in
 
@@ -424,6 +425,16 @@ OPERATIONS = {
     # statistics: the Data Bureau's, and each department head's own department (no object in the path)
     ("/api/v1/stats/cases", "GET"): expect(("supervisor", "department_head"), anonymous=401),
     ("/api/v1/public/lobby", "GET"): expect(tuple(ROLES), anonymous=OK),
+    # staffing: postings are their department's (hall roles see the bureau's own), the supervisor's all
+    ("/api/v1/stationings", "GET"): API_STAFF,
+    ("/api/v1/stationings/{stationing_id}/end", "POST"): expect(
+        ("supervisor",),
+        hidden=("window_clerk", "issuing_clerk", "assessment_office") + ADMINS,
+        anonymous=401,
+        approver=(403, 404),
+        department_head=(OK, 404),
+    ),
+    ("/api/v1/staffing/gaps", "GET"): expect(("supervisor",) + DEPARTMENT, anonymous=401),
 }
 
 
@@ -658,6 +669,7 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
             "monthly_share": "0.8",
             "indicators": [{"code": "coop", "name": "配合度", "kind": "entered", "weight": 100}],
         },
+        ("/api/v1/stationings/{stationing_id}/end", "POST"): {"on": "2024-09-30", "reason": "调整"},
     }
     params = {
         "agreement_id": tuple(str(d.pk) for d in w.drafts),
@@ -674,6 +686,10 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
         "reminder_id": tuple(str(pk) for pk in w.reminders),
         "order_id": tuple(str(pk) for pk in w.orders),
         "result_id": tuple(str(pk) for pk in w.assessments),
+        "stationing_id": tuple(
+            str(Stationing.objects.get(staff__user__username=f"{d}-approver").pk)
+            for d in ("construction", "health")
+        ),
     }
     query = {
         "/api/v1/public/cases/{number}": ("?check=" + PERSON["phone"][-4:],) * 2,

@@ -9,6 +9,7 @@ receiving department from `effective_at` on.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,6 +34,11 @@ from onewindow.org.models import Organisation, Region
 from onewindow.org.selectors import audit_context
 
 LIVE_STATUSES = (AgreementStatus.DRAFT, AgreementStatus.SIGNED)
+
+# Checks run inside the signing transaction before a signature is written: each gets the agreement and
+# raises a DomainError to refuse. The staffing context registers the no-gap guard (rule 8) here in its
+# AppConfig.ready; this context never imports staffing (a lower layer reads no upper one).
+signing_checks: list[Callable[[HandoverAgreement], None]] = []
 
 
 # -- assignments (the catalogue owns the ranges; these read them) -----------------------------------
@@ -365,6 +371,8 @@ def sign_agreement(*, actor, agreement: HandoverAgreement) -> HandoverAgreement:
             )
         if agreement.signatures.filter(side=side).exists():
             raise Conflict(_("Your side has already signed this agreement."), code="handover.already_signed")
+        for check in signing_checks:
+            check(agreement)
         now = clock.now()
         role = r.SUPERVISOR if side == SignatureSide.BUREAU else r.DEPARTMENT_HEAD
         staff = _staff(actor)

@@ -140,6 +140,10 @@ def build_world() -> SimpleNamespace:
         "XK09901002", "建设工程施工许可（变更）", promised=5, statutory=20, implemented_by=bureau
     )
     hygiene = subitem("XK09901003", "公共场所卫生许可", promised=10, statutory=20, implemented_by=health)
+    # Each department's stationed approver qualified for the sub-items sent to it (as load-sample does).
+    from onewindow.staffing import sample as staffing_sample
+
+    staffing_sample.qualify_stationed_approvers()
     return SimpleNamespace(
         region=region,
         hall=loaded["hall"],

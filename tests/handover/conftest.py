@@ -12,6 +12,7 @@ from onewindow.catalogue.models import Assignment, PowerItem, SubItem
 from onewindow.core import clock
 from onewindow.handover import sample as seal_sample
 from onewindow.org.models import Organisation
+from onewindow.staffing import sample as staffing_sample
 from tests.conftest import shared_world, world_fixture
 
 HALL_TZ = dt.timezone(dt.timedelta(hours=8))
@@ -88,6 +89,8 @@ def build_catalogue(sample_org) -> SimpleNamespace:
         region, "XK00501", "公共场所卫生许可", health, ["公共场所卫生许可（新办）"], since
     )
     seal_sample.load()
+    # Each department's stationed approver qualified for the sub-items sent to it (as load-sample does).
+    staffing_sample.qualify_stationed_approvers()
     return SimpleNamespace(
         region=region,
         bureau=Organisation.objects.get(code="data-bureau"),

@@ -13,6 +13,7 @@ from onewindow.core import audit
 from onewindow.handover import sample as handover_sample
 from onewindow.org import sample as org_sample
 from onewindow.site import demo
+from onewindow.staffing import sample as staffing_sample
 from onewindow.workdays import sample as workdays_sample
 
 BAR = 30
@@ -38,7 +39,12 @@ class Command(BaseCommand):
         users = org_sample.load_users(hall=loaded["hall"], stationed_from=dt.date(2024, 9, 1))
         self.stdout.write(f"organisations, hall and windows loaded; {users} demo users created")
         # Each step below reports what it loaded.
-        for step in (workdays_sample.load_sample_calendar, handover_sample.load, catalogue_sample.load):
+        for step in (
+            workdays_sample.load_sample_calendar,
+            handover_sample.load,
+            catalogue_sample.load,
+            staffing_sample.qualify_stationed_approvers,
+        ):
             report = step()
             if report:
                 self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()))

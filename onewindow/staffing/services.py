@@ -1,0 +1,400 @@
+"""Writes of the staffing context: stationings (with the no-gap guard), certificates, the roster, training,
+daily evaluations; the hooks it registers (handover signing, guide publication) and the tick's jobs.
+
+Each write is one transaction with its permission check and audit entry (rule 6); the guard is rule 8.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from onewindow.core import audit, clock
+from onewindow.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied, RuleViolation
+from onewindow.org import roles as r
+from onewindow.org.models import Organisation, Staff, Stationing
+from onewindow.org.selectors import audit_context
+from onewindow.org.services import notify
+from onewindow.staffing import guard, selectors
+from onewindow.staffing.models import StaffingWarning, StationingChange, StationingChangeKind
+
+
+def _role(actor) -> str:
+    return r.SUPERVISOR if r.has_role(actor, r.SUPERVISOR) else r.DEPARTMENT_HEAD
+
+
+def _require_manager(actor, department: Organisation) -> None:
+    if not selectors.can_manage(actor, department):
+        raise PermissionDenied(
+            _("Only the department's head or the Data Bureau's supervisor may change its stationed staff."),
+            code="staffing.forbidden",
+        )
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(
+            _("Give a reason."), code="staffing.invalid", errors={"reason": [_("A reason is required.")]}
+        )
+    return reason[:300]
+
+
+def gap_error(gaps: list[guard.Gap], *, message: str | None = None) -> RuleViolation:
+    """The 422 `staffing.gap` refusal naming the sub-items left without a qualified stationed approver."""
+    seen, names = set(), []
+    for gap in gaps:
+        if gap.subitem.pk not in seen:
+            seen.add(gap.subitem.pk)
+            names.append(f"{gap.subitem.code} {gap.subitem.name}")
+    first = gaps[0]
+    text = message or _(
+        "%(department)s would have no qualified stationed approver from %(date)s for: %(subitems)s"
+    ) % {"department": first.department.name, "date": first.date.isoformat(), "subitems": "、".join(names)}
+    return RuleViolation(text, code="staffing.gap", errors={"subitems": names})
+
+
+def _record_change(*, actor, stationing: Stationing, kind: str, on: dt.date, reason: str) -> StationingChange:
+    return StationingChange.objects.create(
+        region=stationing.department.region,
+        department=stationing.department,
+        stationing=stationing,
+        kind=kind,
+        on=on,
+        reason=reason,
+        actor=actor,
+        at=clock.now(),
+    )
+
+
+def start_stationing(
+    *, actor, department: Organisation, staff: Staff, valid_from: dt.date, reason: str, hall=None
+) -> Stationing:
+    """Post a staff member of the department to the hall's back office from `valid_from`."""
+    _require_manager(actor, department)
+    reason = _reason(reason)
+    with transaction.atomic():
+        stationing = _start(
+            actor=actor, department=department, staff=staff, valid_from=valid_from, reason=reason, hall=hall
+        )
+        audit.record(
+            action="staffing.stationing.start",
+            actor=actor,
+            **audit_context(actor, organisation=department.code, region=department.region.code),
+            role=_role(actor),
+            obj=stationing,
+            detail={
+                "staff": staff.user.username,
+                "department": department.code,
+                "from": valid_from.isoformat(),
+                "reason": reason,
+            },
+        )
+    return stationing
+
+
+def _start(*, actor, department, staff, valid_from, reason, hall=None) -> Stationing:
+    if staff.organisation_id != department.pk:
+        raise RuleViolation(
+            _("%(name)s is not on the staff of %(department)s.")
+            % {"name": staff.full_name, "department": department.name},
+            code="staffing.not_department_staff",
+            errors={"staff": [_("Choose a staff member of the department.")]},
+        )
+    if valid_from < clock.today():
+        raise RuleViolation(
+            _("A stationing cannot start in the past."),
+            code="staffing.past",
+            errors={"valid_from": [_("Today or later.")]},
+        )
+    running = Stationing.objects.filter(staff=staff, department=department).filter(
+        valid_to__isnull=True
+    ) | Stationing.objects.filter(staff=staff, department=department, valid_to__gt=valid_from)
+    if running.exists():
+        raise Conflict(
+            _("%(name)s is already stationed then.") % {"name": staff.full_name},
+            code="staffing.already_stationed",
+        )
+    if hall is None:
+        previous = Stationing.objects.filter(department=department).order_by("-valid_from").first()
+        hall = previous.hall if previous else _default_hall(department)
+    stationing = Stationing.objects.create(
+        staff=staff, department=department, hall=hall, valid_from=valid_from
+    )
+    _record_change(
+        actor=actor, stationing=stationing, kind=StationingChangeKind.START, on=valid_from, reason=reason
+    )
+    return stationing
+
+
+def _default_hall(department):
+    from onewindow.org.models import Hall
+
+    return Hall.objects.filter(region=department.region).order_by("pk").first()
+
+
+def end_stationing(
+    *, actor, stationing: Stationing, on: dt.date, reason: str, successor: Staff | None = None
+) -> Stationing:
+    """End a posting from `on` (the first day the person is no longer in the back office).
+
+    Refused (422 `staffing.gap`, naming the sub-items) when it would leave a live sub-item of the
+    department without a qualified approver in the back office on `on` or on the following
+    ONEWINDOW_STAFFING_GUARD_DAYS working days — unless a successor is named who covers them: the
+    successor's posting then starts on `on`, in the same transaction."""
+    department = stationing.department
+    _require_manager(actor, department)
+    reason = _reason(reason)
+    if not isinstance(on, dt.date):
+        raise InvalidInput(_("Give a date."), code="staffing.invalid", errors={"on": [_("Give a date.")]})
+    with transaction.atomic():
+        stationing = (
+            Stationing.objects.select_for_update()
+            .select_related("department__region", "staff__user")
+            .get(pk=stationing.pk)
+        )
+        today = clock.today()
+        if stationing.valid_to is not None and stationing.valid_to <= today:
+            raise Conflict(_("This stationing has already ended."), code="staffing.ended")
+        if on < today:
+            raise RuleViolation(
+                _("A stationing cannot be ended in the past."),
+                code="staffing.past",
+                errors={"on": [_("Today or later.")]},
+            )
+        if on > today + dt.timedelta(days=366):
+            raise RuleViolation(
+                _("Give a day within the coming year."),
+                code="staffing.too_far",
+                errors={"on": [_("Within the coming year.")]},
+            )
+        if on <= stationing.valid_from:
+            raise RuleViolation(
+                _("The end must be after the start of the stationing (%(start)s).")
+                % {"start": stationing.valid_from.isoformat()},
+                code="staffing.end_before_start",
+                errors={"on": [_("After the start of the stationing.")]},
+            )
+        if stationing.valid_to is not None and on >= stationing.valid_to:
+            raise Conflict(
+                _("This stationing already ends on %(date)s.") % {"date": stationing.valid_to.isoformat()},
+                code="staffing.ended",
+            )
+        if successor is not None:
+            if successor.pk == stationing.staff_id:
+                raise RuleViolation(
+                    _("The successor must be someone else."),
+                    code="staffing.invalid_successor",
+                    errors={"successor": [_("Someone else.")]},
+                )
+            if not Stationing.objects.filter(staff=successor, department=department).valid_on(on).exists():
+                _start(
+                    actor=actor,
+                    department=department,
+                    staff=successor,
+                    valid_from=on,
+                    reason=reason,
+                    hall=stationing.hall,
+                )
+        days = guard.coming_workdays(
+            settings.ONEWINDOW_STAFFING_GUARD_DAYS, start=on, region=department.region
+        )
+        if on not in days:
+            days.insert(0, on)
+        before = set(guard.find_gaps(days, departments=[department]))
+        after = set(guard.find_gaps(days, departments=[department], exclude_stationings=[stationing.pk]))
+        new = sorted(after - before, key=lambda g: g[2])
+        if new:
+            raise gap_error(guard.as_gaps(new))
+        stationing.valid_to = on
+        stationing.save(update_fields=["valid_to"])
+        _record_change(
+            actor=actor, stationing=stationing, kind=StationingChangeKind.END, on=on, reason=reason
+        )
+        audit.record(
+            action="staffing.stationing.end",
+            actor=actor,
+            **audit_context(actor, organisation=department.code, region=department.region.code),
+            role=_role(actor),
+            obj=stationing,
+            detail={
+                "staff": stationing.staff.user.username,
+                "department": department.code,
+                "on": on.isoformat(),
+                "reason": reason,
+                "successor": successor.user.username if successor else None,
+            },
+        )
+    return stationing
+
+
+# -- hooks ------------------------------------------------------------------------------------------
+
+
+def check_agreement_staffed(agreement) -> None:
+    """Handover signing check (rule 8): the receiving department must have a qualified approver in the
+    back office, on the first day it implements them, for every sub-item the agreement hands it."""
+    day = max(clock.today(), clock.local_date(agreement.effective_at))
+    subitem_ids = list(agreement.subitems.values_list("pk", flat=True))
+    override = {day: {pk: {agreement.department_id} for pk in subitem_ids}}
+    rows = guard.find_gaps([day], departments=[agreement.department], responsible_override=override)
+    if rows:
+        gaps = guard.as_gaps(rows)
+        names = "、".join(f"{g.subitem.code} {g.subitem.name}" for g in gaps)
+        raise gap_error(
+            gaps,
+            message=_(
+                "Not signed: %(department)s has no qualified stationed approver on %(date)s for: %(subitems)s. "
+                "Station a qualified approver first."
+            )
+            % {"department": agreement.department.name, "date": day.isoformat(), "subitems": names},
+        )
+
+
+def guide_published(guide) -> None:
+    """A new guide version: the implementing department is told its window clerks' training is out of date."""
+    from onewindow.catalogue.selectors import implementer
+
+    subitem = guide.subitem
+    if not subitem.trainings.exists():
+        return
+    try:
+        department = implementer(subitem)
+    except DomainError:
+        return
+    notify(
+        organisation=department,
+        kind="staffing.training_outdated",
+        title=_("Training on %(code)s %(name)s is out of date")
+        % {"code": subitem.code, "name": subitem.name},
+        body=_("Version %(version)s of the service guide was published; train the window clerks again.")
+        % {"version": guide.version},
+        link="/staffing/training/",
+        object_type="catalogue.subitem",
+        object_id=str(subitem.pk),
+    )
+
+
+# -- tick jobs (idempotent: a warning is sent once per key) -------------------------------------------
+
+
+def _once(*, region, kind: str, key: str) -> bool:
+    """True the first time (kind, key) is seen; the row is the idempotency record."""
+    _row, created = StaffingWarning.objects.get_or_create(
+        kind=kind, key=key[:120], defaults={"region": region, "sent_at": clock.now()}
+    )
+    return created
+
+
+def _bureau(region):
+    from onewindow.org.models import OrganisationKind
+
+    return (
+        Organisation.objects.filter(region=region, kind=OrganisationKind.BUREAU)
+        .order_by("sort_order")
+        .first()
+    )
+
+
+def warn_expiring_certificates() -> str:
+    """Certificates expiring within ONEWINDOW_CERTIFICATE_WARNING_DAYS: the holder's department and the
+    Data Bureau are told once per certificate and threshold."""
+    days = settings.ONEWINDOW_CERTIFICATE_WARNING_DAYS
+    sent = 0
+    with transaction.atomic():
+        for certificate in selectors.expiring_certificates(within_days=days):
+            if not _once(
+                region=certificate.region,
+                kind="certificate_expiry",
+                key=f"{certificate.pk}:{days}:{certificate.valid_to}",
+            ):
+                continue
+            title = _("Qualification certificate %(number)s of %(name)s expires on %(date)s") % {
+                "number": certificate.number,
+                "name": certificate.staff.full_name,
+                "date": certificate.valid_to.isoformat(),
+            }
+            for organisation in {certificate.staff.organisation, _bureau(certificate.region)} - {None}:
+                notify(
+                    organisation=organisation,
+                    kind="staffing.certificate_expiring",
+                    title=title,
+                    body=_("Renew it in time, or station another qualified approver."),
+                    link="/staffing/qualifications/",
+                    object_type="staffing.certificate",
+                    object_id=str(certificate.pk),
+                )
+            sent += 1
+    return f"certificate expiry warnings: {sent}"
+
+
+def report_gaps() -> str:
+    """Gaps of the coming working days, each told once per sub-item, department and day."""
+    from onewindow.org.models import Region
+
+    told = found = 0
+    for region in Region.objects.all():
+        try:
+            gaps = selectors.gaps(region=region, days=settings.ONEWINDOW_STAFFING_GUARD_DAYS)
+        except DomainError as exc:  # e.g. a year without a calendar: say so, change nothing
+            return f"staffing gaps: not checked ({exc})"
+        found += len(gaps)
+        with transaction.atomic():
+            for gap in gaps:
+                if not _once(
+                    region=region, kind="gap", key=f"{gap.subitem.pk}:{gap.department.pk}:{gap.date}"
+                ):
+                    continue
+                title = _("No qualified stationed approver for %(code)s %(name)s on %(date)s") % {
+                    "code": gap.subitem.code,
+                    "name": gap.subitem.name,
+                    "date": gap.date.isoformat(),
+                }
+                for organisation in {gap.department, _bureau(region)} - {None}:
+                    notify(
+                        organisation=organisation,
+                        kind="staffing.gap",
+                        title=title,
+                        link="/staffing/",
+                        object_type="catalogue.subitem",
+                        object_id=str(gap.subitem.pk),
+                    )
+                told += 1
+    return f"staffing gaps: {found} (newly reported {told})"
+
+
+def warn_frequent_changes() -> str:
+    """Departments whose stationing changes this quarter exceed ONEWINDOW_STAFFING_CHANGES_PER_QUARTER:
+    the department and the Data Bureau are told once per quarter."""
+    limit = settings.ONEWINDOW_STAFFING_CHANGES_PER_QUARTER
+    quarter = selectors.quarter_of(clock.today())
+    told = 0
+    with transaction.atomic():
+        for row in selectors.change_frequency(quarter=quarter):
+            if row["changes"] <= limit:
+                continue
+            department = row["department"]
+            if not _once(region=department.region, kind="frequent_changes", key=f"{department.pk}:{quarter}"):
+                continue
+            title = _(
+                "%(department)s changed its stationed staff %(n)s times in %(quarter)s (more than %(limit)s)"
+            ) % {
+                "department": department.name,
+                "n": row["changes"],
+                "quarter": quarter,
+                "limit": limit,
+            }
+            for organisation in {department, _bureau(department.region)} - {None}:
+                notify(
+                    organisation=organisation,
+                    kind="staffing.frequent_changes",
+                    title=title,
+                    link="/staffing/changes/",
+                    object_type="org.organisation",
+                    object_id=str(department.pk),
+                )
+            told += 1
+    return f"frequent stationing changes warned: {told}"
