@@ -37,6 +37,7 @@ def hall(e2e_sample):
     from onewindow.catalogue import sample as catalogue_sample
     from onewindow.handover import sample as seal_sample
     from onewindow.handover import services as handover
+    from onewindow.staffing import sample as staffing_sample
 
     users = get_user_model().objects.select_related("staff__organisation")
     arithmetic.invalidate()
@@ -44,6 +45,7 @@ def hall(e2e_sample):
     catalogue_sample.load()
     seal_sample.load()
     workdays_services.seed_from_package()
+    staffing_sample.qualify_stationed_approvers()  # as load-sample does: the guard lets it be signed
     agreement = handover.draft_agreement(
         actor=users.get(username="supervisor1"),
         department="development",
