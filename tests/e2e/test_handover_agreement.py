@@ -13,8 +13,11 @@ def handover_sample(e2e_sample):
     from onewindow.catalogue import sample as catalogue_sample
     from onewindow.handover import sample as handover_sample
 
+    from onewindow.staffing import sample as staffing_sample
+
     handover_sample.load()
     catalogue_sample.load()
+    staffing_sample.qualify_stationed_approvers()  # as load-sample does: the guard lets it be signed
     return e2e_sample
 
 
