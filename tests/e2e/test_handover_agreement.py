@@ -12,7 +12,6 @@ pytestmark = pytest.mark.e2e
 def handover_sample(e2e_sample):
     from onewindow.catalogue import sample as catalogue_sample
     from onewindow.handover import sample as handover_sample
-
     from onewindow.staffing import sample as staffing_sample
 
     handover_sample.load()
