@@ -11,7 +11,14 @@ class StaffingConfig(AppConfig):
         from onewindow.catalogue.services import on_guide_published
         from onewindow.core import periodic
         from onewindow.handover.services import signing_checks
+        from onewindow.org.notifications import register_kind
         from onewindow.staffing import services
+
+        # The inbox kinds this context posts (org.services.notify refuses an undeclared one).
+        register_kind("staffing.gap", _("No qualified stationed approver"))
+        register_kind("staffing.certificate_expiring", _("Qualification certificate expiring"))
+        register_kind("staffing.frequent_changes", _("Frequent stationing changes"))
+        register_kind("staffing.training_outdated", _("Training of window clerks out of date"))
 
         # Rule 8: no agreement is signed that leaves a received sub-item without a qualified approver.
         if services.check_agreement_staffed not in signing_checks:
