@@ -19,6 +19,7 @@ NAV_MODULES = [
     "onewindow.workdays.nav",
     "onewindow.stats.nav",
     "onewindow.handover.nav",
+    "onewindow.staffing.nav",
     "onewindow.org.nav",
     "onewindow.messaging.nav",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("org/", include("onewindow.org.urls")),
     path("", include("onewindow.catalogue.urls")),
     path("", include("onewindow.handover.urls")),
+    path("", include("onewindow.staffing.urls")),
     path("", include("onewindow.cases.urls")),
     path("", include("onewindow.ratings.urls")),
     path("", include("onewindow.supervision.urls")),

@@ -200,6 +200,24 @@ PAGES = {
     ("assessment:step", "POST"): expect(
         ("assessment_office",), hidden=NOT_ASSESSED_HERE, department_head=(403, 404), supervisor=403
     ),
+    # staffing: a department's own (approvers read, the head manages), the supervisor's all
+    ("staffing:overview", "GET"): expect(("supervisor",) + DEPARTMENT),
+    ("staffing:stationings", "GET"): expect(("supervisor",) + DEPARTMENT),
+    ("staffing:stationing_start", "POST"): expect(("supervisor", "department_head")),
+    ("staffing:stationing_end", "POST"): expect(("supervisor",), department_head=(OK, 404)),
+    ("staffing:changes", "GET"): expect(("supervisor",) + DEPARTMENT),
+    ("staffing:schedule", "GET"): expect(("supervisor",) + DEPARTMENT),
+    ("staffing:schedule_set", "POST"): expect(("supervisor", "department_head")),
+    ("staffing:rotation", "POST"): expect(("supervisor", "department_head")),
+    ("staffing:qualifications", "GET"): expect(("supervisor",) + DEPARTMENT),
+    ("staffing:qualification_add", "POST"): expect(("supervisor", "department_head")),
+    ("staffing:training", "GET"): expect(("supervisor",) + DEPARTMENT),
+    ("staffing:training_add", "POST"): expect(("supervisor", "department_head")),
+    ("staffing:evaluations", "GET"): expect(("supervisor",)),
+    ("staffing:evaluations", "POST"): expect(("supervisor",)),
+    ("staffing:evaluation_person", "GET"): expect(
+        ("supervisor", "assessment_office"), department_head=(OK, 404)
+    ),
     # the working-day calendar
     ("workdays:calendar", "GET"): expect(("supervisor",)),
     ("workdays:calendar_provisional", "POST"): expect(("supervisor",)),
@@ -435,6 +453,25 @@ OPERATIONS = {
         department_head=(OK, 404),
     ),
     ("/api/v1/staffing/gaps", "GET"): expect(("supervisor",) + DEPARTMENT, anonymous=401),
+    ("/api/v1/stationings", "POST"): expect(("supervisor", "department_head"), anonymous=401),
+    ("/api/v1/staffing/changes", "GET"): expect(("supervisor",) + DEPARTMENT, anonymous=401),
+    ("/api/v1/staffing/change-frequency", "GET"): expect(("supervisor",) + DEPARTMENT, anonymous=401),
+    ("/api/v1/staffing/qualifications", "GET"): expect(("supervisor",) + DEPARTMENT, anonymous=401),
+    ("/api/v1/staffing/qualifications", "POST"): expect(("supervisor", "department_head"), anonymous=401),
+    ("/api/v1/staffing/schedules", "GET"): expect(("supervisor",) + DEPARTMENT, anonymous=401),
+    ("/api/v1/staffing/schedules", "POST"): expect(("supervisor", "department_head"), anonymous=401),
+    ("/api/v1/staffing/schedules/rotation", "POST"): expect(("supervisor", "department_head"), anonymous=401),
+    ("/api/v1/staffing/trainings", "GET"): expect(("supervisor",) + DEPARTMENT, anonymous=401),
+    ("/api/v1/staffing/trainings", "POST"): expect(("supervisor", "department_head"), anonymous=401),
+    ("/api/v1/staffing/training-gaps", "GET"): expect(("supervisor",) + DEPARTMENT, anonymous=401),
+    # daily evaluation: the supervisor logs; the 督考办 and department heads (their own staff) read
+    ("/api/v1/staffing/evaluations", "GET"): expect(
+        ("supervisor", "assessment_office", "department_head"), anonymous=401
+    ),
+    ("/api/v1/staffing/evaluations", "POST"): expect(("supervisor",), anonymous=401),
+    ("/api/v1/staffing/evaluations/summary", "GET"): expect(
+        ("supervisor", "assessment_office", "department_head"), anonymous=401
+    ),
 }
 
 
@@ -578,6 +615,9 @@ def page_args(key: str, w) -> tuple[dict, dict]:
     """The URL kwargs of a route for the own and the other scope."""
     numbers = tuple(c.number for c in w.cases)
     drafts = tuple(d.pk for d in w.drafts)
+    stationing_pks = tuple(
+        Stationing.objects.get(staff__user__username=f"{d}-approver").pk for d in ("construction", "health")
+    )
     return {
         "org:organisation": _both(code=("construction", "health")),
         "org:account_action": _both(username=("construction-approver", "health-approver")),
@@ -620,6 +660,8 @@ def page_args(key: str, w) -> tuple[dict, dict]:
         "assessment:step": _both(pk=w.assessments, action="acknowledge"),
         "ratings:rectification_action": _both(pk=w.rectifications, action="reply"),
         "messaging:retry": _both(pk=999999),
+        "staffing:stationing_end": _both(pk=stationing_pks),
+        "staffing:evaluation_person": _both(username=("construction-approver", "health-approver")),
     }.get(key, ({}, {}))
 
 
@@ -670,6 +712,39 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
             "indicators": [{"code": "coop", "name": "配合度", "kind": "entered", "weight": 100}],
         },
         ("/api/v1/stationings/{stationing_id}/end", "POST"): {"on": "2024-09-30", "reason": "调整"},
+        ("/api/v1/stationings", "POST"): {
+            "staff": "construction-approver",
+            "valid_from": "2024-09-30",
+            "reason": "调整",
+        },
+        ("/api/v1/staffing/qualifications", "POST"): {
+            "staff": "construction-approver",
+            "kind": "other",
+            "number": "T-1",
+            "issuing_body": "鞍山市人社局",
+            "valid_from": "2024-01-01",
+            "valid_to": "2025-12-31",
+            "subitems": ["XK09901001"],
+        },
+        ("/api/v1/staffing/schedules", "POST"): {
+            "staff": "construction-approver",
+            "date": "2024-09-30",
+            "kind": "leave",
+        },
+        ("/api/v1/staffing/schedules/rotation", "POST"): {
+            "department": "construction",
+            "staff": ["construction-approver"],
+            "from": "2024-09-30",
+            "to": "2024-10-08",
+        },
+        ("/api/v1/staffing/trainings", "POST"): {
+            "department": "construction",
+            "date": "2024-09-26",
+            "trainer": "住建局审批员",
+            "subitems": ["XK09901001"],
+            "attendees": ["clerk1"],
+        },
+        ("/api/v1/staffing/evaluations", "POST"): {"date": "2024-09-27", "entries": [{"staff": "clerk1"}]},
     }
     params = {
         "agreement_id": tuple(str(d.pk) for d in w.drafts),
@@ -695,6 +770,7 @@ def operation_request(path: str, method: str, w) -> tuple[tuple[str, dict], tupl
         "/api/v1/public/cases/{number}": ("?check=" + PERSON["phone"][-4:],) * 2,
         "/api/v1/calendar/add-workdays": ("?start=2024-09-27&days=3",) * 2,
         "/api/v1/assessments/ranking.xlsx": ("?period=2024-09&subject_kind=department",) * 2,
+        "/api/v1/staffing/evaluations/summary": ("?month=2024-09",) * 2,
     }.get(path, ("", ""))
     urls = []
     for scope in (0, 1):

@@ -43,6 +43,7 @@ from onewindow.core.forms import optional_int
 from onewindow.core.web import STORED_FILE_POLICY
 from onewindow.org import roles as r
 from onewindow.org.access import role_required
+from onewindow.staffing.selectors import untrained_warning
 
 CASE_ROLES = (r.WINDOW_CLERK, r.ISSUING_CLERK, r.APPROVER, r.DEPARTMENT_HEAD, r.SUPERVISOR)
 ACTING_ROLES = (r.WINDOW_CLERK, r.ISSUING_CLERK, r.APPROVER, r.DEPARTMENT_HEAD)
@@ -162,6 +163,8 @@ def accept_desk(request):
             refusals.note(request, exc)  # audited after the rollback (org.refusals)
             context["guide_error"] = exc.message
         context["subitem"] = subitem
+        # A soft warning, never a refusal: the clerk was not trained on this sub-item (staffing).
+        context["training_warning"] = untrained_warning(request.user, subitem)
     if request.method == "POST":
         form = _acceptance_form(request)
         try:

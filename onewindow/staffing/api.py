@@ -1,9 +1,8 @@
 """JSON API of the staffing context: stationings and the no-gap guard (CONTRACT.md), qualifications,
 schedules, training and daily evaluations."""
 
-from __future__ import annotations
-
 import datetime as dt
+from typing import Annotated, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -120,3 +119,480 @@ def list_gaps(request, days: int = Query(5, ge=0, le=60, description="working da
         {"subitem": g.subitem, "department": g.department, "date": g.date}
         for g in selectors.gaps_for(request.auth, days=days)
     ]
+
+
+# -- stationings: start, change history and frequency ------------------------------------------------
+
+
+def _department(code: str):
+    from onewindow.org.models import Organisation
+
+    found = Organisation.objects.filter(code=code).first()
+    if found is None:
+        raise InvalidInput(
+            _("Unknown department %(code)s.") % {"code": code},
+            code="staffing.invalid",
+            errors={"department": [_("Unknown department.")]},
+        )
+    return found
+
+
+def _person(username: str, *, field: str = "staff") -> Staff:
+    found = (
+        Staff.objects.select_related("user", "organisation__region").filter(user__username=username).first()
+    )
+    if found is None:
+        raise InvalidInput(
+            _("Unknown staff member %(username)s.") % {"username": username},
+            code="staffing.invalid",
+            errors={field: [_("Unknown staff member.")]},
+        )
+    return found
+
+
+def _require_managing_role(user):
+    from onewindow.org import roles as r
+
+    if not r.has_role(user, r.SUPERVISOR, r.DEPARTMENT_HEAD):
+        raise PermissionDenied(
+            _("Only the department's head or the Data Bureau's supervisor may change its stationed staff."),
+            code="staffing.forbidden",
+        )
+
+
+class StartIn(Schema):
+    staff: str = Field(..., max_length=150, description="username of a staff member of the department")
+    valid_from: dt.date
+    reason: str = Field(..., max_length=300)
+
+
+@router.post(
+    "/stationings", response={201: StationingOut}, summary="Station a staff member (head or supervisor)"
+)
+def start_stationing(request, payload: StartIn):
+    _require_managing_role(request.auth)
+    staff = _person(payload.staff)
+    stationing = services.start_stationing(
+        actor=request.auth,
+        department=staff.organisation,
+        staff=staff,
+        valid_from=payload.valid_from,
+        reason=payload.reason,
+    )
+    return 201, selectors.stationings(request.auth).get(pk=stationing.pk)
+
+
+class ChangeOut(Schema):
+    id: int
+    department: OrgRef
+    staff: StaffRef
+    kind: Literal["start", "end"]
+    on: dt.date
+    reason: str
+    changed_by: str
+    at: dt.datetime
+
+    @staticmethod
+    def resolve_staff(obj):
+        return obj.stationing.staff
+
+    @staticmethod
+    def resolve_changed_by(obj):
+        return obj.actor.username
+
+
+@router.get("/staffing/changes", response=list[ChangeOut], summary="History of stationing changes")
+@paginate(Page)
+def list_changes(request, department: str | None = Query(None, max_length=40)):
+    _require_reader(request.auth)
+    return selectors.changes(request.auth, department=department or "")
+
+
+class FrequencyOut(Schema):
+    department: OrgRef
+    quarter: str
+    changes: int
+    limit: int
+    too_many: bool
+
+
+@router.get(
+    "/staffing/change-frequency", response=list[FrequencyOut], summary="Stationing changes per quarter"
+)
+@paginate(Page)
+def change_frequency(
+    request, quarter: str | None = Query(None, pattern=r"^\d{4}Q[1-4]$", description="YYYYQn")
+):
+    """Each department's stationing changes taking effect in the quarter (default: this one); `too_many`
+    when above ONEWINDOW_STAFFING_CHANGES_PER_QUARTER."""
+    from onewindow.core import clock
+
+    _require_reader(request.auth)
+    return selectors.change_frequency(
+        quarter=quarter or selectors.quarter_of(clock.today()),
+        departments=selectors.scoped_departments(request.auth),
+    )
+
+
+# -- qualifications ----------------------------------------------------------------------------------
+
+
+class CertificateOut(Schema):
+    id: int
+    staff: StaffRef
+    department: OrgRef
+    kind: Literal["law_enforcement", "professional", "post_training", "other"]
+    number: str
+    issuing_body: str
+    valid_from: dt.date
+    valid_to: dt.date
+    subitems: list[str]
+
+    @staticmethod
+    def resolve_department(obj):
+        return obj.staff.organisation
+
+    @staticmethod
+    def resolve_subitems(obj):
+        return sorted(s.code for s in obj.subitems.all())
+
+
+class CertificateIn(Schema):
+    staff: str = Field(..., max_length=150)
+    kind: Literal["law_enforcement", "professional", "post_training", "other"]
+    number: str = Field(..., max_length=60)
+    issuing_body: str = Field(..., max_length=100)
+    valid_from: dt.date
+    valid_to: dt.date
+    subitems: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=500)
+
+
+@router.get("/staffing/qualifications", response=list[CertificateOut], summary="Qualification certificates")
+@paginate(Page)
+def list_certificates(
+    request,
+    department: str | None = Query(None, max_length=40),
+    staff: str | None = Query(None, max_length=150),
+):
+    _require_reader(request.auth)
+    return selectors.certificates(request.auth, department=department or "", staff=staff or "")
+
+
+@router.post("/staffing/qualifications", response={201: CertificateOut}, summary="Record a certificate")
+def add_certificate(request, payload: CertificateIn):
+    _require_managing_role(request.auth)
+    staff = _person(payload.staff)
+    certificate = services.add_certificate(
+        actor=request.auth,
+        staff=staff,
+        kind=payload.kind,
+        number=payload.number,
+        issuing_body=payload.issuing_body,
+        valid_from=payload.valid_from,
+        valid_to=payload.valid_to,
+        subitems=payload.subitems,
+    )
+    return 201, selectors.certificates(request.auth).get(pk=certificate.pk)
+
+
+# -- schedules -----------------------------------------------------------------------------------------
+
+
+class RosterOut(Schema):
+    id: int
+    department: OrgRef
+    staff: StaffRef
+    date: dt.date
+    kind: Literal["duty", "leave", "substitute"]
+    substitute_for: StaffRef | None
+    note: str
+
+    @staticmethod
+    def resolve_date(obj):
+        return obj.day
+
+
+class RosterIn(Schema):
+    staff: str = Field(..., max_length=150)
+    date: dt.date
+    kind: Literal["duty", "leave", "substitute"]
+    substitute_for: str | None = Field(None, max_length=150)
+    note: str = Field("", max_length=200)
+
+
+class RotationIn(Schema):
+    department: str = Field(..., max_length=40)
+    staff: list[Annotated[str, Field(max_length=150)]] = Field(..., min_length=1, max_length=50)
+    from_: dt.date = Field(..., alias="from")
+    to: dt.date
+    per_day: int = Field(1, ge=1, le=50)
+
+
+class RotationOut(Schema):
+    written: int
+
+
+FROM_DAY = Query(None, alias="from", description="YYYY-MM-DD (default today)")
+
+
+def _span(start, end):
+    from onewindow.core import clock
+
+    start = start or clock.today()
+    if not dt.date(2000, 1, 1) <= start <= dt.date(2100, 12, 31):
+        raise InvalidInput(
+            _("Give a day between 2000 and 2100."),
+            code="staffing.invalid",
+            errors={"from": [_("2000–2100.")]},
+        )
+    end = end or start + dt.timedelta(days=6)
+    if end < start or (end - start).days > 92:
+        raise InvalidInput(
+            _("Ask for at most one quarter, the end not before the start."),
+            code="staffing.invalid",
+            errors={"to": [_("At most 92 days after the start.")]},
+        )
+    return start, end
+
+
+@router.get(
+    "/staffing/schedules", response=list[RosterOut], summary="Who is on duty, on leave or substituting"
+)
+@paginate(Page)
+def list_schedule(
+    request,
+    department: str | None = Query(None, max_length=40),
+    from_: dt.date | None = FROM_DAY,
+    to: dt.date | None = None,
+):
+    """The roster entries of [from, to] (default: the coming week); without an entry for a working day a
+    stationed person is in the back office unless the department keeps a duty roster for that day."""
+    _require_reader(request.auth)
+    start, end = _span(from_, to)
+    return selectors.roster_entries(request.auth, department=department or "", start=start, end=end)
+
+
+@router.post(
+    "/staffing/schedules", response={201: RosterOut}, summary="Set one person's day (duty, leave, substitute)"
+)
+def set_schedule(request, payload: RosterIn):
+    """422 `staffing.gap` when the day would leave a live sub-item without a qualified approver."""
+    _require_managing_role(request.auth)
+    staff = _person(payload.staff)
+    substitute_for = (
+        _person(payload.substitute_for, field="substitute_for") if payload.substitute_for else None
+    )
+    entry = services.set_roster_day(
+        actor=request.auth,
+        department=staff.organisation,
+        staff=staff,
+        day=payload.date,
+        kind=payload.kind,
+        substitute_for=substitute_for,
+        note=payload.note,
+    )
+    return 201, entry
+
+
+@router.post("/staffing/schedules/rotation", response=RotationOut, summary="Plan a duty rotation")
+def plan_rotation(request, payload: RotationIn):
+    _require_managing_role(request.auth)
+    department = _department(payload.department)
+    staff = [_person(u) for u in payload.staff]
+    written = services.plan_rotation(
+        actor=request.auth,
+        department=department,
+        staff=staff,
+        start=payload.from_,
+        end=payload.to,
+        per_day=payload.per_day,
+    )
+    return {"written": written}
+
+
+# -- training ----------------------------------------------------------------------------------------
+
+
+class TrainingOut(Schema):
+    id: int
+    department: OrgRef
+    date: dt.date
+    trainer: str
+    topic: str
+    subitems: list[str]
+    attendees: list[StaffRef]
+
+    @staticmethod
+    def resolve_date(obj):
+        return obj.day
+
+    @staticmethod
+    def resolve_subitems(obj):
+        return sorted(s.code for s in obj.subitems.all())
+
+    @staticmethod
+    def resolve_attendees(obj):
+        return sorted(obj.attendees.all(), key=lambda s: s.user.username)
+
+
+class TrainingIn(Schema):
+    department: str = Field(..., max_length=40)
+    date: dt.date
+    trainer: str = Field(..., max_length=60)
+    topic: str = Field("", max_length=200)
+    subitems: list[Annotated[str, Field(max_length=40)]] = Field(..., min_length=1, max_length=500)
+    attendees: list[Annotated[str, Field(max_length=150)]] = Field(..., min_length=1, max_length=200)
+
+
+class SubItemGap(Schema):
+    code: str
+    name: str
+    department: str
+    last_trained: dt.date | None
+
+    @staticmethod
+    def resolve_department(obj):
+        return obj.implementer_name
+
+
+class TrainingGapsOut(Schema):
+    untrained: list[SubItemGap]
+    outdated: list[SubItemGap]
+
+
+@router.get("/staffing/trainings", response=list[TrainingOut], summary="Training sessions of window clerks")
+@paginate(Page)
+def list_trainings(request, department: str | None = Query(None, max_length=40)):
+    _require_reader(request.auth)
+    return selectors.trainings(request.auth, department=department or "")
+
+
+@router.post("/staffing/trainings", response={201: TrainingOut}, summary="Record a training session")
+def record_training(request, payload: TrainingIn):
+    _require_managing_role(request.auth)
+    department = _department(payload.department)
+    attendees = [_person(u, field="attendees") for u in payload.attendees]
+    session = services.record_training(
+        actor=request.auth,
+        department=department,
+        day=payload.date,
+        trainer=payload.trainer,
+        topic=payload.topic,
+        subitems=payload.subitems,
+        attendees=attendees,
+    )
+    return 201, selectors.trainings(request.auth).get(pk=session.pk)
+
+
+@router.get(
+    "/staffing/training-gaps",
+    response=TrainingGapsOut,
+    summary="Sub-items no window clerk was trained on, and those whose guide changed since",
+)
+def training_gaps(request):
+    _require_reader(request.auth)
+    return selectors.training_gaps(request.auth)
+
+
+# -- daily evaluation ----------------------------------------------------------------------------------
+
+Attendance = Literal["present", "late", "leave", "absent"]
+Discipline = Literal["good", "minor", "serious"]
+Conduct = Literal["good", "fair", "poor"]
+Feedback = Literal["none", "praise", "complaint"]
+
+
+class EvaluationOut(Schema):
+    id: int
+    staff: StaffRef
+    date: dt.date
+    subject_kind: Literal["window_clerk", "stationed"]
+    attendance: Attendance
+    attendance_note: str
+    discipline: Discipline
+    discipline_note: str
+    conduct: Conduct
+    conduct_note: str
+    feedback: Feedback
+    feedback_note: str
+
+    @staticmethod
+    def resolve_date(obj):
+        return obj.day
+
+
+class EvaluationEntryIn(Schema):
+    staff: str = Field(..., max_length=150)
+    attendance: Attendance = "present"
+    attendance_note: str = Field("", max_length=200)
+    discipline: Discipline = "good"
+    discipline_note: str = Field("", max_length=200)
+    conduct: Conduct = "good"
+    conduct_note: str = Field("", max_length=200)
+    feedback: Feedback = "none"
+    feedback_note: str = Field("", max_length=200)
+
+
+class EvaluationDayIn(Schema):
+    date: dt.date
+    entries: list[EvaluationEntryIn] = Field(..., min_length=1, max_length=500)
+
+
+class SavedOut(Schema):
+    saved: int
+
+
+class SummaryOut(Schema):
+    staff: StaffRef
+    subject_kind: Literal["window_clerk", "stationed"]
+    period: str
+    days: int
+    attendance: dict[str, int]
+    discipline: dict[str, int]
+    conduct: dict[str, int]
+    feedback: dict[str, int]
+
+
+def _require_evaluation_reader(user):
+    if not selectors.can_read_evaluations(user):
+        raise PermissionDenied(
+            _(
+                "Only the Data Bureau's supervisor, the assessment office and department heads read evaluations."
+            ),
+            code="staffing.forbidden",
+        )
+
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+@router.get("/staffing/evaluations", response=list[EvaluationOut], summary="Daily evaluations (日常考评)")
+@paginate(Page)
+def list_evaluations(
+    request,
+    staff: str | None = Query(None, max_length=150),
+    month: str | None = Query(None, pattern=MONTH, description="YYYY-MM"),
+):
+    _require_evaluation_reader(request.auth)
+    return selectors.evaluations(request.auth, staff=staff or "", month=month or "")
+
+
+@router.post("/staffing/evaluations", response=SavedOut, summary="Log a whole day's roster (supervisor)")
+def record_evaluations(request, payload: EvaluationDayIn):
+    """All-or-nothing: a bad row refuses the day, naming the row (`errors`)."""
+    saved = services.record_day_evaluations(
+        actor=request.auth, day=payload.date, entries=[e.dict() for e in payload.entries]
+    )
+    return {"saved": saved}
+
+
+@router.get(
+    "/staffing/evaluations/summary", response=list[SummaryOut], summary="A month's evaluations per person"
+)
+@paginate(Page)
+def evaluation_summary(request, month: str = Query(..., pattern=MONTH, description="YYYY-MM")):
+    _require_evaluation_reader(request.auth)
+    staff_ids = selectors.evaluations(request.auth, month=month).values("staff_id")
+    rows = selectors.monthly_evaluation_summary(period=month, region=request.auth.staff.organisation.region)
+    allowed = set(staff_ids.values_list("staff_id", flat=True))
+    return [row for row in rows if row["staff"].pk in allowed]

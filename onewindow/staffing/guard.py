@@ -92,10 +92,11 @@ def present_approvers(
     if departments is not None:
         postings = postings.filter(department__in=departments)
         roster = roster.filter(department__in=departments)
+    excluded = set(exclude_stationings)
     postings = [
         p
         for p in postings.values_list("pk", "department_id", "staff_id", "valid_from", "valid_to")
-        if p[0] not in set(exclude_stationings)
+        if p[0] not in excluded
     ]
     by_day = defaultdict(list)
     for entry in roster.values_list("department_id", "staff_id", "day", "kind"):
@@ -167,13 +168,12 @@ def find_gaps(
     )
     staff_ids = set().union(*present.values()) if present else set()
     qualified = qualifications(staff_ids, days)
+    wanted = None if departments is None else {getattr(d, "pk", d) for d in departments}
     gaps = []
     for day in days:
         for subitem_id, organisations in who.get(day, {}).items():
             for organisation_id in organisations:
-                if departments is not None and organisation_id not in {
-                    getattr(d, "pk", d) for d in departments
-                }:
+                if wanted is not None and organisation_id not in wanted:
                     continue
                 if not any(
                     subitem_id in qualified.get((staff_id, day), ())

@@ -51,3 +51,42 @@ def qualify_stationed_approvers() -> dict:
         certificate.subitems.add(*missing)
         added += len(missing)
     return {"qualification certificates": made, "sub-items certified": added}
+
+
+# Departments whose window-clerk training the sample records (the others show up as untrained).
+TRAINED_DEPARTMENTS = ("construction", "health", "commerce")
+
+
+@transaction.atomic
+def load_trainings(*, day: dt.date = dt.date(2024, 9, 10)) -> dict:
+    """One training session per department above: its approver trained the sample's window clerks on
+    every sub-item the department is sent. Idempotent (a department with a session is left alone)."""
+    from django.contrib.auth import get_user_model
+
+    from onewindow.org.models import Organisation, Staff
+    from onewindow.staffing.models import TrainingSession
+
+    clerks = list(Staff.objects.filter(user__groups__name=r.WINDOW_CLERK, user__is_active=True))
+    made = 0
+    for code in TRAINED_DEPARTMENTS:
+        department = Organisation.objects.filter(code=code).first()
+        head = get_user_model().objects.filter(username=f"{code}-head").first()
+        approver = Staff.objects.filter(user__username=f"{code}-approver").first()
+        subitems = list(SubItem.objects.filter(target_department=department))
+        if None in (department, head, approver) or not subitems or not clerks:
+            continue
+        if TrainingSession.objects.filter(department=department).exists():
+            continue
+        session = TrainingSession.objects.create(
+            region=department.region,
+            department=department,
+            day=day,
+            trainer=approver.full_name,
+            topic="承接事项受理要点培训",
+            recorded_by=head,
+            recorded_at=clock.now(),
+        )
+        session.subitems.set(subitems)
+        session.attendees.set(clerks)
+        made += 1
+    return {"training sessions": made}

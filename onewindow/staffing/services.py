@@ -398,3 +398,435 @@ def warn_frequent_changes() -> str:
                 )
             told += 1
     return f"frequent stationing changes warned: {told}"
+
+
+# -- certificates ------------------------------------------------------------------------------------
+
+
+def _subitems(codes, *, field: str = "subitems") -> list:
+    from onewindow.catalogue.models import SubItem
+
+    codes = [str(c).strip() for c in (codes or []) if str(c).strip()]
+    found = {s.code: s for s in SubItem.objects.filter(code__in=codes)}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise InvalidInput(
+            _("Unknown sub-items: %(codes)s") % {"codes": ", ".join(unknown)},
+            code="staffing.invalid",
+            errors={field: [_("Unknown sub-items: %(codes)s") % {"codes": ", ".join(unknown)}]},
+        )
+    return [found[c] for c in dict.fromkeys(codes)]
+
+
+def _text(value, *, field: str, label, max_length: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(
+            _("%(field)s is required.") % {"field": label},
+            code="staffing.invalid",
+            errors={field: [_("Required.")]},
+        )
+    if len(value) > max_length:
+        raise InvalidInput(
+            _("At most %(n)s characters.") % {"n": max_length},
+            code="staffing.invalid",
+            errors={field: [_("At most %(n)s characters.") % {"n": max_length}]},
+        )
+    return value
+
+
+def add_certificate(
+    *,
+    actor,
+    staff: Staff,
+    kind: str,
+    number: str,
+    issuing_body: str,
+    valid_from: dt.date,
+    valid_to: dt.date,
+    subitems=(),
+):
+    """Record a qualification certificate of a department's staff member and the sub-items it covers."""
+    from onewindow.staffing.models import Certificate, CertificateKind
+
+    department = staff.organisation
+    _require_manager(actor, department)
+    errors = {}
+    if kind not in CertificateKind.values:
+        errors["kind"] = [_("Choose one of: %(kinds)s") % {"kinds": ", ".join(CertificateKind.values)}]
+    if not isinstance(valid_from, dt.date) or not isinstance(valid_to, dt.date):
+        errors["valid_to"] = [_("Give both dates.")]
+    elif valid_to < valid_from:
+        errors["valid_to"] = [_("The certificate cannot expire before it is valid.")]
+    if errors:
+        raise InvalidInput(_("The certificate was not recorded."), code="staffing.invalid", errors=errors)
+    number = _text(number, field="number", label=_("certificate number"), max_length=60)
+    issuing_body = _text(issuing_body, field="issuing_body", label=_("issuing body"), max_length=100)
+    chosen = _subitems(subitems)
+    with transaction.atomic():
+        if Certificate.objects.filter(kind=kind, number=number).exists():
+            raise Conflict(
+                _("A certificate of this kind with number %(number)s is already recorded.")
+                % {"number": number},
+                code="staffing.certificate_exists",
+            )
+        certificate = Certificate.objects.create(
+            region=department.region,
+            staff=staff,
+            kind=kind,
+            number=number,
+            issuing_body=issuing_body,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            created_at=clock.now(),
+            created_by=actor,
+        )
+        certificate.subitems.set(chosen)
+        audit.record(
+            action="staffing.certificate.add",
+            actor=actor,
+            **audit_context(actor, organisation=department.code, region=department.region.code),
+            role=_role(actor),
+            obj=certificate,
+            detail={
+                "staff": staff.user.username,
+                "kind": kind,
+                "number": number,
+                "valid_from": valid_from.isoformat(),
+                "valid_to": valid_to.isoformat(),
+                "subitems": [s.code for s in chosen],
+            },
+        )
+    return certificate
+
+
+# -- the roster (schedules) ----------------------------------------------------------------------------
+
+
+def _check_no_new_gaps(department, days, before) -> None:
+    after = set(guard.find_gaps(days, departments=[department]))
+    new = sorted(after - before, key=lambda g: g[2])
+    if new:
+        raise gap_error(guard.as_gaps(new))
+
+
+def set_roster_day(
+    *,
+    actor,
+    department: Organisation,
+    staff: Staff,
+    day: dt.date,
+    kind: str,
+    substitute_for: Staff | None = None,
+    note: str = "",
+):
+    """Put a staff member on duty, on leave, or substituting for someone on one day (replacing that day's
+    entry). Refused (422 `staffing.gap`) when it leaves a live sub-item uncovered that day."""
+    from onewindow.staffing.models import RosterEntry, RosterKind
+
+    _require_manager(actor, department)
+    errors = {}
+    if kind not in RosterKind.values:
+        errors["kind"] = [_("Choose one of: %(kinds)s") % {"kinds": ", ".join(RosterKind.values)}]
+    if staff.organisation_id != department.pk:
+        errors["staff"] = [_("Choose a staff member of the department.")]
+    if kind == RosterKind.SUBSTITUTE and (
+        substitute_for is None or substitute_for.organisation_id != department.pk
+    ):
+        errors["substitute_for"] = [_("Name the staff member of the department being substituted.")]
+    if kind == RosterKind.SUBSTITUTE and substitute_for is not None and substitute_for.pk == staff.pk:
+        errors["substitute_for"] = [_("Someone else.")]
+    if not isinstance(day, dt.date):
+        errors["date"] = [_("Give a date.")]
+    if errors:
+        raise InvalidInput(_("The schedule was not changed."), code="staffing.invalid", errors=errors)
+    note = _text(note, field="note", label=_("note"), max_length=200, required=False)
+    if abs((day - clock.today()).days) > 366:
+        raise RuleViolation(
+            _("Give a day within a year of today."),
+            code="staffing.too_far",
+            errors={"date": [_("Within a year of today.")]},
+        )
+    if kind != RosterKind.SUBSTITUTE:
+        substitute_for = None
+    with transaction.atomic():
+        before = set(guard.find_gaps([day], departments=[department]))
+        entry, _created = RosterEntry.objects.update_or_create(
+            staff=staff,
+            day=day,
+            defaults={
+                "region": department.region,
+                "department": department,
+                "kind": kind,
+                "substitute_for": substitute_for,
+                "note": note,
+                "recorded_by": actor,
+                "recorded_at": clock.now(),
+            },
+        )
+        if kind == RosterKind.SUBSTITUTE:
+            # The one substituted is away that day (unless the roster already says why).
+            RosterEntry.objects.get_or_create(
+                staff=substitute_for,
+                day=day,
+                defaults={
+                    "region": department.region,
+                    "department": department,
+                    "kind": RosterKind.LEAVE,
+                    "note": _("Substituted by %(name)s") % {"name": staff.full_name},
+                    "recorded_by": actor,
+                    "recorded_at": clock.now(),
+                },
+            )
+        _check_no_new_gaps(department, [day], before)
+        audit.record(
+            action="staffing.roster.set",
+            actor=actor,
+            **audit_context(actor, organisation=department.code, region=department.region.code),
+            role=_role(actor),
+            obj=entry,
+            detail={
+                "staff": staff.user.username,
+                "day": day.isoformat(),
+                "kind": kind,
+                "substitute_for": substitute_for.user.username if substitute_for else None,
+                "note": note,
+            },
+        )
+    return entry
+
+
+def plan_rotation(
+    *, actor, department: Organisation, staff: list[Staff], start: dt.date, end: dt.date, per_day: int = 1
+) -> int:
+    """A rotation: on each working day of [start, end] the next `per_day` of `staff` (in turn) are on duty.
+    Leave and substitute entries already recorded stay; returns how many duty days were written."""
+    from onewindow.staffing.models import RosterEntry, RosterKind
+    from onewindow.workdays import arithmetic
+
+    _require_manager(actor, department)
+    errors = {}
+    if not staff:
+        errors["staff"] = [_("Choose at least one staff member.")]
+    elif any(s.organisation_id != department.pk for s in staff):
+        errors["staff"] = [_("Choose a staff member of the department.")]
+    if not isinstance(start, dt.date) or not isinstance(end, dt.date) or end < start:
+        errors["to"] = [_("The end cannot be before the start.")]
+    elif abs((start - clock.today()).days) > 366:
+        errors["from"] = [_("Within a year of today.")]
+    elif (end - start).days > 92:
+        errors["to"] = [_("Plan at most one quarter at a time.")]
+    if not 1 <= per_day <= max(1, len(staff)):
+        errors["per_day"] = [_("Between 1 and the number of staff chosen.")]
+    if errors:
+        raise InvalidInput(_("The rotation was not planned."), code="staffing.invalid", errors=errors)
+    days = []
+    day = start
+    while day <= end:
+        if arithmetic.is_workday(day, region=department.region):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    written = 0
+    with transaction.atomic():
+        before = set(guard.find_gaps(days, departments=[department]))
+        kept = set(
+            RosterEntry.objects.filter(staff__in=staff, day__in=days)
+            .exclude(kind=RosterKind.DUTY)
+            .values_list("staff_id", "day")
+        )
+        RosterEntry.objects.filter(staff__in=staff, day__in=days, kind=RosterKind.DUTY).delete()
+        turn = 0
+        now = clock.now()
+        for day in days:
+            for _n in range(per_day):
+                person = staff[turn % len(staff)]
+                turn += 1
+                if (person.pk, day) in kept:
+                    continue
+                RosterEntry.objects.create(
+                    region=department.region,
+                    department=department,
+                    staff=person,
+                    day=day,
+                    kind=RosterKind.DUTY,
+                    recorded_by=actor,
+                    recorded_at=now,
+                )
+                written += 1
+        _check_no_new_gaps(department, days, before)
+        audit.record(
+            action="staffing.roster.rotation",
+            actor=actor,
+            **audit_context(actor, organisation=department.code, region=department.region.code),
+            role=_role(actor),
+            object_type="org.organisation",
+            object_id=str(department.pk),
+            detail={
+                "staff": [s.user.username for s in staff],
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "per_day": per_day,
+                "written": written,
+            },
+        )
+    return written
+
+
+# -- training ----------------------------------------------------------------------------------------
+
+
+def record_training(
+    *,
+    actor,
+    department: Organisation,
+    day: dt.date,
+    trainer: str,
+    subitems=(),
+    attendees: list[Staff] = (),
+    topic: str = "",
+):
+    """A department trained window clerks on some of the sub-items it implements or is sent."""
+    from onewindow.catalogue.models import Assignment
+    from onewindow.staffing.models import TrainingSession
+
+    _require_manager(actor, department)
+    trainer = _text(trainer, field="trainer", label=_("trainer"), max_length=60)
+    topic = _text(topic, field="topic", label=_("topic"), max_length=200, required=False)
+    chosen = _subitems(subitems)
+    errors = {}
+    if not isinstance(day, dt.date):
+        errors["date"] = [_("Give a date.")]
+    elif day > clock.today():
+        errors["date"] = [_("A training is recorded once it took place.")]
+    if not chosen:
+        errors["subitems"] = [_("Choose at least one sub-item.")]
+    implemented = set(Assignment.objects.filter(organisation=department).values_list("subitem_id", flat=True))
+    foreign = [s.code for s in chosen if s.target_department_id != department.pk and s.pk not in implemented]
+    if foreign:
+        errors["subitems"] = [
+            _("Not sub-items of %(department)s: %(codes)s")
+            % {"department": department.name, "codes": ", ".join(foreign)}
+        ]
+    attendees = list(attendees)
+    if not attendees:
+        errors["attendees"] = [_("Name at least one window clerk.")]
+    elif any(not r.has_role(a.user, r.WINDOW_CLERK) for a in attendees):
+        errors["attendees"] = [_("Attendees are window clerks.")]
+    if errors:
+        raise InvalidInput(_("The training was not recorded."), code="staffing.invalid", errors=errors)
+    with transaction.atomic():
+        session = TrainingSession.objects.create(
+            region=department.region,
+            department=department,
+            day=day,
+            trainer=trainer,
+            topic=topic,
+            recorded_by=actor,
+            recorded_at=clock.now(),
+        )
+        session.subitems.set(chosen)
+        session.attendees.set(attendees)
+        audit.record(
+            action="staffing.training.record",
+            actor=actor,
+            **audit_context(actor, organisation=department.code, region=department.region.code),
+            role=_role(actor),
+            obj=session,
+            detail={
+                "day": day.isoformat(),
+                "trainer": trainer,
+                "subitems": [s.code for s in chosen],
+                "attendees": [a.user.username for a in attendees],
+            },
+        )
+    return session
+
+
+# -- daily evaluation (日常考评) ------------------------------------------------------------------------
+
+EVALUATION_FIELDS = ("attendance", "discipline", "conduct", "feedback")
+EVALUATION_NOTES = ("attendance_note", "discipline_note", "conduct_note", "feedback_note")
+
+
+def record_day_evaluations(*, actor, day: dt.date, entries: list[dict]) -> int:
+    """The supervisor's log of a whole day's roster in one go: each entry {staff (username), attendance,
+    discipline, conduct, feedback, *_note}. All-or-nothing: a bad row refuses the day, naming the row."""
+    from onewindow.staffing.models import Attendance, Conduct, DailyEvaluation, Discipline, Feedback
+
+    if not selectors.is_supervisor(actor):
+        raise PermissionDenied(
+            _("Only the Data Bureau's supervisor keeps the daily evaluation."), code="staffing.forbidden"
+        )
+    region = actor.staff.organisation.region
+    if not isinstance(day, dt.date):
+        raise InvalidInput(_("Give a date."), code="staffing.invalid", errors={"date": [_("Give a date.")]})
+    if day > clock.today():
+        raise RuleViolation(
+            _("A day is evaluated once it has begun."),
+            code="staffing.future",
+            errors={"date": [_("Today or earlier.")]},
+        )
+    choices = {
+        "attendance": Attendance.values,
+        "discipline": Discipline.values,
+        "conduct": Conduct.values,
+        "feedback": Feedback.values,
+    }
+    roster = {p["staff"].user.username: p for p in selectors.evaluation_roster(region=region, day=day)}
+    errors: dict[str, list[str]] = {}
+    rows = []
+    seen = set()
+    for n, entry in enumerate(entries or [], start=1):
+        username = str(entry.get("staff") or "").strip()
+        problems = []
+        person = roster.get(username)
+        if person is None:
+            problems.append(
+                _("%(username)s is neither a window clerk nor stationed that day.") % {"username": username}
+            )
+        if username in seen:
+            problems.append(_("%(username)s appears twice.") % {"username": username})
+        seen.add(username)
+        for field, allowed in choices.items():
+            if entry.get(field) not in allowed:
+                problems.append(
+                    _("%(field)s: choose one of %(values)s") % {"field": field, "values": ", ".join(allowed)}
+                )
+        for field in EVALUATION_NOTES:
+            if len(str(entry.get(field) or "")) > 200:
+                problems.append(_("%(field)s: at most 200 characters.") % {"field": field})
+        if problems:
+            errors[f"entries[{n}]"] = problems
+        else:
+            rows.append((person, entry))
+    if not entries:
+        errors["entries"] = [_("Give at least one person's day.")]
+    if errors:
+        raise InvalidInput(
+            _("Nothing was saved: correct the rows named."), code="staffing.invalid", errors=errors
+        )
+    now = clock.now()
+    with transaction.atomic():
+        for person, entry in rows:
+            DailyEvaluation.objects.update_or_create(
+                staff=person["staff"],
+                day=day,
+                defaults={
+                    "region": region,
+                    "subject_kind": person["subject_kind"],
+                    **{f: entry[f] for f in EVALUATION_FIELDS},
+                    **{f: str(entry.get(f) or "").strip() for f in EVALUATION_NOTES},
+                    "recorded_by": actor,
+                    "recorded_at": now,
+                },
+            )
+        audit.record(
+            action="staffing.evaluation.day",
+            actor=actor,
+            **audit_context(actor),
+            role=r.SUPERVISOR,
+            object_type="staffing.dailyevaluation",
+            object_id=day.isoformat(),
+            detail={"day": day.isoformat(), "staff": [p["staff"].user.username for p, _e in rows]},
+        )
+    return len(rows)

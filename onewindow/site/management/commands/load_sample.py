@@ -44,6 +44,7 @@ class Command(BaseCommand):
             handover_sample.load,
             catalogue_sample.load,
             staffing_sample.qualify_stationed_approvers,
+            staffing_sample.load_trainings,
         ):
             report = step()
             if report:
