@@ -5,19 +5,25 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from onewindow.core.api import Page
-from onewindow.core.errors import InvalidInput, PermissionDenied
+from onewindow.core.api import SHORT_TEXT_MAX, Id, In, Page, code, line
+from onewindow.core.errors import InvalidValue, PermissionDenied
 from onewindow.core.scoping import get_in_scope
 from onewindow.org.models import Staff, Stationing
 from onewindow.staffing import selectors, services
 
 router = Router(tags=["staffing"])
 
+# A login name (Django's alphabet); an unknown one is 422.
+Username = Annotated[str, Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")]
+Reason = line(SHORT_TEXT_MAX)
+Note = line(200, blank=True)
+SubItemCodes = Annotated[list[code()], Field(max_length=500)]
 
-class OrgRef(Schema):
+
+class StaffingDepartment(Schema):
     code: str
     name: str
 
@@ -31,7 +37,7 @@ class StaffRef(Schema):
         return obj.user.username
 
 
-class SubItemRef(Schema):
+class StaffingSubItem(Schema):
     code: str
     name: str
 
@@ -39,7 +45,7 @@ class SubItemRef(Schema):
 class StationingOut(Schema):
     id: int
     staff: StaffRef
-    department: OrgRef
+    department: StaffingDepartment
     valid_from: dt.date
     valid_to: dt.date | None
     qualified_subitems: list[str]
@@ -49,17 +55,17 @@ class StationingOut(Schema):
         return selectors.qualified_codes(obj)
 
 
-class EndIn(Schema):
-    on: dt.date
-    reason: str = Field(..., max_length=300)
-    successor: str | None = Field(
-        None, max_length=150, description="Username of a staff member of the department stationed from `on`"
+class EndIn(In):
+    on: dt.date = Field(..., description="the first day the person is no longer in the back office")
+    reason: Reason
+    successor: Username | None = Field(
+        None, description="username of a staff member of the department, stationed from `on`"
     )
 
 
 class GapOut(Schema):
-    subitem: SubItemRef
-    department: OrgRef
+    subitem: StaffingSubItem
+    department: StaffingDepartment
     date: dt.date
 
 
@@ -75,7 +81,7 @@ def _require_reader(user):
 @paginate(Page)
 def list_stationings(
     request,
-    department: str | None = Query(None, max_length=40),
+    department: code() | None = None,
     active: bool | None = Query(None, description="true: running today; false: not running today"),
 ):
     return selectors.stationings(request.auth, department=department or "", active=active)
@@ -86,7 +92,7 @@ def list_stationings(
     response=StationingOut,
     summary="End a stationing (department head or supervisor; refused when it would leave a gap)",
 )
-def end_stationing(request, stationing_id: int, payload: EndIn):
+def end_stationing(request, stationing_id: Id, payload: EndIn):
     """`on` is the first day the person is no longer in the back office. 422 `staffing.gap` naming the
     sub-items when it would leave a live sub-item of the department without a qualified stationed
     approver on `on` or the following working days, unless `successor` covers them."""
@@ -97,7 +103,7 @@ def end_stationing(request, stationing_id: int, payload: EndIn):
     if payload.successor:
         successor = Staff.objects.select_related("user").filter(user__username=payload.successor).first()
         if successor is None:
-            raise InvalidInput(
+            raise InvalidValue(
                 _("Unknown staff member %(username)s.") % {"username": payload.successor},
                 code="staffing.invalid",
                 errors={"successor": [_("Unknown staff member.")]},
@@ -124,13 +130,13 @@ def list_gaps(request, days: int = Query(5, ge=0, le=60, description="working da
 # -- stationings: start, change history and frequency ------------------------------------------------
 
 
-def _department(code: str):
+def _department(value: str):
     from onewindow.org.models import Organisation
 
-    found = Organisation.objects.filter(code=code).first()
+    found = Organisation.objects.filter(code=value).first()
     if found is None:
-        raise InvalidInput(
-            _("Unknown department %(code)s.") % {"code": code},
+        raise InvalidValue(
+            _("Unknown department %(code)s.") % {"code": value},
             code="staffing.invalid",
             errors={"department": [_("Unknown department.")]},
         )
@@ -142,7 +148,7 @@ def _person(username: str, *, field: str = "staff") -> Staff:
         Staff.objects.select_related("user", "organisation__region").filter(user__username=username).first()
     )
     if found is None:
-        raise InvalidInput(
+        raise InvalidValue(
             _("Unknown staff member %(username)s.") % {"username": username},
             code="staffing.invalid",
             errors={field: [_("Unknown staff member.")]},
@@ -160,10 +166,10 @@ def _require_managing_role(user):
         )
 
 
-class StartIn(Schema):
-    staff: str = Field(..., max_length=150, description="username of a staff member of the department")
+class StartIn(In):
+    staff: Username = Field(..., description="username of a staff member of the department")
     valid_from: dt.date
-    reason: str = Field(..., max_length=300)
+    reason: Reason
 
 
 @router.post(
@@ -179,12 +185,12 @@ def start_stationing(request, payload: StartIn):
         valid_from=payload.valid_from,
         reason=payload.reason,
     )
-    return 201, selectors.stationings(request.auth).get(pk=stationing.pk)
+    return Status(201, selectors.stationings(request.auth).get(pk=stationing.pk))
 
 
 class ChangeOut(Schema):
     id: int
-    department: OrgRef
+    department: StaffingDepartment
     staff: StaffRef
     kind: Literal["start", "end"]
     on: dt.date
@@ -203,13 +209,13 @@ class ChangeOut(Schema):
 
 @router.get("/staffing/changes", response=list[ChangeOut], summary="History of stationing changes")
 @paginate(Page)
-def list_changes(request, department: str | None = Query(None, max_length=40)):
+def list_changes(request, department: code() | None = None):
     _require_reader(request.auth)
     return selectors.changes(request.auth, department=department or "")
 
 
 class FrequencyOut(Schema):
-    department: OrgRef
+    department: StaffingDepartment
     quarter: str
     changes: int
     limit: int
@@ -240,7 +246,7 @@ def change_frequency(
 class CertificateOut(Schema):
     id: int
     staff: StaffRef
-    department: OrgRef
+    department: StaffingDepartment
     kind: Literal["law_enforcement", "professional", "post_training", "other"]
     number: str
     issuing_body: str
@@ -257,22 +263,22 @@ class CertificateOut(Schema):
         return sorted(s.code for s in obj.subitems.all())
 
 
-class CertificateIn(Schema):
-    staff: str = Field(..., max_length=150)
+class CertificateIn(In):
+    staff: Username
     kind: Literal["law_enforcement", "professional", "post_training", "other"]
-    number: str = Field(..., max_length=60)
-    issuing_body: str = Field(..., max_length=100)
+    number: line(60)
+    issuing_body: line(100)
     valid_from: dt.date
-    valid_to: dt.date
-    subitems: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=500)
+    valid_to: dt.date = Field(..., description="the last valid day (inclusive); before valid_from is 422")
+    subitems: SubItemCodes = Field([], description="the sub-items it qualifies for; unknown codes are 422")
 
 
 @router.get("/staffing/qualifications", response=list[CertificateOut], summary="Qualification certificates")
 @paginate(Page)
 def list_certificates(
     request,
-    department: str | None = Query(None, max_length=40),
-    staff: str | None = Query(None, max_length=150),
+    department: code() | None = None,
+    staff: Username | None = None,
 ):
     _require_reader(request.auth)
     return selectors.certificates(request.auth, department=department or "", staff=staff or "")
@@ -292,7 +298,7 @@ def add_certificate(request, payload: CertificateIn):
         valid_to=payload.valid_to,
         subitems=payload.subitems,
     )
-    return 201, selectors.certificates(request.auth).get(pk=certificate.pk)
+    return Status(201, selectors.certificates(request.auth).get(pk=certificate.pk))
 
 
 # -- schedules -----------------------------------------------------------------------------------------
@@ -300,7 +306,7 @@ def add_certificate(request, payload: CertificateIn):
 
 class RosterOut(Schema):
     id: int
-    department: OrgRef
+    department: StaffingDepartment
     staff: StaffRef
     date: dt.date
     kind: Literal["duty", "leave", "substitute"]
@@ -312,20 +318,20 @@ class RosterOut(Schema):
         return obj.day
 
 
-class RosterIn(Schema):
-    staff: str = Field(..., max_length=150)
+class RosterIn(In):
+    staff: Username
     date: dt.date
     kind: Literal["duty", "leave", "substitute"]
-    substitute_for: str | None = Field(None, max_length=150)
-    note: str = Field("", max_length=200)
+    substitute_for: Username | None = Field(None, description="required with kind substitute (422)")
+    note: Note = ""
 
 
-class RotationIn(Schema):
-    department: str = Field(..., max_length=40)
-    staff: list[Annotated[str, Field(max_length=150)]] = Field(..., min_length=1, max_length=50)
+class RotationIn(In):
+    department: code()
+    staff: Annotated[list[Username], Field(min_length=1, max_length=50)]
     from_: dt.date = Field(..., alias="from")
-    to: dt.date
-    per_day: int = Field(1, ge=1, le=50)
+    to: dt.date = Field(..., description="at most 92 days after `from` (422)")
+    per_day: int = Field(1, ge=1, le=50, description="at most the number of staff (422)")
 
 
 class RotationOut(Schema):
@@ -340,14 +346,14 @@ def _span(start, end):
 
     start = start or clock.today()
     if not dt.date(2000, 1, 1) <= start <= dt.date(2100, 12, 31):
-        raise InvalidInput(
+        raise InvalidValue(
             _("Give a day between 2000 and 2100."),
             code="staffing.invalid",
             errors={"from": [_("2000–2100.")]},
         )
     end = end or start + dt.timedelta(days=6)
     if end < start or (end - start).days > 92:
-        raise InvalidInput(
+        raise InvalidValue(
             _("Ask for at most one quarter, the end not before the start."),
             code="staffing.invalid",
             errors={"to": [_("At most 92 days after the start.")]},
@@ -361,7 +367,7 @@ def _span(start, end):
 @paginate(Page)
 def list_schedule(
     request,
-    department: str | None = Query(None, max_length=40),
+    department: code() | None = None,
     from_: dt.date | None = FROM_DAY,
     to: dt.date | None = None,
 ):
@@ -391,7 +397,7 @@ def set_schedule(request, payload: RosterIn):
         substitute_for=substitute_for,
         note=payload.note,
     )
-    return 201, entry
+    return Status(201, entry)
 
 
 @router.post("/staffing/schedules/rotation", response=RotationOut, summary="Plan a duty rotation")
@@ -415,7 +421,7 @@ def plan_rotation(request, payload: RotationIn):
 
 class TrainingOut(Schema):
     id: int
-    department: OrgRef
+    department: StaffingDepartment
     date: dt.date
     trainer: str
     topic: str
@@ -435,13 +441,13 @@ class TrainingOut(Schema):
         return sorted(obj.attendees.all(), key=lambda s: s.user.username)
 
 
-class TrainingIn(Schema):
-    department: str = Field(..., max_length=40)
+class TrainingIn(In):
+    department: code()
     date: dt.date
-    trainer: str = Field(..., max_length=60)
-    topic: str = Field("", max_length=200)
-    subitems: list[Annotated[str, Field(max_length=40)]] = Field(..., min_length=1, max_length=500)
-    attendees: list[Annotated[str, Field(max_length=150)]] = Field(..., min_length=1, max_length=200)
+    trainer: line(60)
+    topic: line(200, blank=True) = ""
+    subitems: Annotated[list[code()], Field(min_length=1, max_length=500)]
+    attendees: Annotated[list[Username], Field(min_length=1, max_length=200, description="window clerks")]
 
 
 class SubItemGap(Schema):
@@ -462,7 +468,7 @@ class TrainingGapsOut(Schema):
 
 @router.get("/staffing/trainings", response=list[TrainingOut], summary="Training sessions of window clerks")
 @paginate(Page)
-def list_trainings(request, department: str | None = Query(None, max_length=40)):
+def list_trainings(request, department: code() | None = None):
     _require_reader(request.auth)
     return selectors.trainings(request.auth, department=department or "")
 
@@ -481,7 +487,7 @@ def record_training(request, payload: TrainingIn):
         subitems=payload.subitems,
         attendees=attendees,
     )
-    return 201, selectors.trainings(request.auth).get(pk=session.pk)
+    return Status(201, selectors.trainings(request.auth).get(pk=session.pk))
 
 
 @router.get(
@@ -521,21 +527,21 @@ class EvaluationOut(Schema):
         return obj.day
 
 
-class EvaluationEntryIn(Schema):
-    staff: str = Field(..., max_length=150)
+class EvaluationEntryIn(In):
+    staff: Username = Field(..., description="a window clerk, or someone stationed that day (else 422)")
     attendance: Attendance = "present"
-    attendance_note: str = Field("", max_length=200)
+    attendance_note: Note = ""
     discipline: Discipline = "good"
-    discipline_note: str = Field("", max_length=200)
+    discipline_note: Note = ""
     conduct: Conduct = "good"
-    conduct_note: str = Field("", max_length=200)
+    conduct_note: Note = ""
     feedback: Feedback = "none"
-    feedback_note: str = Field("", max_length=200)
+    feedback_note: Note = ""
 
 
-class EvaluationDayIn(Schema):
+class EvaluationDayIn(In):
     date: dt.date
-    entries: list[EvaluationEntryIn] = Field(..., min_length=1, max_length=500)
+    entries: Annotated[list[EvaluationEntryIn], Field(min_length=1, max_length=500)]
 
 
 class SavedOut(Schema):
@@ -570,7 +576,7 @@ MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 @paginate(Page)
 def list_evaluations(
     request,
-    staff: str | None = Query(None, max_length=150),
+    staff: Username | None = None,
     month: str | None = Query(None, pattern=MONTH, description="YYYY-MM"),
 ):
     _require_evaluation_reader(request.auth)

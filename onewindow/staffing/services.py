@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from onewindow.core import audit, clock
-from onewindow.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied, RuleViolation
+from onewindow.core.errors import Conflict, DomainError, InvalidValue, PermissionDenied, RuleViolation
 from onewindow.org import roles as r
 from onewindow.org.models import Organisation, Staff, Stationing
 from onewindow.org.selectors import audit_context
@@ -37,7 +37,7 @@ def _require_manager(actor, department: Organisation) -> None:
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput(
+        raise InvalidValue(
             _("Give a reason."), code="staffing.invalid", errors={"reason": [_("A reason is required.")]}
         )
     return reason[:300]
@@ -149,7 +149,7 @@ def end_stationing(
     _require_manager(actor, department)
     reason = _reason(reason)
     if not isinstance(on, dt.date):
-        raise InvalidInput(_("Give a date."), code="staffing.invalid", errors={"on": [_("Give a date.")]})
+        raise InvalidValue(_("Give a date."), code="staffing.invalid", errors={"on": [_("Give a date.")]})
     with transaction.atomic():
         stationing = (
             Stationing.objects.select_for_update()
@@ -410,7 +410,7 @@ def _subitems(codes, *, field: str = "subitems") -> list:
     found = {s.code: s for s in SubItem.objects.filter(code__in=codes)}
     unknown = [c for c in codes if c not in found]
     if unknown:
-        raise InvalidInput(
+        raise InvalidValue(
             _("Unknown sub-items: %(codes)s") % {"codes": ", ".join(unknown)},
             code="staffing.invalid",
             errors={field: [_("Unknown sub-items: %(codes)s") % {"codes": ", ".join(unknown)}]},
@@ -421,13 +421,13 @@ def _subitems(codes, *, field: str = "subitems") -> list:
 def _text(value, *, field: str, label, max_length: int, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise InvalidInput(
+        raise InvalidValue(
             _("%(field)s is required.") % {"field": label},
             code="staffing.invalid",
             errors={field: [_("Required.")]},
         )
     if len(value) > max_length:
-        raise InvalidInput(
+        raise InvalidValue(
             _("At most %(n)s characters.") % {"n": max_length},
             code="staffing.invalid",
             errors={field: [_("At most %(n)s characters.") % {"n": max_length}]},
@@ -459,7 +459,7 @@ def add_certificate(
     elif valid_to < valid_from:
         errors["valid_to"] = [_("The certificate cannot expire before it is valid.")]
     if errors:
-        raise InvalidInput(_("The certificate was not recorded."), code="staffing.invalid", errors=errors)
+        raise InvalidValue(_("The certificate was not recorded."), code="staffing.invalid", errors=errors)
     number = _text(number, field="number", label=_("certificate number"), max_length=60)
     issuing_body = _text(issuing_body, field="issuing_body", label=_("issuing body"), max_length=100)
     chosen = _subitems(subitems)
@@ -539,7 +539,7 @@ def set_roster_day(
     if not isinstance(day, dt.date):
         errors["date"] = [_("Give a date.")]
     if errors:
-        raise InvalidInput(_("The schedule was not changed."), code="staffing.invalid", errors=errors)
+        raise InvalidValue(_("The schedule was not changed."), code="staffing.invalid", errors=errors)
     note = _text(note, field="note", label=_("note"), max_length=200, required=False)
     if abs((day - clock.today()).days) > 366:
         raise RuleViolation(
@@ -619,7 +619,7 @@ def plan_rotation(
     if not 1 <= per_day <= max(1, len(staff)):
         errors["per_day"] = [_("Between 1 and the number of staff chosen.")]
     if errors:
-        raise InvalidInput(_("The rotation was not planned."), code="staffing.invalid", errors=errors)
+        raise InvalidValue(_("The rotation was not planned."), code="staffing.invalid", errors=errors)
     days = []
     day = start
     while day <= end:
@@ -713,7 +713,7 @@ def record_training(
     elif any(not r.has_role(a.user, r.WINDOW_CLERK) for a in attendees):
         errors["attendees"] = [_("Attendees are window clerks.")]
     if errors:
-        raise InvalidInput(_("The training was not recorded."), code="staffing.invalid", errors=errors)
+        raise InvalidValue(_("The training was not recorded."), code="staffing.invalid", errors=errors)
     with transaction.atomic():
         session = TrainingSession.objects.create(
             region=department.region,
@@ -759,7 +759,7 @@ def record_day_evaluations(*, actor, day: dt.date, entries: list[dict]) -> int:
         )
     region = actor.staff.organisation.region
     if not isinstance(day, dt.date):
-        raise InvalidInput(_("Give a date."), code="staffing.invalid", errors={"date": [_("Give a date.")]})
+        raise InvalidValue(_("Give a date."), code="staffing.invalid", errors={"date": [_("Give a date.")]})
     if day > clock.today():
         raise RuleViolation(
             _("A day is evaluated once it has begun."),
@@ -802,7 +802,7 @@ def record_day_evaluations(*, actor, day: dt.date, entries: list[dict]) -> int:
     if not entries:
         errors["entries"] = [_("Give at least one person's day.")]
     if errors:
-        raise InvalidInput(
+        raise InvalidValue(
             _("Nothing was saved: correct the rows named."), code="staffing.invalid", errors=errors
         )
     now = clock.now()

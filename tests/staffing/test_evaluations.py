@@ -123,7 +123,7 @@ def test_only_the_supervisor_logs_and_bad_rows_change_nothing(world, api, frozen
         "/staffing/evaluations",
         {"date": "2024-09-27", "entries": [{"staff": "clerk1"}, {"staff": "auditor1"}]},
     )
-    assert bad.status_code == 400 and "entries[2]" in bad.json()["errors"]
+    assert bad.status_code == 422 and "entries[2]" in bad.json()["errors"]
     assert not DailyEvaluation.objects.exists()
     future = api("supervisor1").post(
         "/staffing/evaluations", {"date": "2024-09-30", "entries": [{"staff": "clerk1"}]}

@@ -49,7 +49,7 @@ def test_recording_a_certificate_through_the_api(world, api):
     assert api("construction-head").post("/staffing/qualifications", body).status_code == 409
     assert api("health-head").post("/staffing/qualifications", {**body, "number": "X2"}).status_code == 403
     reversed_dates = {**body, "number": "X3", "valid_from": "2027-12-31", "valid_to": "2024-01-01"}
-    assert api("construction-head").post("/staffing/qualifications", reversed_dates).status_code == 400
+    assert api("construction-head").post("/staffing/qualifications", reversed_dates).status_code == 422
     listed = api("construction-approver").get("/staffing/qualifications").json()
     assert {c["department"]["code"] for c in listed["results"]} == {"construction"}
     assert api("clerk1").get("/staffing/qualifications").status_code == 403

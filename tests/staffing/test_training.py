@@ -76,10 +76,10 @@ def test_training_through_the_api_and_who_may_record_it(world, api):
     bad = api("construction-head").post(
         "/staffing/trainings", {**body, "attendees": ["construction-approver"]}
     )
-    assert bad.status_code == 400 and "attendees" in bad.json()["errors"]
+    assert bad.status_code == 422 and "attendees" in bad.json()["errors"]
     foreign = api("health-head").post(
         "/staffing/trainings", {**body, "department": "health", "subitems": ["XK09901001"]}
     )
-    assert foreign.status_code == 400
+    assert foreign.status_code == 422
     gaps = api("supervisor1").get("/staffing/training-gaps").json()
     assert "XK09901001" not in {s["code"] for s in gaps["untrained"]}
