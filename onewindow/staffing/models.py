@@ -252,7 +252,7 @@ class StaffingWarning(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
     kind = models.CharField(_("kind"), max_length=40)
     key = models.CharField(_("key"), max_length=120)
-    sent_at = models.DateTimeField(_("sent at"))
+    sent_at = models.DateTimeField(_("warned at"))
 
     class Meta:
         verbose_name = _("staffing warning")

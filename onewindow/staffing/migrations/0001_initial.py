@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(max_length=40, verbose_name='kind')),
                 ('key', models.CharField(max_length=120, verbose_name='key')),
-                ('sent_at', models.DateTimeField(verbose_name='sent at')),
+                ('sent_at', models.DateTimeField(verbose_name='warned at')),
                 ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='org.region', verbose_name='region')),
             ],
             options={
