@@ -62,7 +62,7 @@ class Certificate(models.Model):
         blank=True,
         help_text=_("The sub-items the holder may approve while the certificate is valid (rule 8)."),
     )
-    created_at = models.DateTimeField(_("recorded at"))
+    created_at = models.DateTimeField(_("entered at"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
     )
@@ -105,7 +105,7 @@ class StationingChange(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("changed by"), on_delete=models.PROTECT
     )
-    at = models.DateTimeField(_("recorded at"))
+    at = models.DateTimeField(_("entered at"))
 
     class Meta:
         verbose_name = _("stationing change")
@@ -148,7 +148,7 @@ class RosterEntry(models.Model):
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
-    recorded_at = models.DateTimeField(_("recorded at"))
+    recorded_at = models.DateTimeField(_("entered at"))
 
     class Meta:
         verbose_name = _("roster entry")
@@ -174,7 +174,7 @@ class TrainingSession(models.Model):
     subitems = models.ManyToManyField(SubItem, related_name="trainings", verbose_name=_("sub-items"))
     attendees = models.ManyToManyField(Staff, related_name="trainings", verbose_name=_("attendees"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
-    recorded_at = models.DateTimeField(_("recorded at"))
+    recorded_at = models.DateTimeField(_("entered at"))
 
     class Meta:
         verbose_name = _("training session")
@@ -233,7 +233,7 @@ class DailyEvaluation(models.Model):
     feedback = models.CharField(_("praise or complaint"), max_length=10, choices=Feedback.choices)
     feedback_note = models.CharField(_("praise or complaint note"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT)
-    recorded_at = models.DateTimeField(_("recorded at"))
+    recorded_at = models.DateTimeField(_("entered at"))
 
     class Meta:
         verbose_name = _("daily evaluation")
