@@ -168,6 +168,8 @@ ONEWINDOW_TOKEN_TTL_SECONDS = int(os.environ.get("ONEWINDOW_TOKEN_TTL_SECONDS", 
 # Audit entries are kept at least this long (never below 183 days); the application deletes none.
 ONEWINDOW_AUDIT_RETENTION_DAYS = config.audit_retention_days()
 ONEWINDOW_AUDIT_SEALING = config.audit_sealing()
+# The benchmark's floor endpoint (onewindow.site.floor): only in the server `onewindow bench cases` starts.
+ONEWINDOW_BENCH_FLOOR = config.flag("ONEWINDOW_BENCH_FLOOR")
 # How often the sealer started by `onewindow serve` looks for committed, unsealed audit entries.
 ONEWINDOW_AUDIT_SEAL_INTERVAL = float(os.environ.get("ONEWINDOW_AUDIT_SEAL_INTERVAL", "") or 0.25)
 

@@ -1,5 +1,6 @@
 """URL map: the HTML UI, the JSON API under /api/v1, the admin for the system administrator."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -25,6 +26,11 @@ urlpatterns = [
     path("", include("onewindow.stats.urls")),
     path("", include("onewindow.messaging.urls")),
 ]
+
+if settings.ONEWINDOW_BENCH_FLOOR:  # only in the server `onewindow bench cases` starts
+    from onewindow.site.floor import floor
+
+    urlpatterns.append(path("bench/floor", floor))
 
 handler404 = "onewindow.views.not_found"
 handler500 = "onewindow.views.server_error"

@@ -228,7 +228,8 @@ def _flush_by_delete_on_postgresql():
 def _audit_guards(request):
     """Keep the audit log's append-only triggers on during every test; drop them just before
     pytest-django empties the database after a transactional test (its flush would be refused).
-    In-process caches follow the database: forget calendar indexes and rate-limit counters."""
+    In-process caches follow the database: forget calendar indexes, reference data (core.stamps) and
+    rate-limit counters."""
     names = request.fixturenames
     transactional = "transactional_db" in names or "live_server" in names
     if not transactional and "db" not in names:
@@ -237,15 +238,17 @@ def _audit_guards(request):
     from django.core.cache import cache
     from django.db import connection
 
-    from onewindow.core import db_guards
+    from onewindow.core import db_guards, stamps
     from onewindow.workdays import arithmetic
 
     request.getfixturevalue("transactional_db" if transactional else "db")
     db_guards.install(connection)
     arithmetic.invalidate()
+    stamps.forget()
     cache.clear()
     yield
     arithmetic.invalidate()
+    stamps.forget()
     cache.clear()
     if transactional:
         db_guards.remove(connection)

@@ -111,6 +111,20 @@ class CaseQuerySet(models.QuerySet):
         return self.none()
 
 
+def visible_row(case, user, department_id: int | None) -> bool:
+    """visible_to's rule for one row already read (the case an action locked): the same roles, the
+    region for the hall and the supervisor, the current department (`department_id`: the deciding one
+    once decided, else today's implementer) for approvers and heads."""
+    staff = getattr(user, "staff", None)
+    if staff is None:
+        return False
+    if r.has_role(user, r.WINDOW_CLERK, r.ISSUING_CLERK, r.SUPERVISOR):
+        return case.region_id == staff.organisation.region_id
+    if r.has_role(user, r.APPROVER, r.DEPARTMENT_HEAD):
+        return department_id is not None and department_id == staff.organisation_id
+    return False
+
+
 # The purpose the applicant's ID number digest is keyed for (core.crypto.digest).
 ID_DIGEST_PURPOSE = "applicant_id_number"
 

@@ -17,9 +17,7 @@ from onewindow.cases.models import (
     CaseEvent,
     CaseFile,
     CaseStatus,
-    Extension,
     Result,
-    Suspension,
 )
 from onewindow.catalogue.selectors import implementer
 from onewindow.core import clock
@@ -80,14 +78,20 @@ def action_answer(case: Case, *, actor=None, created: bool = False) -> dict:
     minimum reads: the events, the suspensions and extensions (none on a new case) and the result (only
     in a status that has one). No second scoped read: the service already checked the scope.
     """
-    events = list(
-        CaseEvent.objects.filter(case_id=case.pk).select_related("organisation").order_by("at", "pk")
-    )
+    new_events = case.__dict__.get("_new_events")
+    if created and new_events:  # a new case's events are the ones its acceptance just wrote
+        events = sorted(new_events, key=lambda e: (e.at, e.pk))
+        for event in events:
+            event.at = event.at.astimezone(dt.UTC)
+    else:
+        events = list(
+            CaseEvent.objects.filter(case_id=case.pk).select_related("organisation").order_by("at", "pk")
+        )
     if created:
         suspensions, extensions = [], []
-    else:
-        suspensions = list(Suspension.objects.filter(case_id=case.pk))  # ordered as the prefetch of
-        extensions = list(Extension.objects.filter(case_id=case.pk))  # get_case (model Meta)
+    else:  # none read when the lock saw there are none (services._base._lock); ordered by model Meta
+        suspensions = list(case.suspensions.all())
+        extensions = list(case.extensions.all())
     # As read back from the database: in UTC (a frozen test clock may carry the hall's offset).
     for name in ("received_at", "accepted_at", "decided_at", "issued_at"):
         if getattr(case, name) is not None:

@@ -278,6 +278,10 @@ class Assignment(models.Model):
     def __str__(self):
         return f"{self.subitem.code} → {self.organisation.code} [{self.valid_from:%Y-%m-%d %H:%M}, {self.valid_to or '…'})"
 
+    def holds(self, t) -> bool:
+        """valid_at's predicate for one row in memory (the cached implementer): [valid_from, valid_to)."""
+        return self.valid_from <= t and (self.valid_to is None or t < self.valid_to)
+
 
 class ImportJobStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")

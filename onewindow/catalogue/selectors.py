@@ -8,7 +8,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from onewindow.catalogue.models import Assignment, GuideStatus, PowerType, ServiceGuide, SubItem
-from onewindow.core import clock
+from onewindow.core import clock, stamps
 from onewindow.core.errors import RuleViolation
 from onewindow.org import roles as r
 from onewindow.org.models import Notification, Organisation, OrganisationKind
@@ -31,6 +31,55 @@ def assignment_at(subitem: SubItem | int, at: dt.datetime | None = None) -> Assi
 def implementer(subitem: SubItem | int, at: dt.datetime | None = None):
     """The organisation implementing `subitem` at `at`."""
     return assignment_at(subitem, at).organisation
+
+
+# --- the same reads through core.stamps' process cache (the case desks' hot path) ----------------
+# Valid only once the stamp was seen in the request or transaction (core.stamps.cached): the Bearer
+# token's query, the case row lock, or stamps.fresh(). The objects are shared: never change them.
+
+
+def cached_subitem(code: str) -> SubItem | None:
+    """The sub-item with this code and its region, or None."""
+    return stamps.cached(
+        ("catalogue.subitem", code),
+        lambda: SubItem.objects.select_related("region").filter(code=code).first(),
+    )
+
+
+def cached_subitem_by_id(subitem_id: int) -> SubItem:
+    return stamps.cached(
+        ("catalogue.subitem_id", subitem_id),
+        lambda: SubItem.objects.select_related("region").get(pk=subitem_id),
+    )
+
+
+def cached_guide(guide_id: int) -> ServiceGuide:
+    """A guide version (as pinned on a case) with its materials."""
+    return stamps.cached(
+        ("catalogue.guide", guide_id),
+        lambda: ServiceGuide.objects.prefetch_related("materials").get(pk=guide_id),
+    )
+
+
+def cached_current_guide(subitem_id: int) -> ServiceGuide:
+    """current_guide, cached: the latest published version and its materials."""
+    return stamps.cached(("catalogue.current_guide", subitem_id), lambda: current_guide(subitem_id))
+
+
+def cached_implementer(subitem_id: int, at: dt.datetime | None = None):
+    """implementer, from the sub-item's cached ranges: it changes at a handover's instant by itself,
+    since the ranges are chosen by `at` each time (a signed handover's ranges are in the table before)."""
+    at = at or clock.now()
+    ranges = stamps.cached(
+        ("catalogue.assignments", subitem_id),
+        lambda: list(Assignment.objects.select_related("organisation").filter(subitem_id=subitem_id)),
+    )
+    for assignment in ranges:
+        if assignment.holds(at):
+            return assignment.organisation
+    raise RuleViolation(
+        _("This sub-item has no implementing organisation at that time."), code="catalogue.no_implementer"
+    )
 
 
 # --- who may do what (pages, templates and the services' own checks ask these) ---------------

@@ -27,9 +27,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from onewindow.core import periodic
+        from django.db.models.signals import post_migrate
+
+        from onewindow.core import periodic, stamps
 
         connection_created.connect(private_sqlite_files, dispatch_uid="onewindow.private_sqlite_files")
+        # After every migrate (and a test database's flush): the stamp triggers on the watched tables.
+        post_migrate.connect(stamps.install, sender=self, dispatch_uid="onewindow.core.stamps.install")
         # Last, so that it also seals what the other jobs recorded.
         periodic.register("audit.seal", _seal_audit, order=10_000)
 

@@ -83,3 +83,15 @@ class RateCounter(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.hits}"
+
+
+class DataStamp(models.Model):
+    """One row whose value database triggers replace whenever cached reference data changes (core.stamps)."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reference data stamp")
+
+    def __str__(self):
+        return str(self.value)

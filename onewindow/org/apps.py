@@ -17,3 +17,8 @@ class OrgConfig(AppConfig):
         from onewindow.org import signals
 
         signals.connect()
+
+        from onewindow.core import stamps
+
+        # Read through the process caches of core.stamps (regions, organisations, windows).
+        stamps.watch("org_region", "org_organisation", "org_window")

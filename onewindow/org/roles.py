@@ -101,6 +101,22 @@ def sync_role_groups(using="default", **kwargs) -> None:
                 )
 
 
+def role_flags(user_ref: str) -> dict:
+    """Annotations telling, in the same query, which roles the user `user_ref` (a field path) holds."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+
+    memberships = get_user_model().groups.through.objects
+    return {
+        f"_role_{role}": Exists(memberships.filter(user_id=OuterRef(user_ref), group__name=role))
+        for role in ROLES
+    }
+
+
+def roles_from_flags(row) -> set[str]:
+    return {role for role in ROLES if getattr(row, f"_role_{role}")}
+
+
 def roles_of(user) -> set[str]:
     """The role codes of a user (cached on the user object for the request)."""
     if user is None or not getattr(user, "is_authenticated", False):

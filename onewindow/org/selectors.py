@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from onewindow.core import stamps
 from onewindow.core.scoping import in_scope
 from onewindow.org.models import (
     Notification,
     NotificationRead,
     Organisation,
     OrganisationAlias,
+    Region,
     Staff,
     Stationing,
+    Window,
 )
 
 
@@ -85,3 +88,18 @@ def accounts() -> QuerySet:
         .prefetch_related("groups")
         .order_by("username")
     )
+
+
+# --- through core.stamps' process cache (the case desks' hot path; never change the objects) ------
+
+
+def cached_region(pk: int) -> Region:
+    return stamps.cached(("org.region", pk), lambda: Region.objects.get(pk=pk))
+
+
+def cached_organisation(pk: int) -> Organisation:
+    return stamps.cached(("org.organisation", pk), lambda: Organisation.objects.get(pk=pk))
+
+
+def cached_window(pk: int) -> Window:
+    return stamps.cached(("org.window", pk), lambda: Window.objects.get(pk=pk))

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from onewindow.core import audit, clock
+from onewindow.core import audit, clock, stamps
 from onewindow.core.errors import InvalidInput, PermissionDenied
 from onewindow.core.validators import validate_name
 from onewindow.org import notifications, security
@@ -128,14 +128,21 @@ def user_for_token(raw: str):
     """The active user a Bearer token belongs to, or None when unknown or expired."""
     if not raw:
         return None
-    # The staff row and organisation come along: every API call needs them (scope, role, audit).
+    # One query: the user, staff row, organisation and usual window (every API call needs them: scope,
+    # role, audit), the roles, and core.stamps' stamp (so the caches of reference data are checked free).
+    # Nothing of it is cached: a revoked token, an ended account or a removed role counts at once.
     token = (
-        ApiToken.objects.select_related("user__staff__organisation")
+        ApiToken.objects.select_related("user__staff__organisation", "user__staff__window")
+        .annotate(_stamp=stamps.subquery(), **r.role_flags("user_id"))
         .filter(key_hash=security.hash_token(raw))
         .first()
     )
-    if token is None or token.expires_at <= clock.now() or not token.user.is_active:
+    if token is None:
         return None
+    stamps.observe(token._stamp)
+    if token.expires_at <= clock.now() or not token.user.is_active:
+        return None
+    token.user._onewindow_roles = r.roles_from_flags(token)
     return token.user
 
 

@@ -10,4 +10,8 @@ class WorkdaysConfig(AppConfig):
     def ready(self):
         # The arithmetic listens to request_started/finished (one freshness check per request): connect
         # before the first request, whoever imports it first.
+        from onewindow.core import stamps
         from onewindow.workdays import arithmetic  # noqa: F401
+
+        # The calendar index follows these tables (and the regions: org watches them).
+        stamps.watch("core_calendaryear", "core_calendarday")

@@ -7,9 +7,9 @@ an error (`CalendarMissing`), never a guess.
 
 The index of a region holds a prefix count of working days per day and the list of working days. It is
 rebuilt when this process changes a year (`invalidate`, called by the services), and when another
-process did: a fingerprint of `CalendarYear` (count, max id, sum of revisions; one small query) is
-compared once per HTTP request that uses the calendar, and outside requests (commands, benchmarks) at
-most every `RECHECK_SECONDS`.
+process did: core.stamps' stamp (changed by triggers on the calendar and region tables) is compared once
+per HTTP request that uses the calendar — free in an API request, whose token query reads it — and
+outside requests (commands, benchmarks) at most every `RECHECK_SECONDS`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.signals import request_finished, request_started
-from django.db import connection
 from django.utils.translation import gettext as _
 
+from onewindow.core import stamps
 from onewindow.core.errors import InvalidInput
 from onewindow.org.models import Region
 from onewindow.workdays.errors import CalendarMissing
@@ -118,7 +118,7 @@ def _build_index(years: dict[int, str], exceptions: dict[dt.date, str]) -> _Inde
 
 @dataclass
 class _State:
-    fingerprint: tuple | None = None
+    fingerprint: object = field(default_factory=object)  # core.stamps' stamp the state was built under
     checked_at: float = float("-inf")
     default_region_id: int | None = None
     region_ids: dict[str, int] = field(default_factory=dict)
@@ -148,30 +148,20 @@ request_started.connect(_request_started, dispatch_uid="onewindow.workdays.arith
 request_finished.connect(_request_finished, dispatch_uid="onewindow.workdays.arithmetic.request_finished")
 
 
-def _fingerprint() -> tuple:
-    """Whatever changes a schedule or the regions changes this (one query, any backend)."""
-    years = connection.ops.quote_name(CalendarYear._meta.db_table)
-    regions = connection.ops.quote_name(Region._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {years}), (SELECT MAX(id) FROM {years}), "
-            f"(SELECT SUM(revision) FROM {years}), (SELECT COUNT(*) FROM {regions}), "
-            f"(SELECT MIN(id) FROM {regions})"
-        )
-        return tuple(cursor.fetchone())
-
-
 def _refresh() -> _State:
-    """Keep the state when the calendar is unchanged since the last look, else start a new, empty one."""
+    """Keep the state when the calendar is unchanged since the last look, else start a new, empty one.
+
+    The look is core.stamps' stamp, which database triggers change with any schedule or region: in an API
+    request the Bearer token's query has already read it (no query here); elsewhere one small query."""
     global _state
     with _lock:
-        fingerprint = _fingerprint()
+        fingerprint = stamps.fresh()
         if fingerprint == _state.fingerprint:
             _state.checked_at = _monotonic()
             return _state
         state = _State(fingerprint=fingerprint, checked_at=_monotonic())
         state.region_ids = dict(Region.objects.values_list("code", "id"))
-        state.default_region_id = fingerprint[4]
+        state.default_region_id = min(state.region_ids.values(), default=None)
         _state = state
         return state
 

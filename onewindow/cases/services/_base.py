@@ -3,20 +3,32 @@ the audit entry and the version bump, numbers from the counters."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
 
 from onewindow.cases import hooks
 from onewindow.cases import transitions as t
-from onewindow.cases.models import Case, CaseEvent, CaseSerial, CaseStatus, Closure, Suspension
-from onewindow.core import audit, clock
-from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, NotFound
-from onewindow.core.scoping import in_scope
-from onewindow.org.selectors import audit_context
+from onewindow.cases.models import (
+    Case,
+    CaseEvent,
+    CaseSerial,
+    CaseStatus,
+    Closure,
+    Extension,
+    Suspension,
+    visible_row,
+)
+from onewindow.catalogue.selectors import cached_guide, cached_implementer, cached_subitem_by_id
+from onewindow.core import audit, clock, stamps
+from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, NotFound, RuleViolation
+from onewindow.org.selectors import audit_context, cached_organisation, cached_region, cached_window
 
 SYSTEM = "system"
 
@@ -45,6 +57,7 @@ def _event(case: Case, *, action: str, actor, role: str, comment: str = "", data
         status_after=case.status,
         data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
     )
+    case.__dict__.setdefault("_new_events", []).append(event)
     for listener in hooks.on_case_event:
         listener(case, event)
     return event
@@ -67,14 +80,23 @@ def _audit(case: Case, *, action: str, actor, role: str, detail: dict | None = N
 
 def _next_serial(region, scope: str, key: str) -> int:
     """Draw the next number of (region, scope, key) under a row lock: unique under any concurrency."""
-    row = CaseSerial.objects.select_for_update().filter(region=region, scope=scope, key=key).first()
-    if row is None:
-        try:
-            with transaction.atomic():
-                CaseSerial.objects.create(region=region, scope=scope, key=key, last=0)
-        except IntegrityError:
-            pass  # another transaction created it first; lock theirs
-        row = CaseSerial.objects.select_for_update().get(region=region, scope=scope, key=key)
+    # One statement takes the row's lock and draws the number (RETURNING: PostgreSQL, SQLite ≥ 3.35).
+    table = connection.ops.quote_name(CaseSerial._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE {table} SET "last" = "last" + 1 WHERE "region_id" = %s AND "scope" = %s AND "key" = %s '
+            'RETURNING "last"',
+            [region.pk, scope, key],
+        )
+        drawn = cursor.fetchone()
+    if drawn is not None:
+        return drawn[0]
+    try:  # the first number of the day (or year)
+        with transaction.atomic():
+            CaseSerial.objects.create(region=region, scope=scope, key=key, last=0)
+    except IntegrityError:
+        pass  # another transaction created it first; lock theirs
+    row = CaseSerial.objects.select_for_update().get(region=region, scope=scope, key=key)
     row.last += 1
     row.save(update_fields=["last"])
     return row.last
@@ -101,7 +123,16 @@ def _save(case: Case, *, action: str, actor, role: str, comment: str = "", data=
     """Bump the version, save, write the event and the audit entry (inside the caller's transaction)."""
     case.version += 1
     case.updated_at = clock.now()
-    case.save()
+    loaded = getattr(case, "_loaded", None)
+    if loaded is None:
+        case.save()
+    else:  # only the columns the action changed (the row was read whole by _lock)
+        changed = [f.name for f in Case._meta.concrete_fields if f.name in loaded]
+        changed = [
+            name for name in changed if getattr(case, Case._meta.get_field(name).attname) != loaded[name]
+        ]
+        case.save(update_fields=changed)
+        case._loaded = _column_values(case)
     _event(case, action=action, actor=actor, role=role, comment=comment, data=data, organisation=organisation)
     _audit(case, action=action, actor=actor, role=role, detail={"comment": comment[:200], **(data or {})})
     return case
@@ -133,21 +164,79 @@ def _missing(guide, received: Iterable[str]) -> list[str]:
 
 
 def _lock(actor, case) -> Case:
-    """The case within the actor's scope (else 404), locked for the rest of the transaction (one query)."""
+    """The case within the actor's scope (else 404), locked for the rest of the transaction.
+
+    One statement: the bare row `FOR UPDATE` (no join), with core.stamps' stamp and whether the case has
+    any suspension or extension. The scope is checked on the locked row (cases.models.visible_row), its
+    region, sub-item, guide and organisations come from the process caches the stamp just validated.
+    """
     number = case.number if isinstance(case, Case) else str(case)
-    qs = (
+    locked = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("region", "subitem", "guide", "authority", "decided_department", "window")
-        .with_department()  # the working department, asked once in the same query (see department_of)
+        .annotate(
+            _stamp=stamps.subquery(),
+            _has_suspensions=Exists(Suspension.objects.filter(case_id=OuterRef("pk"))),
+            _has_extensions=Exists(Extension.objects.filter(case_id=OuterRef("pk"))),
+            _claimed_by_username=F("claimed_by__username"),
+        )
+        .filter(number=number)
+        .first()
     )
-    try:
-        locked = in_scope(qs, actor).get(number=number)
-    except Case.DoesNotExist:
-        raise NotFound(_("Not found, or outside your scope."), code="not_found") from None
-    organisation = _organisation(actor)
-    if organisation is not None and locked.department_id_now == organisation.pk:
-        locked.department_now = organisation  # the actor's own department: no read
+    if locked is None:
+        raise NotFound(_("Not found, or outside your scope."), code="not_found")
+    stamps.observe(locked._stamp)
+    if locked.decided_department_id:
+        department_id = locked.decided_department_id
+    else:
+        try:
+            department_id = cached_implementer(locked.subitem_id).pk
+        except RuleViolation:
+            department_id = None
+    if not visible_row(locked, actor, department_id):
+        raise NotFound(_("Not found, or outside your scope."), code="not_found")
+    _attach_reference_data(locked)
+    if locked.claimed_by_id:  # who holds it, for the answer (its username came with the lock)
+        Case.claimed_by.field.set_cached_value(
+            locked,
+            get_user_model().from_db(
+                "default", ["id", "username"], [locked.claimed_by_id, locked._claimed_by_username]
+            ),
+        )
+    locked.department_id_now = department_id
+    locked.department_now = cached_organisation(department_id) if department_id is not None else None
+    # No suspension or extension: the clock and the answer need not ask (an action adding one forgets this).
+    none = {}
+    if not locked._has_suspensions:
+        none["suspensions"] = Suspension.objects.none()
+    if not locked._has_extensions:
+        none["extensions"] = Extension.objects.none()
+    locked._prefetched_objects_cache = none
+    locked._loaded = _column_values(locked)
     return locked
+
+
+def _attach_reference_data(case: Case) -> None:
+    """Region, sub-item, guide, authority, deciding department and window from the process caches."""
+    case.region = cached_region(case.region_id)
+    case.subitem = cached_subitem_by_id(case.subitem_id)
+    case.guide = cached_guide(case.guide_id)
+    if case.authority_id:
+        case.authority = cached_organisation(case.authority_id)
+    if case.decided_department_id:
+        case.decided_department = cached_organisation(case.decided_department_id)
+    if case.window_id:
+        case.window = cached_window(case.window_id)
+
+
+def forget_prefetched(case: Case, name: str) -> None:
+    """The action just added a suspension or an extension: read them again when asked."""
+    getattr(case, "_prefetched_objects_cache", {}).pop(name, None)
+
+
+def _column_values(case: Case) -> dict:
+    return {
+        f.name: copy.copy(getattr(case, f.attname)) for f in Case._meta.concrete_fields if not f.primary_key
+    }
 
 
 def _begin(actor, case, action: str, version) -> tuple[Case, str, t.Transition]:

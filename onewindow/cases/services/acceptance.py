@@ -30,8 +30,8 @@ from onewindow.cases.services._base import (
     case_number,
 )
 from onewindow.catalogue.models import SubItem
-from onewindow.catalogue.selectors import current_guide, implementer
-from onewindow.core import clock
+from onewindow.catalogue.selectors import cached_current_guide, cached_implementer, cached_subitem
+from onewindow.core import clock, stamps
 from onewindow.core.errors import InvalidInput, InvalidValue, PermissionDenied, RuleViolation
 from onewindow.core.validators import (
     is_well_formed_id_number,
@@ -114,7 +114,7 @@ def _accept_now(case: Case, *, actor, role: str, status: str, top_up_days: int |
     """Mark `case` accepted now: pin the authority (first acceptance only), start the clock, route it."""
     now = clock.now()
     if case.authority_id is None:
-        case.authority = implementer(case.subitem_id, now)  # rule 2: pinned at acceptance
+        case.authority = cached_implementer(case.subitem_id, now)  # rule 2: pinned at acceptance
         case.department_now = case.authority  # rule 3: today's implementer works it (asked once)
     case.accepted_at = now
     case.accepted_by = actor
@@ -172,13 +172,14 @@ def accept(
             return existing, False
 
     person = _validate_applicant(applicant or {})
-    found = subitem if isinstance(subitem, SubItem) else SubItem.objects.filter(code=subitem_code).first()
+    stamps.fresh()  # the reference data below comes from the process caches (free in an API request)
+    found = subitem if isinstance(subitem, SubItem) else cached_subitem(subitem_code)
     if found is None:
         message = _("Unknown sub-item %(code)s.") % {"code": subitem_code}
         raise InvalidValue(message, code="case.unknown_subitem", errors={"subitem": [message]})
     subitem = found
     window = _acceptance_window(actor, window)
-    guide = current_guide(subitem)
+    guide = cached_current_guide(subitem.pk)
     known = {m.code for m in guide.materials.all()}
     received = _clean_codes(materials, "materials", known)
     deferred = _clean_codes(deferred_materials, "deferred_materials", known)

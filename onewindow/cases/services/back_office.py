@@ -18,6 +18,7 @@ from onewindow.cases.services._base import (
     _organisation,
     _required,
     _save,
+    forget_prefetched,
 )
 from onewindow.cases.services.results import REMEDIES
 from onewindow.catalogue.models import SpecialProcedure
@@ -86,6 +87,7 @@ def suspend(
             started_on=clock.local_date(now),
             started_by=actor,
         )
+        forget_prefetched(case, "suspensions")
         case.status = transition.status_after
         case_clock.refresh_due_dates(case)
         return _save(
@@ -142,6 +144,7 @@ def extend(*, actor, case, version: int, days: int | None = None, reason: str | 
         Extension.objects.create(
             case=case, days=days, reason=reason, granted_by=actor, granted_at=clock.now()
         )
+        forget_prefetched(case, "extensions")
         case.status = transition.status_after  # the clock keeps its state
         case_clock.refresh_due_dates(case)
         return _save(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from onewindow.core import audit, clock
 from onewindow.core.errors import Conflict, InvalidInput, InvalidValue
 from onewindow.core.validators import is_valid_resident_id, mask_id_number
 from onewindow.handover.seals import select_seal_for_case
+from onewindow.org.selectors import cached_organisation
 
 # 行政许可法 art. 38 and 行政复议法 art. 20 / 行政诉讼法 art. 46: what a denial must tell the applicant.
 REMEDIES = (
@@ -68,6 +69,8 @@ def build_result(case: Case, *, seal, at: dt.datetime, actor, extra: dict | None
     """The result of the decided `case` produced at `at` under `seal` (rule 2's choice), not yet saved:
     numbered from the region's counter of that year, with a new verification code, its content fixed
     and hashed (SM3). `extra` adds to the content (e.g. the history import marks itself)."""
+    if actor is not None and case.decided_by_id == getattr(actor, "pk", None):
+        case.decided_by = actor  # who decided also produces, as a rule: no read of the user
     year = clock.local_date(at).year
     number = f"{case.region.code}-{year}-{_next_serial(case.region, 'result', str(year)):06d}"
     code = codes.new_verification_code()
@@ -204,11 +207,26 @@ def issue(
             setattr(case, field, value)
         case.status = transition.status_after
         case.ended_at = now
-        Result.objects.filter(case=case).update(issued_at=now)
+        _mark_result_issued(case, now)
         data = {"method": method, "recipient_kind": case.issue_recipient_kind}
         if case.issue_tracking_number:
             data.update(carrier=case.issue_carrier, tracking_number=case.issue_tracking_number)
         return _save(case, action="issue", actor=actor, role=role, data=data)
+
+
+def _mark_result_issued(case: Case, at: dt.datetime) -> None:
+    """Stamp the result issued and keep it on the case for the answer: one UPDATE … RETURNING."""
+    table = connection.ops.quote_name(Result._meta.db_table)
+    rows = list(
+        Result.objects.raw(
+            f'UPDATE {table} SET "issued_at" = %s WHERE "case_id" = %s RETURNING *', [at, case.pk]
+        )
+    )
+    if rows:
+        result = rows[0]
+        result.authority = cached_organisation(result.authority_id)
+        result.seal_organisation = cached_organisation(result.seal_organisation_id)
+        Case.result.related.set_cached_value(case, result)
 
 
 def revoke_result(*, actor, case, reason: str) -> Result:

@@ -1,0 +1,185 @@
+"""The lean request path keeps every rule: a lifecycle's queries are counted, and what the process caches
+(reference data) is dropped the moment the database changes — whoever changed it — while what must count
+at once (tokens, roles, passwords) is never cached; a handover still flips the implementer at its instant."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from onewindow.cases.models import Case, visible_row
+from onewindow.catalogue.models import GuideMaterial, ServiceGuide
+from onewindow.catalogue.selectors import implementer
+from onewindow.catalogue.services import start_assignment
+from onewindow.core import stamps
+from onewindow.org.models import Organisation
+from tests.cases.conftest import act, at, drive, new_case, ok, user
+from tests.conftest import ApiClient
+
+CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+# SQL statements per request of a granted case's life, caches warm (transaction control not counted).
+EXPECTED = {"accept": 7, "claim": 6, "decide": 6, "produce_result": 9, "issue": 7}
+
+
+def _statements(captured) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].upper().startswith(CONTROL)]
+
+
+def _lifecycle(clients, counts=None):
+    def run(step, call):
+        with CaptureQueriesContext(connection) as captured:
+            response = call()
+        if counts is not None:
+            counts[step] = _statements(captured)
+        return ok(response) if response.status_code == 200 else response.json()
+
+    case = run("accept", lambda: clients.clerk.post("/cases", _body(), **{"Idempotency-Key": _key()}))
+    case = run("claim", lambda: act(clients.approver, case, "claim"))
+    case = run("decide", lambda: act(clients.approver, case, "decide", decision="grant", reason="符合"))
+    case = run("produce_result", lambda: act(clients.approver, case, "produce_result"))
+    return run("issue", lambda: act(clients.issuer, case, "issue", method="pickup"))
+
+
+_n = iter(range(1, 10_000))
+
+
+def _key() -> str:
+    return f"lean-{next(_n)}"
+
+
+def _body(subitem="XK09901001", materials=("M01", "M02", "M03")) -> dict:
+    return {
+        "subitem": subitem,
+        "applicant": {
+            "kind": "person",
+            "name": "张三",
+            "id_number": "11010519491231002X",
+            "phone": "13812345678",
+        },
+        "materials": list(materials),
+    }
+
+
+def test_a_granted_case_from_window_to_applicant_costs_35_queries(clients):
+    assert _lifecycle(clients)["status"] == "issued"  # the first one fills the process caches
+    counts = {}
+    assert _lifecycle(clients, counts)["status"] == "issued"
+    per_step = {step: len(sql) for step, sql in counts.items()}
+    assert per_step == EXPECTED, {step: sql for step, sql in counts.items()}
+    assert sum(per_step.values()) == 35
+    # The row lock is the bare row (its scope checked on it), and an UPDATE names only what changed.
+    lock = next(
+        sql for sql in counts["claim"] if "FOR UPDATE" in sql or sql.startswith('SELECT "cases_case"')
+    )
+    assert "catalogue_assignment" not in lock.split("FROM", 1)[1].split("WHERE", 1)[0]
+    update = next(sql for sql in counts["claim"] if sql.startswith('UPDATE "cases_case"'))
+    assert '"applicant_name"' not in update and '"claimed_by_id"' in update and '"version"' in update
+
+
+def test_a_revoked_token_an_ended_password_and_a_removed_role_count_at_once(clients, world):
+    from onewindow.org import accounts
+
+    assert clients.clerk.get("/cases").status_code == 200
+    assert clients.clerk.client.delete("/api/v1/auth/token", headers=clients.clerk.headers).status_code == 204
+    assert clients.clerk.get("/cases").status_code == 401
+
+    clerk2 = ApiClient("clerk2")
+    assert clerk2.get("/cases").status_code == 200
+    accounts.reset_password(actor=user("sysadmin1"), user=user("clerk2"))
+    assert clerk2.get("/cases").status_code == 401
+
+    approver = ApiClient("construction-approver")
+    case = new_case(ApiClient("clerk1"))
+    assert approver.get(f"/cases/{case['number']}").status_code == 200
+    accounts.revoke_role(actor=user("secadmin1"), user=user("construction-approver"), role="approver")
+    assert approver.get(f"/cases/{case['number']}").status_code == 404
+    assert act(approver, case, "claim").status_code == 404
+
+
+def test_a_guide_published_by_another_process_is_used_by_the_next_request(clients, world):
+    first = new_case(clients.clerk)
+    assert first["guide_version"] == 1 and first["status"] == "accepted"
+    # Another server publishes version 2 with one more required material: straight into the database.
+    guide = ServiceGuide.objects.create(
+        subitem=world.permit,
+        version=2,
+        status="published",
+        promised_days=5,
+        statutory_days=20,
+        published_at=at(2024, 9, 1),
+    )
+    for n, code in enumerate(["M01", "M02", "M03", "M05"]):
+        GuideMaterial.objects.create(guide=guide, code=code, name=code, required=True, sort_order=n)
+    second = clients.clerk.post("/cases", _body(), **{"Idempotency-Key": _key()}).json()
+    assert second["guide_version"] == 2
+    assert second["status"] == "supplement_requested" and second["missing_materials"] == ["M05"]
+
+
+def test_a_renamed_department_shows_in_the_next_answer(clients, world):
+    case = ok(act(clients.approver, new_case(clients.clerk), "claim"))
+    Organisation.objects.filter(pk=world.construction.pk).update(name="鞍山高新区住房和城乡建设局（更名）")
+    again = ok(act(clients.approver, case, "decide", decision="grant", reason="符合"))
+    assert again["department"]["name"] == "鞍山高新区住房和城乡建设局（更名）"
+
+
+def test_a_handover_flips_the_implementer_at_its_instant_with_warm_caches(clients, world, frozen_clock):
+    """Signed long before, effective at T: no write happens at T, the cached ranges decide by the clock."""
+    effective = at(2024, 9, 30, 9, 0)
+    start_assignment(subitem=world.handed, organisation=world.construction, at=effective, agreement_id=None)
+    frozen_clock(effective - dt.timedelta(seconds=1))
+    before = new_case(clients.clerk, subitem="XK09901002")
+    assert before["authority"]["code"] == "data-bureau" and before["department"]["code"] == "data-bureau"
+    assert clients.approver.get(f"/cases/{before['number']}").status_code == 404  # not construction's yet
+    assert act(clients.approver, before, "claim").status_code == 404
+
+    frozen_clock(effective)
+    after = new_case(clients.clerk, subitem="XK09901002")
+    assert after["authority"]["code"] == "construction"
+    # The case accepted a second before keeps the bureau's authority but is worked by construction now.
+    claimed = ok(act(clients.approver, before, "claim"))
+    assert claimed["authority"]["code"] == "data-bureau" and claimed["department"]["code"] == "construction"
+    assert implementer(world.handed, effective).code == "construction"
+
+
+def test_the_stamp_moves_with_reference_data_and_not_with_cases(clients, world):
+    before = stamps.read()
+    new_case(clients.clerk)
+    assert stamps.read() == before  # cases, events and audit entries are not reference data
+    Organisation.objects.filter(pk=world.health.pk).update(short_name="卫健")
+    moved = stamps.read()
+    assert moved != before
+    ServiceGuide.objects.filter(subitem=world.hygiene).update(statutory_days=21)
+    assert stamps.read() != moved
+
+
+def test_the_scope_checked_on_the_locked_row_is_the_scope_of_every_list(world):
+    cases = [drive(status) for status in ("accepted", "in_review", "decided")]
+    cases.append(drive("accepted", subitem="XK09901003"))
+    people = [
+        "clerk1",
+        "issuer1",
+        "supervisor1",
+        "construction-approver",
+        "health-head",
+        "auditor1",
+        "sysadmin1",
+    ]
+    for username in people:
+        person = user(username)
+        visible = set(Case.objects.visible_to(person).values_list("pk", flat=True))
+        for case in Case.objects.filter(pk__in=[c.pk for c in cases]).with_department():
+            assert visible_row(case, person, case.department_id_now) == (case.pk in visible), (username, case)
+
+
+@pytest.mark.parametrize("username", ["clerk1", "construction-approver"])
+def test_an_api_request_asks_the_token_user_and_roles_in_one_query(world, username):
+    client = ApiClient(username)
+    client.get("/departments")
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/departments").status_code == 200
+    token_queries = [sql for sql in _statements(captured) if "org_apitoken" in sql]
+    assert len(token_queries) == 1 and "auth_user_groups" in token_queries[0]
+    assert not [sql for sql in _statements(captured) if sql.startswith('SELECT "auth_group"')]
