@@ -38,6 +38,7 @@ def _with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
         "claimed_by",
         "result",
         "result__seal_organisation",
+        "result__authority",  # result_summary shows it: one join, not a query per case of a page
     ).prefetch_related(
         Prefetch("events", queryset=CaseEvent.objects.select_related("organisation").order_by("at", "pk")),
         "suspensions",

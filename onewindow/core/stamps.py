@@ -22,7 +22,8 @@ from typing import Any
 
 from django.core.signals import request_finished, request_started
 from django.db import connection
-from django.db.models import BigIntegerField, Subquery
+from django.db.models import BigIntegerField
+from django.db.models.expressions import RawSQL
 
 _watched: set[str] = set()
 _entries: dict[Hashable, Any] = {}
@@ -87,10 +88,9 @@ def fresh():
 
 
 def subquery():
-    """The stamp as a column of another query (`.annotate(stamp=stamps.subquery())`): seen for free."""
-    from onewindow.core.models import DataStamp
-
-    return Subquery(DataStamp.objects.filter(pk=1).values("value")[:1], output_field=BigIntegerField())
+    """The stamp as a column of another query (`.annotate(stamp=stamps.subquery())`): seen for free. SQL
+    text, not an ORM subquery, which would cost more Python to compile than the query itself."""
+    return RawSQL("SELECT value FROM core_datastamp WHERE id = 1", [], output_field=BigIntegerField())
 
 
 def cached(key: Hashable, load: Callable[[], Any]):

@@ -21,4 +21,4 @@ class OrgConfig(AppConfig):
         from onewindow.core import stamps
 
         # Read through the process caches of core.stamps (regions, organisations, windows).
-        stamps.watch("org_region", "org_organisation", "org_window")
+        stamps.watch("org_region", "org_organisation", "org_organisationalias", "org_window")

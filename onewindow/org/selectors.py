@@ -93,6 +93,11 @@ def accounts() -> QuerySet:
 # --- through core.stamps' process cache (the case desks' hot path; never change the objects) ------
 
 
+def cached_departments() -> list[Organisation]:
+    """departments(), read once per change of the organisations or their names."""
+    return stamps.cached(("org.departments",), lambda: list(departments()))
+
+
 def cached_region(pk: int) -> Region:
     return stamps.cached(("org.region", pk), lambda: Region.objects.get(pk=pk))
 

@@ -133,7 +133,7 @@ def user_for_token(raw: str):
     # Nothing of it is cached: a revoked token, an ended account or a removed role counts at once.
     token = (
         ApiToken.objects.select_related("user__staff__organisation", "user__staff__window")
-        .annotate(_stamp=stamps.subquery(), **r.role_flags("user_id"))
+        .annotate(_stamp=stamps.subquery(), _roles=r.role_names('"org_apitoken"."user_id"'))
         .filter(key_hash=security.hash_token(raw))
         .first()
     )
@@ -142,7 +142,7 @@ def user_for_token(raw: str):
     stamps.observe(token._stamp)
     if token.expires_at <= clock.now() or not token.user.is_active:
         return None
-    token.user._onewindow_roles = r.roles_from_flags(token)
+    token.user._onewindow_roles = r.roles_from_names(token._roles)
     return token.user
 
 

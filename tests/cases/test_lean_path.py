@@ -15,7 +15,7 @@ from onewindow.catalogue.models import GuideMaterial, ServiceGuide
 from onewindow.catalogue.selectors import implementer
 from onewindow.catalogue.services import start_assignment
 from onewindow.core import stamps
-from onewindow.org.models import Organisation
+from onewindow.org.models import Organisation, OrganisationAlias
 from tests.cases.conftest import act, at, drive, new_case, ok, user
 from tests.conftest import ApiClient
 
@@ -123,6 +123,18 @@ def test_a_renamed_department_shows_in_the_next_answer(clients, world):
     Organisation.objects.filter(pk=world.construction.pk).update(name="鞍山高新区住房和城乡建设局（更名）")
     again = ok(act(clients.approver, case, "decide", decision="grant", reason="符合"))
     assert again["department"]["name"] == "鞍山高新区住房和城乡建设局（更名）"
+
+
+def test_a_new_name_of_a_department_shows_in_the_next_list(clients, world):
+    def names_of_health():
+        rows = clients.clerk.get("/departments", {"page_size": 100}).json()["results"]
+        return next(row["names"] for row in rows if row["code"] == "health")
+
+    assert "鞍山高新区卫生健康局（别名）" not in names_of_health()  # the list is cached now
+    OrganisationAlias.objects.create(
+        organisation=world.health, name="鞍山高新区卫生健康局（别名）", sort_order=9
+    )
+    assert "鞍山高新区卫生健康局（别名）" in names_of_health()
 
 
 def test_a_handover_flips_the_implementer_at_its_instant_with_warm_caches(clients, world, frozen_clock):

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import BooleanField, CharField
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from onewindow.cases import hooks
@@ -127,10 +129,7 @@ def _save(case: Case, *, action: str, actor, role: str, comment: str = "", data=
     if loaded is None:
         case.save()
     else:  # only the columns the action changed (the row was read whole by _lock)
-        changed = [f.name for f in Case._meta.concrete_fields if f.name in loaded]
-        changed = [
-            name for name in changed if getattr(case, Case._meta.get_field(name).attname) != loaded[name]
-        ]
+        changed = [name for name, attname in _COLUMNS if getattr(case, attname) != loaded[name]]
         case.save(update_fields=changed)
         case._loaded = _column_values(case)
     _event(case, action=action, actor=actor, role=role, comment=comment, data=data, organisation=organisation)
@@ -163,6 +162,31 @@ def _missing(guide, received: Iterable[str]) -> list[str]:
     return [m.code for m in guide.materials.all() if m.required and m.code not in received]
 
 
+@functools.cache
+def _lock_columns() -> dict:
+    """What the lock reads besides the row, as SQL text (an ORM subquery costs more Python to compile,
+    on every action, than the statement takes to run)."""
+    case = f'"{Case._meta.db_table}"'
+    user = get_user_model()._meta.db_table
+    return {
+        "_has_suspensions": RawSQL(
+            f'EXISTS (SELECT 1 FROM "{Suspension._meta.db_table}" s WHERE s.case_id = {case}."id")',
+            [],
+            output_field=BooleanField(),
+        ),
+        "_has_extensions": RawSQL(
+            f'EXISTS (SELECT 1 FROM "{Extension._meta.db_table}" e WHERE e.case_id = {case}."id")',
+            [],
+            output_field=BooleanField(),
+        ),
+        "_claimed_by_username": RawSQL(
+            f'SELECT u.username FROM "{user}" u WHERE u.id = {case}."claimed_by_id"',
+            [],
+            output_field=CharField(),
+        ),
+    }
+
+
 def _lock(actor, case) -> Case:
     """The case within the actor's scope (else 404), locked for the rest of the transaction.
 
@@ -173,12 +197,7 @@ def _lock(actor, case) -> Case:
     number = case.number if isinstance(case, Case) else str(case)
     locked = (
         Case.objects.select_for_update(of=("self",))
-        .annotate(
-            _stamp=stamps.subquery(),
-            _has_suspensions=Exists(Suspension.objects.filter(case_id=OuterRef("pk"))),
-            _has_extensions=Exists(Extension.objects.filter(case_id=OuterRef("pk"))),
-            _claimed_by_username=F("claimed_by__username"),
-        )
+        .annotate(_stamp=stamps.subquery(), **_lock_columns())
         .filter(number=number)
         .first()
     )
@@ -233,10 +252,16 @@ def forget_prefetched(case: Case, name: str) -> None:
     getattr(case, "_prefetched_objects_cache", {}).pop(name, None)
 
 
+_COLUMNS = [(f.name, f.attname) for f in Case._meta.concrete_fields if not f.primary_key]
+
+
 def _column_values(case: Case) -> dict:
-    return {
-        f.name: copy.copy(getattr(case, f.attname)) for f in Case._meta.concrete_fields if not f.primary_key
-    }
+    """The row as read, to UPDATE only what an action changes (lists and dicts copied: changed in place)."""
+    values = {}
+    for name, attname in _COLUMNS:
+        value = getattr(case, attname)
+        values[name] = copy.copy(value) if isinstance(value, list | dict) else value
+    return values
 
 
 def _begin(actor, case, action: str, version) -> tuple[Case, str, t.Transition]:
