@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.catalogue.models import Assignment, ServiceGuide, SpecialProcedure, SubItem
 from onewindow.core.crypto import EncryptedTextField, digest
+from onewindow.core.validators import TEXT_MAX, text_within
 from onewindow.org import roles as r
 from onewindow.org.models import Organisation, Region, Window
 
@@ -335,6 +336,9 @@ class Case(models.Model):
                 name="case_idempotency_key_per_clerk",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="case_version_positive"),
+            text_within("commitment", TEXT_MAX, name="case_commitment_length"),
+            text_within("decision_reason", TEXT_MAX, name="case_decision_reason_length"),
+            text_within("supplement_note", TEXT_MAX, name="case_supplement_note_length"),
         ]
 
     def __str__(self):
@@ -398,6 +402,9 @@ class CaseEvent(models.Model):
         verbose_name_plural = _("case events")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["case", "at"], name="case_event_case_at")]
+        constraints = [
+            text_within("comment", TEXT_MAX, name="case_event_comment_length"),
+        ]
 
     def __str__(self):
         return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
@@ -453,6 +460,8 @@ class Suspension(models.Model):
             models.UniqueConstraint(
                 fields=["case"], condition=Q(ended_at__isnull=True), name="suspension_one_open_per_case"
             ),
+            text_within("reason", TEXT_MAX, name="suspension_reason_length"),
+            text_within("outcome", TEXT_MAX, name="suspension_outcome_length"),
         ]
 
     def __str__(self):
@@ -476,7 +485,10 @@ class Extension(models.Model):
         verbose_name = _("extension")
         verbose_name_plural = _("extensions")
         ordering = ["case", "granted_at"]
-        constraints = [models.CheckConstraint(condition=Q(days__gte=1), name="extension_days_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(days__gte=1), name="extension_days_positive"),
+            text_within("reason", TEXT_MAX, name="extension_reason_length"),
+        ]
 
     def __str__(self):
         return f"{self.case_id} +{self.days}"

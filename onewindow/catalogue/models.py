@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from onewindow.catalogue.results import ResultKind
+from onewindow.core.validators import LONG_TEXT_MAX, text_within
 from onewindow.org.models import Organisation, Region
 
 
@@ -60,6 +61,9 @@ class PowerItem(models.Model):
         verbose_name = _("power item")
         verbose_name_plural = _("power items")
         ordering = ["code"]
+        constraints = [
+            text_within("legal_basis", LONG_TEXT_MAX, name="power_item_legal_basis_length"),
+        ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
@@ -181,6 +185,8 @@ class ServiceGuide(models.Model):
             models.UniqueConstraint(
                 fields=["subitem"], condition=Q(status="draft"), name="guide_one_draft_per_subitem"
             ),
+            text_within("conditions", LONG_TEXT_MAX, name="guide_conditions_length"),
+            text_within("steps", LONG_TEXT_MAX, name="guide_steps_length"),
         ]
 
     def __str__(self):

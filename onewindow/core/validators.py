@@ -115,25 +115,43 @@ LONG_TEXT_MAX = 10000  # the terms of an agreement, a guide's conditions and ste
 
 
 def clean_text(
-    value, *, field: str, max_length: int, required=False, multiline: bool = True, required_message=None
+    value,
+    *,
+    field: str,
+    max_length: int,
+    required: bool = False,
+    multiline: bool = True,
+    required_message=None,
+    prefix: str = "",
 ) -> str:
     """Free text as a service stores it: stripped, at most `max_length` characters, without control or
-    text-direction override characters; `required` refuses a blank one. InvalidInput (400) names the field."""
+    text-direction override characters (one line unless `multiline`); `required` refuses a blank one.
+    InvalidInput (400: the API's schema states all three) names the field; codes start with `prefix`."""
     from onewindow.core.errors import InvalidInput
 
     value = str(value or "").strip()
     if not value:
         if required:
             message = required_message or _("This field is required.")
-            raise InvalidInput(message, code=f"{field}_required", errors={field: [message]})
+            raise InvalidInput(message, code=f"{prefix}{field}_required", errors={field: [message]})
         return ""
     if len(value) > max_length:
         message = _("At most %(limit)d characters (this has %(length)d).") % {
             "limit": max_length,
             "length": len(value),
         }
-        raise InvalidInput(message, code="too_long", errors={field: [message]})
+        raise InvalidInput(message, code=f"{prefix}too_long", errors={field: [message]})
     if has_control_characters(value, multiline=multiline):
         message = _("Control characters and text-direction overrides are not allowed.")
-        raise InvalidInput(message, code="control_characters", errors={field: [message]})
+        raise InvalidInput(message, code=f"{prefix}control_characters", errors={field: [message]})
     return value
+
+
+def text_within(field: str, limit: int, *, name: str):
+    """A CheckConstraint: the text column `field` holds at most `limit` characters (both databases count
+    characters), so a writer that skips the service's check is refused by the database."""
+    from django.db import models
+    from django.db.models.functions import Length
+    from django.db.models.lookups import LessThanOrEqual
+
+    return models.CheckConstraint(condition=LessThanOrEqual(Length(field), limit), name=name)

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.handover import selectors
-from onewindow.handover.models import TERMS_FIELDS
+from onewindow.handover.models import TERMS_FIELDS, TERMS_LIMITS
 
 
 def default_rights_duties() -> str:
@@ -38,12 +38,30 @@ class AgreementForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
         help_text=_("Beijing time. From this instant the receiving department implements the sub-items."),
     )
-    rights_duties = forms.CharField(label=_("Rights and duties"), widget=forms.Textarea(attrs={"rows": 6}))
-    liaison = forms.CharField(label=_("Working liaison mechanism"), widget=forms.Textarea(attrs={"rows": 3}))
-    bureau_contact_name = forms.CharField(label=_("Bureau's responsible person"), required=False)
-    bureau_contact_phone = forms.CharField(label=_("Phone"), required=False)
-    department_contact_name = forms.CharField(label=_("Department's responsible person"), required=False)
-    department_contact_phone = forms.CharField(label=_("Phone"), required=False)
+    rights_duties = forms.CharField(
+        label=_("Rights and duties"),
+        max_length=TERMS_LIMITS["rights_duties"],
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    liaison = forms.CharField(
+        label=_("Working liaison mechanism"),
+        max_length=TERMS_LIMITS["liaison"],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    bureau_contact_name = forms.CharField(
+        label=_("Bureau's responsible person"), required=False, max_length=TERMS_LIMITS["bureau_contact_name"]
+    )
+    bureau_contact_phone = forms.CharField(
+        label=_("Phone"), required=False, max_length=TERMS_LIMITS["bureau_contact_phone"]
+    )
+    department_contact_name = forms.CharField(
+        label=_("Department's responsible person"),
+        required=False,
+        max_length=TERMS_LIMITS["department_contact_name"],
+    )
+    department_contact_phone = forms.CharField(
+        label=_("Phone"), required=False, max_length=TERMS_LIMITS["department_contact_phone"]
+    )
 
     def __init__(self, *args, region=None, fixed_department=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.catalogue.models import SubItem
+from onewindow.core.validators import LONG_TEXT_MAX, text_within
 from onewindow.org import roles as r
 from onewindow.org.models import Organisation, Region
 
@@ -149,6 +150,15 @@ TERMS_FIELDS = (
     "department_contact_name",
     "department_contact_phone",
 )
+# Their lengths: the models' max_length, the texts' CheckConstraints, the services and the API schema.
+TERMS_LIMITS = {
+    "rights_duties": LONG_TEXT_MAX,
+    "liaison": LONG_TEXT_MAX,
+    "bureau_contact_name": 60,
+    "bureau_contact_phone": 20,
+    "department_contact_name": 60,
+    "department_contact_phone": 20,
+}
 
 
 class HandoverAgreementQuerySet(models.QuerySet):
@@ -239,6 +249,8 @@ class HandoverAgreement(models.Model):
                 condition=Q(status__in=["draft", "withdrawn"]) | Q(signed_at__isnull=False),
                 name="agreement_signed_has_time",
             ),
+            text_within("rights_duties", LONG_TEXT_MAX, name="agreement_rights_duties_length"),
+            text_within("liaison", LONG_TEXT_MAX, name="agreement_liaison_length"),
         ]
 
     def __str__(self):

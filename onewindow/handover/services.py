@@ -19,9 +19,11 @@ from onewindow.catalogue.models import Assignment, PowerItem, SubItem
 from onewindow.catalogue.services import cancel_assignment, start_assignment
 from onewindow.core import audit, clock
 from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, PermissionDenied, RuleViolation
+from onewindow.core.validators import SHORT_TEXT_MAX, clean_text
 from onewindow.handover import selectors
 from onewindow.handover.models import (
     TERMS_FIELDS,
+    TERMS_LIMITS,
     AgreementSignature,
     AgreementStatus,
     HandoverAgreement,
@@ -187,7 +189,16 @@ def _resolve(
 
 def _terms(fields: dict) -> dict:
     """The agreement's terms as typed; a phone without the name of its person is refused, never dropped."""
-    values = {key: (fields.get(key) or "").strip() for key in TERMS_FIELDS}
+    values = {
+        key: clean_text(
+            fields.get(key),
+            field=key,
+            max_length=TERMS_LIMITS[key],
+            multiline=key in ("rights_duties", "liaison"),
+            prefix="handover.",
+        )
+        for key in TERMS_FIELDS
+    }
     errors = {}
     for side in ("bureau", "department"):
         if values[f"{side}_contact_phone"] and not values[f"{side}_contact_name"]:
@@ -330,11 +341,14 @@ def withdraw_draft(*, actor, agreement: HandoverAgreement, reason: str) -> Hando
         agreement = HandoverAgreement.objects.select_for_update().get(pk=agreement.pk)
         if agreement.status != AgreementStatus.DRAFT:
             raise Conflict(_("Only a draft can be withdrawn."), code="handover.not_draft")
-        reason = (reason or "").strip()
-        if not reason:
-            raise InvalidInput(
-                _("Give a reason."), code="handover.invalid", errors={"reason": [_("A reason is required.")]}
-            )
+        reason = clean_text(
+            reason,
+            field="reason",
+            max_length=SHORT_TEXT_MAX,
+            required=True,
+            required_message=_("A reason is required."),
+            prefix="handover.",
+        )
         agreement.status = AgreementStatus.WITHDRAWN
         agreement.save(update_fields=["status"])
         audit.record(
@@ -483,15 +497,16 @@ def void_seal(*, actor, seal: Seal, reason: str) -> Seal:
         seal = Seal.objects.select_for_update().get(pk=seal.pk)
         if seal.void:
             raise Conflict(_("This seal is already void."), code="seal.already_void")
-        reason = (reason or "").strip()
-        if not reason:
-            raise InvalidInput(
-                _("Give the reason for voiding the seal."),
-                code="seal.invalid",
-                errors={"reason": [_("A reason is required.")]},
-            )
+        reason = clean_text(
+            reason,
+            field="reason",
+            max_length=SHORT_TEXT_MAX,
+            required=True,
+            required_message=_("A reason is required."),
+            prefix="seal.",
+        )
         seal.void = True
-        seal.void_reason = reason[:300]
+        seal.void_reason = reason
         seal.voided_by = actor
         seal.voided_at = clock.now()
         seal.save(update_fields=["void", "void_reason", "voided_by", "voided_at"])

@@ -30,6 +30,7 @@ from onewindow.cases.models import (
 from onewindow.catalogue.selectors import cached_guide, cached_implementer, cached_subitem_by_id
 from onewindow.core import audit, clock, stamps
 from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, NotFound, RuleViolation
+from onewindow.core.validators import TEXT_MAX, clean_text
 from onewindow.org.selectors import audit_context, cached_organisation, cached_region, cached_window
 
 SYSTEM = "system"
@@ -109,11 +110,16 @@ def case_number(region, day: dt.date, serial: int) -> str:
     return f"{region.code}{day:%Y%m%d}{serial:05d}"
 
 
-def _required(value, field: str, message) -> str:
-    value = str(value or "").strip()
-    if not value:
-        raise InvalidInput(message, code=f"case.{field}_required", errors={field: [message]})
-    return value
+def _required(value, field: str, message, *, max_length: int = TEXT_MAX) -> str:
+    """A required free text (a reason, a message): not blank, bounded, printable."""
+    return clean_text(
+        value, field=field, max_length=max_length, required=True, required_message=message, prefix="case."
+    )
+
+
+def _optional(value, field: str, *, max_length: int = TEXT_MAX, multiline: bool = True) -> str:
+    """An optional free text: blank is "", else bounded and printable like a required one."""
+    return clean_text(value, field=field, max_length=max_length, multiline=multiline, prefix="case.")
 
 
 def _missing_field(name: str):

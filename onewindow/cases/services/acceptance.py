@@ -24,6 +24,7 @@ from onewindow.cases.services._base import (
     _missing,
     _missing_field,
     _next_serial,
+    _optional,
     _required,
     _save,
     _staff,
@@ -185,6 +186,7 @@ def accept(
     deferred = _clean_codes(deferred_materials, "deferred_materials", known)
     missing = _missing(guide, received)
     if deferred:
+        commitment = _optional(commitment, "commitment")
         _check_deferral(guide, deferred, missing, commitment)
     still_missing = [c for c in missing if c not in deferred]
 
@@ -382,5 +384,5 @@ def withdraw(*, actor, case, version: int, reason: str | None = "") -> Case:
             actor=actor,
             role=role,
             action="withdraw",
-            reason=(reason or "").strip(),
+            reason=_optional(reason, "reason"),
         )

@@ -15,6 +15,7 @@ from onewindow.cases.services._base import (
     _begin,
     _close_open_suspension,
     _missing,
+    _optional,
     _organisation,
     _required,
     _save,
@@ -25,6 +26,7 @@ from onewindow.catalogue.models import SpecialProcedure
 from onewindow.catalogue.results import clean_particulars
 from onewindow.core import clock
 from onewindow.core.errors import InvalidInput, RuleViolation
+from onewindow.core.validators import NAME_MAX
 
 
 def claim(*, actor, case, version: int) -> Case:
@@ -63,7 +65,10 @@ def suspend(
         if planned_days is not None and not (1 <= int(planned_days) <= 365):
             message = _("Between 1 and 365 working days.")
             raise InvalidInput(message, code="case.planned_days", errors={"planned_days": [message]})
-        people = [str(p).strip() for p in (participants or []) if str(p).strip()]
+        people = [
+            _optional(p, "participants", max_length=NAME_MAX, multiline=False) for p in (participants or [])
+        ]
+        people = [p for p in people if p]
         if procedure not in (case.subitem.special_procedures or []):
             raise RuleViolation(
                 _("This sub-item does not provide for the special procedure %(procedure)s.")
@@ -109,7 +114,8 @@ def resume(*, actor, case, version: int, outcome: str = "") -> Case:
     """End the special procedure with its outcome; the clock runs again."""
     with transaction.atomic():
         case, role, transition = _begin(actor, case, t.RESUME, version)
-        suspension = _close_open_suspension(case, actor=actor, outcome=(outcome or "").strip())
+        outcome = _optional(outcome, "outcome")
+        suspension = _close_open_suspension(case, actor=actor, outcome=outcome)
         case.status = transition.status_after
         case_clock.refresh_due_dates(case)
         return _save(
@@ -117,7 +123,7 @@ def resume(*, actor, case, version: int, outcome: str = "") -> Case:
             action="resume",
             actor=actor,
             role=role,
-            comment=(outcome or "").strip(),
+            comment=outcome,
             data={"suspension": suspension.pk if suspension else None, "due_date": case.due_date},
         )
 
@@ -201,7 +207,7 @@ def decide(
             raise InvalidInput(
                 _("Unknown decision."), code="case.unknown_decision", errors={"decision": [message]}
             )
-        reason = (reason or "").strip()
+        reason = _optional(reason, "reason")
         if decision == Decision.DENY:
             reason = _required(reason, "reason", _("A denial must state its reasons."))
         if decision == Decision.GRANT and case.deferred_materials:

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from onewindow.cases import codes
 from onewindow.cases import transitions as t
 from onewindow.cases.models import Case, Decision, IssueMethod, RecipientKind, Result
-from onewindow.cases.services._base import _begin, _lock, _next_serial, _required, _save, _staff
+from onewindow.cases.services._base import _begin, _lock, _next_serial, _optional, _required, _save, _staff
 from onewindow.core import audit, clock
 from onewindow.core.errors import Conflict, InvalidInput, InvalidValue
-from onewindow.core.validators import is_valid_resident_id, mask_id_number
+from onewindow.core.validators import NAME_MAX, SHORT_TEXT_MAX, is_valid_resident_id, mask_id_number
 from onewindow.handover.seals import select_seal_for_case
 from onewindow.org.selectors import cached_organisation
 
@@ -123,12 +123,13 @@ def _issue_details(
 ):
     """Who took the result, or where it was mailed: {field: value}, or InvalidInput with every field error."""
     errors: dict[str, list[str]] = {}
-    recipient = (recipient or "").strip()[:200]
+    recipient = _optional(recipient, "recipient", max_length=NAME_MAX, multiline=False)
     details = {"issue_recipient_kind": "", "issue_recipient_id_number": "", "issue_address": ""}
     details.update({"issue_carrier": "", "issue_tracking_number": ""})
     if method == IssueMethod.MAIL:
-        address, tracking_number = (address or "").strip(), (tracking_number or "").strip()
-        carrier = (carrier or "").strip()
+        address = _optional(address, "address", max_length=SHORT_TEXT_MAX, multiline=False)
+        tracking_number = _optional(tracking_number, "tracking_number", max_length=60, multiline=False)
+        carrier = _optional(carrier, "carrier", max_length=60, multiline=False)
         # CONTRACT's short form `issue {method: mail, recipient}` (the address in the recipient text)
         # stays valid; once any mailing detail is given, the address and the tracking number are due.
         if not (address or tracking_number or carrier):
@@ -140,9 +141,9 @@ def _issue_details(
             errors["tracking_number"] = [_("The tracking number is required.")]
         details.update(
             issue_recipient=recipient or case.applicant_name,
-            issue_address=address[:300],
-            issue_carrier=carrier[:60],
-            issue_tracking_number=tracking_number[:60],
+            issue_address=address,
+            issue_carrier=carrier,
+            issue_tracking_number=tracking_number,
         )
     else:
         kind = (recipient_kind or "").strip() or (RecipientKind.AGENT if recipient else RecipientKind.SELF)
@@ -234,7 +235,7 @@ def revoke_result(*, actor, case, reason: str) -> Result:
 
     The head of the department that decided the case, or the supervisor.
     """
-    reason = _required(reason, "reason", _("A reason is required."))
+    reason = _required(reason, "reason", _("A reason is required."), max_length=SHORT_TEXT_MAX)
     with transaction.atomic():
         locked = _lock(actor, case)
         role = t.check_side_action(locked, t.REVOKE_RESULT, actor)
@@ -243,7 +244,7 @@ def revoke_result(*, actor, case, reason: str) -> Result:
             raise Conflict(_("The result is already revoked."), code="case.result_revoked")
         result.revoked = True
         result.revoked_at = clock.now()
-        result.revoked_reason = reason[:300]
+        result.revoked_reason = reason
         result.save()
         _save(
             locked,

@@ -20,9 +20,18 @@ from onewindow.catalogue.models import (
 from onewindow.catalogue.results import ResultKind, default_fields, default_kind, validate_field_spec
 from onewindow.core import audit, clock
 from onewindow.core.errors import Conflict, InvalidInput, PermissionDenied
+from onewindow.core.validators import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_text
 from onewindow.org import roles as r
 from onewindow.org import services as org_services
 from onewindow.org.selectors import audit_context
+
+# The free texts of a guide and their lengths (the models' CheckConstraints say the same).
+GUIDE_TEXT_LIMITS = {
+    "conditions": LONG_TEXT_MAX,
+    "steps": LONG_TEXT_MAX,
+    "fee": 200,
+    "change_note": SHORT_TEXT_MAX,
+}
 
 # Called with each newly published ServiceGuide, inside the publishing transaction. The supervision
 # context registers here to mark the window clerks' training on that sub-item as out of date.
@@ -66,7 +75,9 @@ def draft_guide(*, actor, subitem: SubItem, change_note: str = "") -> ServiceGui
                 default_kind(result_name=subitem.result_name, power_type=subitem.item.power_type)
             ),
             drafted_by=selectors.organisation_of(actor),
-            change_note=change_note[:300],
+            change_note=clean_text(
+                change_note, field="change_note", max_length=SHORT_TEXT_MAX, prefix="catalogue."
+            ),
         )
         if base:
             GuideMaterial.objects.bulk_create(
@@ -174,6 +185,11 @@ def edit_draft(
             "result_fields": result_fields,
         }
         changes = {k: v for k, v in changes.items() if v is not None}
+        for field, limit in GUIDE_TEXT_LIMITS.items():
+            if field in changes:  # bounded and printable, or a clear error naming the field
+                changes[field] = clean_text(
+                    changes[field], field=field, max_length=limit, prefix="catalogue."
+                )
         new_values = {f: changes.get(f, getattr(guide, f)) for f in ("statutory_days", "promised_days")}
         current_materials = [
             {f: getattr(m, f) for f in MATERIAL_FIELDS}
@@ -202,7 +218,7 @@ def edit_draft(
                     }
                     for f in value
                 ]
-            setattr(guide, field, value[:300] if field == "change_note" else value)
+            setattr(guide, field, value)
         guide.save()
         if materials is not None:
             guide.materials.all().delete()
