@@ -259,7 +259,7 @@ def finish_openapi(schema: dict) -> dict:
 # Characters never accepted (core.validators): C0 controls (a line also refuses tab and newline), DEL,
 # C1, and the bidirectional embeddings, overrides and isolates. Literal characters, not escapes, so
 # the pattern reads the same to pydantic (Rust regex), Python's re and a client's ECMA-262 engine.
-_REFUSED_IN_TEXT = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_REFUSED_IN_TEXT = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
 _REFUSED_IN_LINE = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
 
 

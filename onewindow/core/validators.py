@@ -79,9 +79,10 @@ def mask_id_number(value: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
-# C0 controls but tab and newline, DEL and C1, and the bidirectional embeddings, overrides and isolates
-# (U+202A–U+202E, U+2066–U+2069) that make a name display as something else than it is ("Trojan source").
-_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 controls but tab and line ends (a browser sends a textarea's lines as CR LF), DEL and C1, and the
+# bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) that make a name
+# display as something else than it is ("Trojan source").
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -129,7 +130,7 @@ def clean_text(
     InvalidInput (400: the API's schema states all three) names the field; codes start with `prefix`."""
     from onewindow.core.errors import InvalidInput
 
-    value = str(value or "").strip()
+    value = str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()  # lines end in LF
     if not value:
         if required:
             message = required_message or _("This field is required.")

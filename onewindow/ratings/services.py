@@ -11,6 +11,7 @@ from onewindow.cases.models import Case, CaseStatus
 from onewindow.core import audit, clock
 from onewindow.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from onewindow.core.scoping import in_scope
+from onewindow.core.validators import clean_text
 from onewindow.org import roles as r
 from onewindow.org import services as org_services
 from onewindow.org.selectors import audit_context
@@ -43,14 +44,8 @@ def _level(level) -> int:
 
 
 def _text(value, field: str, *, required: bool, limit: int = TEXT_MAX) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        message = _("This field is required.")
-        raise InvalidInput(message, code=f"rating.{field}_required", errors={field: [message]})
-    if len(value) > limit:
-        message = _("At most %(n)d characters.") % {"n": limit}
-        raise InvalidInput(message, code=f"rating.{field}_too_long", errors={field: [message]})
-    return value
+    # Bounded, printable (no control or bidi-override characters), lines ending in LF (core.validators).
+    return clean_text(value, field=field, max_length=limit, required=required, prefix="rating.")
 
 
 def rate_online(*, number: str, check: str, level, comment: str = "") -> Rating:

@@ -141,3 +141,16 @@ def test_the_database_refuses_a_free_text_over_its_limit(clients, model, field, 
     write("字" * limit)
     with pytest.raises(IntegrityError):
         write("字" * (limit + 1))
+
+
+def test_a_textarea_s_crlf_lines_are_kept_as_lines_not_refused(clients):
+    """Browsers send a textarea's lines as CR LF: accepted, stored with LF."""
+    case = new_case(clients.clerk, materials=["M01"])
+    done = services.perform(
+        actor=user("clerk1"),
+        case=case["number"],
+        action="reject",
+        version=case["version"],
+        reason="第一行\r\n第二行",
+    )
+    assert done.events.order_by("-pk").first().comment == "第一行\n第二行"
