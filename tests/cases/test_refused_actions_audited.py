@@ -15,7 +15,7 @@ from tests.conftest import sign_in
 
 
 def _refusals():
-    return list(AuditEntry.objects.filter(success=False, action__startswith="refused.").order_by("seq"))
+    return list(AuditEntry.objects.filter(success=False, action__startswith="refused.").order_by("pk"))
 
 
 def test_a_stale_case_action_changes_nothing_and_leaves_one_refusal_entry(clients):
@@ -82,6 +82,6 @@ def test_a_refused_role_grant_through_the_page_is_audited_and_grants_nothing(cli
     assert roles.roles_of(user("secadmin1")) == {"secadmin"}
     assert roles.roles_of(user("sysadmin1")) == {"sysadmin"}
     entries = _refusals()
-    assert [e.detail["status"] for e in entries] == [403, 422]
+    assert sorted(e.detail["status"] for e in entries) == [403, 422]
     assert [e.actor for e in entries] == ["secadmin1", "secadmin1"]
     assert audit.verify().ok
