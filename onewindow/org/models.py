@@ -169,6 +169,24 @@ class Staff(models.Model):
         return sorted(group.name for group in self.user.groups.all())
 
 
+class DepartmentScopedQuerySet(models.QuerySet):
+    """Rows of a department's business (reminders, orders, rectifications…) with `region` and `department`
+    columns: the supervisor sees the region's, a department's approvers and head their department's,
+    nobody else any (404)."""
+
+    def visible_to(self, user):
+        from onewindow.org import roles as r
+
+        staff = getattr(user, "staff", None)
+        if staff is None:
+            return self.none()
+        if r.has_role(user, r.SUPERVISOR):
+            return self.filter(region_id=staff.organisation.region_id)
+        if r.has_role(user, r.APPROVER, r.DEPARTMENT_HEAD):
+            return self.filter(department_id=staff.organisation_id)
+        return self.none()
+
+
 class StationingQuerySet(models.QuerySet):
     def valid_on(self, day):
         """Postings running on `day`: [valid_from, valid_to) holds it."""

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.org import roles as r
-from onewindow.org.models import Organisation, Region, Window
+from onewindow.org.models import DepartmentScopedQuerySet, Organisation, Region, Window
 
 # Working days a department has to rectify a 差评 (several local rules: 15 工作日).
 RECTIFICATION_WORKDAYS = 15
@@ -165,19 +165,6 @@ class RectificationStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class RectificationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The supervisor sees the region's; a department's approvers and head their own department's."""
-        staff = getattr(user, "staff", None)
-        if staff is None:
-            return self.none()
-        if r.has_role(user, r.SUPERVISOR):
-            return self.filter(region_id=staff.organisation.region_id)
-        if r.has_role(user, r.APPROVER, r.DEPARTMENT_HEAD):
-            return self.filter(department_id=staff.organisation_id)
-        return self.none()
-
-
 class Rectification(models.Model):
     """The rectification (整改) a 差评 opens for the department: reply and fix by the deadline, the
     applicant's follow-up (回访), closed by the supervisor."""
@@ -234,7 +221,7 @@ class Rectification(models.Model):
         related_name="+",
     )
 
-    objects = RectificationQuerySet.as_manager()
+    objects = DepartmentScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rectification")

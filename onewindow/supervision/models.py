@@ -9,23 +9,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.cases.models import Case
-from onewindow.org import roles as r
-from onewindow.org.models import Organisation, Region
+from onewindow.org.models import DepartmentScopedQuerySet, Organisation, Region
 
-
-class ScopedQuerySet(models.QuerySet):
-    """The supervisor sees the region's rows, a department's approvers and head their department's;
-    nobody else sees any (404)."""
-
-    def visible_to(self, user):
-        staff = getattr(user, "staff", None)
-        if staff is None:
-            return self.none()
-        if r.has_role(user, r.SUPERVISOR):
-            return self.filter(region_id=staff.organisation.region_id)
-        if r.has_role(user, r.APPROVER, r.DEPARTMENT_HEAD):
-            return self.filter(department_id=staff.organisation_id)
-        return self.none()
+# Reminders, warnings and orders are scoped like every department business row.
+ScopedQuerySet = DepartmentScopedQuerySet
 
 
 class Reminder(models.Model):
