@@ -24,7 +24,8 @@ from onewindow.cases.models import (
 from onewindow.core import clock
 from onewindow.core.scoping import in_scope
 from onewindow.org import roles as r
-from onewindow.org.models import Organisation, OrganisationKind
+from onewindow.org import selectors as org_selectors
+from onewindow.org.models import Organisation
 
 # Named slices of the case lists: a home page counts exactly what its link then lists (?view=NAME).
 ACCEPTED_TODAY_MINE = "accepted_today_mine"
@@ -168,8 +169,7 @@ def with_clocks(cases) -> list[Row]:
 
 def departments() -> QuerySet[Organisation]:
     """The organisations a case can be worked by (the bureau and the receiving departments)."""
-    kinds = [OrganisationKind.BUREAU, OrganisationKind.INTERNAL, OrganisationKind.RESIDENT]
-    return Organisation.objects.filter(kind__in=kinds).order_by("sort_order")
+    return org_selectors.approving_bodies()
 
 
 def materials_table(case: Case) -> list[dict]:

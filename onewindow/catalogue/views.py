@@ -19,17 +19,16 @@ from onewindow.core import clock, refusals
 from onewindow.core.errors import DomainError, InvalidInput
 from onewindow.core.forms import optional_int
 from onewindow.org import roles as r
+from onewindow.org import selectors as org_selectors
 from onewindow.org.access import role_required
-from onewindow.org.models import Hall, Organisation, OrganisationKind
+from onewindow.org.models import Hall
 
 PAGE_SIZE = 50
 STAFF = tuple(r.BUSINESS_ROLES)
 
 
 def _departments():
-    return Organisation.objects.filter(
-        kind__in=[OrganisationKind.BUREAU, OrganisationKind.INTERNAL, OrganisationKind.RESIDENT]
-    )
+    return org_selectors.approving_bodies()
 
 
 @role_required(*STAFF)

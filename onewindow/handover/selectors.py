@@ -24,6 +24,7 @@ from onewindow.handover.models import (
 )
 from onewindow.handover.seals import valid_seals
 from onewindow.org import roles as r
+from onewindow.org import selectors as org_selectors
 from onewindow.org.models import Organisation, OrganisationKind, Region, Staff, Stationing
 
 # The work plan: "the whole adjustment is to be complete before 6 September" (2024).
@@ -110,14 +111,6 @@ def seals() -> QuerySet[Seal]:
 def receiving_departments(region: Region | None = None) -> QuerySet[Organisation]:
     qs = Organisation.objects.filter(kind__in=RECEIVING_KINDS).order_by("sort_order", "code")
     return qs.filter(region=region) if region else qs
-
-
-def bureau_of(region: Region) -> Organisation | None:
-    return (
-        Organisation.objects.filter(region=region, kind=OrganisationKind.BUREAU)
-        .order_by("sort_order")
-        .first()
-    )
 
 
 def department_head(department: Organisation) -> Staff | None:
@@ -347,7 +340,7 @@ def progress(region: Region) -> Progress:
         if not row.qualified_approvers:
             row.unstaffed = list(SubItem.objects.filter(target_department=department).order_by("code"))
 
-    bureau = bureau_of(region)
+    bureau = org_selectors.bureau_of(region)
     still_valid, after_void = [], []
     if bureau is not None and any(r_.effective for r_ in rows.values()):
         valid = list(valid_seals(authority=bureau, at=now))
@@ -369,7 +362,7 @@ def handover_candidates(region: Region, department: Organisation, *, agreement=N
     """Sub-items the bureau can still hand over, grouped by item: those the plan sends to `department`,
     and the others. Sub-items of another open agreement are left out; those of the agreement being
     edited or superseded stay in."""
-    bureau = bureau_of(region)
+    bureau = org_selectors.bureau_of(region)
     with_bureau = Assignment.objects.open().filter(organisation=bureau).values("subitem_id")
     ids = set(SubItem.objects.filter(region=region, pk__in=with_bureau).values_list("pk", flat=True))
     for own in (agreement, supersedes):

@@ -17,15 +17,13 @@ from django.utils.translation import gettext as _
 
 from onewindow.core.errors import InvalidInput, InvalidValue, PermissionDenied
 from onewindow.org import roles as r
-from onewindow.org.models import Credential, Organisation, OrganisationKind, Staff
+from onewindow.org.models import APPROVING_KINDS, Credential, Organisation, Staff
 from onewindow.org.passwords import character_classes
 from onewindow.org.security import record, revoke_all_tokens
 
 User = get_user_model()
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,39}$")
-# Bodies that decide cases may hold the department roles (as in services.create_user).
-APPROVING_KINDS = (OrganisationKind.BUREAU, OrganisationKind.INTERNAL, OrganisationKind.RESIDENT)
 
 
 def is_administrator(user) -> bool:

@@ -29,6 +29,11 @@ class OrganisationKind(models.TextChoices):
     OFFICE = "office", _("Office")
 
 
+# Bodies that decide cases: the receiving departments, and the bureau itself (as the Administrative
+# Approval Bureau it implements every item until a handover takes effect). They may hold department roles.
+APPROVING_KINDS = (OrganisationKind.BUREAU, OrganisationKind.INTERNAL, OrganisationKind.RESIDENT)
+
+
 class Organisation(models.Model):
     """A government body. One body can bear several names: `name` is the primary one, aliases add more."""
 

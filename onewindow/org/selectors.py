@@ -7,15 +7,32 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from onewindow.core import stamps
 from onewindow.core.scoping import in_scope
 from onewindow.org.models import (
+    APPROVING_KINDS,
     Notification,
     NotificationRead,
     Organisation,
     OrganisationAlias,
+    OrganisationKind,
     Region,
     Staff,
     Stationing,
     Window,
 )
+
+
+def bureau_of(region: Region | int) -> Organisation | None:
+    """The Data Bureau of a region: the supervisor's inbox, the issuing window's and handover's party."""
+    region_id = region if isinstance(region, int) else region.pk
+    return (
+        Organisation.objects.filter(region_id=region_id, kind=OrganisationKind.BUREAU)
+        .order_by("sort_order", "pk")
+        .first()
+    )
+
+
+def approving_bodies() -> QuerySet[Organisation]:
+    """The organisations that decide cases (the bureau and the receiving departments), in hall order."""
+    return Organisation.objects.filter(kind__in=APPROVING_KINDS).order_by("sort_order", "pk")
 
 
 def departments() -> QuerySet[Organisation]:

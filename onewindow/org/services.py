@@ -16,15 +16,10 @@ from onewindow.core.errors import InvalidInput, PermissionDenied
 from onewindow.core.validators import validate_name
 from onewindow.org import notifications, security
 from onewindow.org import roles as r
-from onewindow.org.models import ApiToken, Organisation, OrganisationKind, Staff
+from onewindow.org.models import APPROVING_KINDS, ApiToken, Organisation, OrganisationKind, Staff
 from onewindow.org.selectors import audit_context
 
 User = get_user_model()
-
-
-# Bodies that decide cases: the receiving departments, and the bureau itself (as the Administrative
-# Approval Bureau it implements every item until a handover takes effect).
-APPROVING_KINDS = (OrganisationKind.BUREAU, OrganisationKind.INTERNAL, OrganisationKind.RESIDENT)
 
 
 def _default_department(role: str) -> Organisation | None:

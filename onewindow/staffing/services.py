@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from onewindow.core import audit, clock
 from onewindow.core.errors import Conflict, DomainError, InvalidValue, PermissionDenied, RuleViolation
 from onewindow.org import roles as r
+from onewindow.org import selectors as org_selectors
 from onewindow.org.models import Organisation, Staff, Stationing
 from onewindow.org.selectors import audit_context
 from onewindow.org.services import notify
@@ -289,16 +290,6 @@ def _once(*, region, kind: str, key: str) -> bool:
     return created
 
 
-def _bureau(region):
-    from onewindow.org.models import OrganisationKind
-
-    return (
-        Organisation.objects.filter(region=region, kind=OrganisationKind.BUREAU)
-        .order_by("sort_order")
-        .first()
-    )
-
-
 def warn_expiring_certificates() -> str:
     """Certificates expiring within ONEWINDOW_CERTIFICATE_WARNING_DAYS: the holder's department and the
     Data Bureau are told once per certificate and threshold."""
@@ -317,7 +308,10 @@ def warn_expiring_certificates() -> str:
                 "name": certificate.staff.full_name,
                 "date": certificate.valid_to.isoformat(),
             }
-            for organisation in {certificate.staff.organisation, _bureau(certificate.region)} - {None}:
+            for organisation in {
+                certificate.staff.organisation,
+                org_selectors.bureau_of(certificate.region),
+            } - {None}:
                 notify(
                     organisation=organisation,
                     kind="staffing.certificate_expiring",
@@ -353,7 +347,7 @@ def report_gaps() -> str:
                     "name": gap.subitem.name,
                     "date": gap.date.isoformat(),
                 }
-                for organisation in {gap.department, _bureau(region)} - {None}:
+                for organisation in {gap.department, org_selectors.bureau_of(region)} - {None}:
                     notify(
                         organisation=organisation,
                         kind="staffing.gap",
@@ -387,7 +381,7 @@ def warn_frequent_changes() -> str:
                 "quarter": quarter,
                 "limit": limit,
             }
-            for organisation in {department, _bureau(department.region)} - {None}:
+            for organisation in {department, org_selectors.bureau_of(department.region)} - {None}:
                 notify(
                     organisation=organisation,
                     kind="staffing.frequent_changes",

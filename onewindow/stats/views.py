@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy
 from onewindow.core import clock, throttle
 from onewindow.core.errors import DomainError, TooManyRequests
 from onewindow.org import roles as r
+from onewindow.org import selectors as org_selectors
 from onewindow.org.access import role_required
-from onewindow.org.models import Organisation, OrganisationKind
 from onewindow.stats import drill, export, selectors
 
 BY_LABELS = {
@@ -119,9 +119,7 @@ def statistics(request):
         "by_choices": BY_LABELS.items(),
         "columns": export.columns(),
         "supervisor": r.has_role(request.user, r.SUPERVISOR),
-        "departments": Organisation.objects.filter(
-            kind__in=[OrganisationKind.BUREAU, OrganisationKind.INTERNAL, OrganisationKind.RESIDENT]
-        ).order_by("sort_order"),
+        "departments": org_selectors.approving_bodies(),
     }
     status = 200
     try:

@@ -24,7 +24,7 @@ def cn_date(value) -> str:
 
 
 def order_context(order: SupervisionOrder) -> dict:
-    from onewindow.supervision.services import bureau_of
+    from onewindow.org.selectors import bureau_of
 
     bureau = bureau_of(order.region)
     seal = seal_for_notice(authority=bureau, at=order.issued_at) if bureau is not None else None

@@ -20,6 +20,7 @@ from onewindow.core import audit, clock
 from onewindow.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from onewindow.core.scoping import not_found
 from onewindow.org import roles as r
+from onewindow.org import selectors as org_selectors
 from onewindow.org import services as org_services
 from onewindow.org.models import Organisation, OrganisationKind
 from onewindow.org.selectors import audit_context
@@ -77,11 +78,6 @@ def _require_supervisor(actor, message) -> str:
     if not r.has_role(actor, r.SUPERVISOR):
         raise PermissionDenied(message, code="supervision.role_forbidden")
     return r.SUPERVISOR
-
-
-def bureau_of(region) -> Organisation | None:
-    """The Data Bureau of a region (the supervisor's inbox, and the issuing window's)."""
-    return Organisation.objects.filter(region=region, kind=OrganisationKind.BUREAU).order_by("pk").first()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -279,7 +275,7 @@ def escalate_unacknowledged(*, now: dt.datetime | None = None) -> list[int]:
             ).update(escalated_at=now)
             if not won:
                 continue
-            bureau = bureau_of(reminder.region)
+            bureau = org_selectors.bureau_of(reminder.region)
             subject = reminder.case.number if reminder.case_id else reminder.department.name
             if bureau is not None:
                 org_services.notify(
@@ -356,9 +352,7 @@ def raise_warnings(*, today: dt.date | None = None) -> int:
         bureaus = {}
         for pk, number, region_id, due in issuance.iterator(chunk_size=500):
             if region_id not in bureaus:
-                bureau = Organisation.objects.filter(
-                    region_id=region_id, kind=OrganisationKind.BUREAU
-                ).first()
+                bureau = org_selectors.bureau_of(region_id)
                 bureaus[region_id] = bureau.pk if bureau else None
             if bureaus[region_id] is not None:
                 raised += _raise(WarningKind.ISSUANCE, level, pk, number, region_id, bureaus[region_id], due)
@@ -379,7 +373,7 @@ def _raise(kind, level, case_id, number, region_id, organisation_id, due) -> int
                 raised_at=now,
             )
             org_services.notify(
-                organisation=Organisation.objects.get(pk=organisation_id),
+                organisation=org_selectors.cached_organisation(organisation_id),
                 kind=f"supervision.{kind}_{level}",
                 title=_warning_title(kind, level, number, due),
                 link=f"/cases/{number}/",
@@ -538,7 +532,7 @@ def explain_order(*, actor, order, explanation: str) -> SupervisionOrder:
         locked.explained_at = clock.now()
         locked.status = OrderStatus.EXPLAINED
         locked.save(update_fields=["explanation", "explained_by", "explained_at", "status"])
-        bureau = bureau_of(locked.region)
+        bureau = org_selectors.bureau_of(locked.region)
         if bureau is not None:
             org_services.notify(
                 organisation=bureau,
