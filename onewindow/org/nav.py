@@ -12,7 +12,7 @@ LINKS = {
     r.SUPERVISOR: [
         ("org:organisations", _("Organisations")),
         ("org:staff", _("Staff")),
-        ("org:stationings", _("Stationed staff")),
+        # The stationings list stays at /org/stationings/; the supervisor works them on staffing's page.
     ],
     r.ASSESSMENT_OFFICE: [("org:organisations", _("Organisations"))],
     r.SYSADMIN: [("org:accounts", _("User accounts")), ("admin:index", _("System administration"))],

@@ -191,3 +191,20 @@ def test_the_home_names_the_halls_date_from_the_one_clock(world, frozen_clock):
     frozen_clock(at(2024, 10, 9, 9, 0))
     page = signed_in("clerk1").get("/").content.decode()
     assert "2024-10-09" in page
+
+
+def test_a_long_navigation_bar_is_grouped_into_labelled_menus_each_page_once(world):
+    """The supervisor's two dozen pages come under five labelled menus, the current one marked; a
+    window clerk's few pages stay one flat row (the desk one click away)."""
+    page = signed_in("supervisor1").get("/stats/").content.decode()
+    nav = re.search(r'<nav class="mainnav.*?</nav>', page, re.S).group(0)
+    labels = re.findall(r'<span class="navgroup-label">([^<]+)</span>', nav)
+    assert labels == ["办件", "督查督办", "统计考核", "事项与交接", "人员"]
+    hrefs = re.findall(r'<a href="([^"]+)"', nav)
+    assert len(hrefs) == len(set(hrefs)) > 10 and "/stats/" in hrefs and "/cases/" in hrefs
+    current = re.search(r'<span class="navgroup current"[^>]*aria-label="([^"]+)"', nav)
+    assert current and current.group(1) == "统计考核"
+
+    clerk = signed_in("clerk1").get("/").content.decode()
+    nav = re.search(r'<nav class="mainnav.*?</nav>', clerk, re.S).group(0)
+    assert "navgroup" not in nav and 'href="/desk/accept/"' in nav
