@@ -141,8 +141,30 @@ def stationed_staff(department: Organisation, on: dt.date) -> QuerySet[Stationin
     )
 
 
+# Rule 8 as the staffing context judges it (certificates per sub-item, the roster, leave and substitutes):
+# it registers `provider(department, subitem_ids, day) -> (unstaffed sub-item ids, qualified staff ids)`
+# here, the same view its signing check takes, so the preview and the dashboard say what signing will say.
+# Without it (a deployment without staffing) the stationing's own certificate fields decide.
+staffing_providers: list[Callable[[Organisation, list[int], dt.date], tuple[set[int], set[int]]]] = []
+
+
+def staffing_on(department: Organisation, subitem_ids: list[int], day: dt.date) -> tuple[set[int], set[int]]:
+    """(the sub-items among `subitem_ids` no qualified approver of `department` covers on `day`, the staff
+    ids of its approvers qualified for at least one of them)."""
+    if staffing_providers:
+        unstaffed, qualified = set(), set()
+        for provider in staffing_providers:
+            gaps, people = provider(department, subitem_ids, day)
+            unstaffed |= set(gaps)
+            qualified |= set(people)
+        return unstaffed, qualified
+    qualified = set(qualified_approvers(department, day).values_list("staff_id", flat=True))
+    return (set() if qualified else set(subitem_ids)), qualified
+
+
 def qualified_approvers(department: Organisation, on: dt.date) -> QuerySet[Stationing]:
-    """Stationed approvers with a qualification certificate still valid on `on`."""
+    """Stationed approvers with a qualification certificate still valid on `on` (the stationing's own
+    certificate fields: what rule 8 falls back to without the staffing context)."""
     return (
         stationed_staff(department, on)
         .filter(staff__user__groups__name=r.APPROVER, staff__user__is_active=True)
@@ -195,7 +217,10 @@ def impact_preview(agreement: HandoverAgreement, *, user) -> dict:
     on = clock.local_date(agreement.effective_at)
     subitems = list(agreement.subitems.select_related("item").order_by("code"))
     stationed = list(in_scope(stationed_staff(agreement.department, on), user))
-    qualified_ids = set(qualified_approvers(agreement.department, on).values_list("pk", flat=True))
+    # The day signing checks: the effective day, or today once that has passed.
+    unstaffed, qualified_staff = staffing_on(
+        agreement.department, [s.pk for s in subitems], max(on, clock.today())
+    )
     cases_available, cases = _in_flight_cases([s.pk for s in subitems], user)
     return {
         "effective_on": on,
@@ -209,12 +234,12 @@ def impact_preview(agreement: HandoverAgreement, *, user) -> dict:
                 "valid_to": s.valid_to,
                 "qualification_number": s.qualification_number,
                 "qualification_expiry": s.qualification_expiry,
-                "qualified_approver": s.pk in qualified_ids,
+                "qualified_approver": s.staff_id in qualified_staff,
             }
             for s in stationed
         ],
-        "qualified_approver_count": len(qualified_ids),
-        "unstaffed_subitems": [] if qualified_ids else subitems,
+        "qualified_approver_count": len(qualified_staff),
+        "unstaffed_subitems": [s for s in subitems if s.pk in unstaffed],
         "cases": cases,
         "cases_available": cases_available,
     }
@@ -336,9 +361,10 @@ def progress(region: Region) -> Progress:
             head = department_head(department)
             if head is not None:
                 row.responsible_name, row.responsible_phone = head.full_name, head.phone
-        row.qualified_approvers = qualified_approvers(department, today).count()
-        if not row.qualified_approvers:
-            row.unstaffed = list(SubItem.objects.filter(target_department=department).order_by("code"))
+        targeted = list(SubItem.objects.filter(target_department=department).order_by("code"))
+        unstaffed, qualified_staff = staffing_on(department, [s.pk for s in targeted], today)
+        row.qualified_approvers = len(qualified_staff)
+        row.unstaffed = [s for s in targeted if s.pk in unstaffed]
 
     bureau = org_selectors.bureau_of(region)
     still_valid, after_void = [], []

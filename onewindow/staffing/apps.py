@@ -10,6 +10,7 @@ class StaffingConfig(AppConfig):
     def ready(self):
         from onewindow.catalogue.services import on_guide_published
         from onewindow.core import periodic
+        from onewindow.handover.selectors import staffing_providers
         from onewindow.handover.services import signing_checks
         from onewindow.org.notifications import register_kind
         from onewindow.staffing import services
@@ -23,6 +24,9 @@ class StaffingConfig(AppConfig):
         # Rule 8: no agreement is signed that leaves a received sub-item without a qualified approver.
         if services.check_agreement_staffed not in signing_checks:
             signing_checks.append(services.check_agreement_staffed)
+        # ...and the preview and the handover dashboard say what signing will say.
+        if services.agreement_staffing not in staffing_providers:
+            staffing_providers.append(services.agreement_staffing)
         # A new guide version makes the window clerks' training on that sub-item out of date.
         if services.guide_published not in on_guide_published:
             on_guide_published.append(services.guide_published)

@@ -235,6 +235,18 @@ def end_stationing(
 # -- hooks ------------------------------------------------------------------------------------------
 
 
+def agreement_staffing(department, subitem_ids: list[int], day) -> tuple[set[int], set[int]]:
+    """For handover's preview and dashboard (handover.selectors.staffing_providers): the sub-items among
+    `subitem_ids` that `department` would leave without a qualified approver on `day` if it implemented
+    them, and its approvers present that day qualified for at least one of them."""
+    present = guard.present_approvers([day], departments=[department]).get((department.pk, day), set())
+    qualified = guard.qualifications(present, [day])
+    wanted = set(subitem_ids)
+    covered = {staff_id: set(qualified.get((staff_id, day), ())) & wanted for staff_id in present}
+    unstaffed = wanted - set().union(*covered.values()) if covered else wanted
+    return unstaffed, {staff_id for staff_id, subitems in covered.items() if subitems}
+
+
 def check_agreement_staffed(agreement) -> None:
     """Handover signing check (rule 8): the receiving department must have a qualified approver in the
     back office, on the first day it implements them, for every sub-item the agreement hands it."""

@@ -171,6 +171,28 @@ def test_signing_an_agreement_whose_receiving_side_has_no_qualified_approver_is_
     assert not agreement.signatures.exists()
 
 
+def test_the_impact_preview_and_the_dashboard_say_what_signing_will_say(world):
+    """The preview judges rule 8 as the signing check does (staffing's certificates per sub-item), not by
+    the stationing's own certificate field: health's approver holds a certificate, but none for this
+    sub-item, so the preview lists it unstaffed and signing refuses it."""
+    draft = {"rights_duties": "乙方依法实施。", "liaison": "周例会。", "effective_at": at(2024, 10, 8)}
+    health = handover.draft_agreement(
+        actor=user("supervisor1"), department="health", subitems=["XK09901002"], **draft
+    )
+    impact = ApiClient("supervisor1").get(f"/handovers/{health.pk}/impact").json()
+    assert impact["unstaffed_subitems"] == ["XK09901002"]
+    assert ApiClient("supervisor1").post(f"/handovers/{health.pk}/sign").status_code == 422
+
+    # Construction's approver is certified for it: nothing unstaffed, and signing goes through.
+    handover.withdraw_draft(actor=user("supervisor1"), agreement=health, reason="改由住建局承接")
+    construction = handover.draft_agreement(
+        actor=user("supervisor1"), department="construction", subitems=["XK09901002"], **draft
+    )
+    impact = ApiClient("supervisor1").get(f"/handovers/{construction.pk}/impact").json()
+    assert impact["unstaffed_subitems"] == [] and impact["qualified_approver_count"] == 1
+    assert ApiClient("supervisor1").post(f"/handovers/{construction.pk}/sign").status_code == 200
+
+
 def test_after_a_handover_the_receiving_departments_staff_are_checked(world, frozen_clock, posting):
     agreement = handover.draft_agreement(
         actor=user("supervisor1"),
