@@ -154,7 +154,8 @@ def late_cases(department: Organisation, *, today: dt.date | None = None) -> lis
 
 def remind_department(*, actor, department, message: str) -> Reminder:
     """The supervisor urges a department about all its late (warning and overdue) cases at once: one
-    reminder listing them, posted to the department's inbox. 422 when it has none."""
+    reminder listing them, posted to the department's inbox, and on each case's timeline (the approver
+    opening the case sees it was urged). 422 when it has none."""
     if getattr(actor, "staff", None) is None:
         raise not_found()
     organisation = _department_in_region(actor, department)
@@ -194,6 +195,25 @@ def remind_department(*, actor, department, message: str) -> Reminder:
             region_code=organisation.region.code,
             detail={"department": organisation.code, "cases": numbers},
         )
+        # Each case's timeline and trail; locked in number order like every multi-case writer. A case
+        # that left the late set since the count above is simply not marked.
+        cases = case_selectors.open_cases(region=organisation.region_id).filter(number__in=numbers)
+        for case in cases.order_by("number"):
+            try:
+                locked, case_role = case_services.begin_side_action(
+                    actor=actor, case=case, action=case_services.REMIND
+                )
+            except (Conflict, NotFound):
+                continue
+            case_services.record_side_event(
+                case=locked,
+                action=case_services.REMIND,
+                actor=actor,
+                role=case_role,
+                comment=message,
+                data={"department": organisation.code, "reminder": reminder.pk, "department_wide": True},
+                audit_detail={"reminder": reminder.pk},
+            )
     return reminder
 
 

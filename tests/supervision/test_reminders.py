@@ -89,6 +89,11 @@ def test_a_department_reminder_covers_all_its_late_cases(clients, frozen_clock):
     assert body["case"] is None and sorted(body["late_cases"]) == sorted(c.number for c in late)
     notice = Notification.objects.get(kind="supervision.reminder")
     assert notice.recipient.code == "construction"
+    # Each late case's timeline shows the urging, with the reminder it belongs to; the health case not.
+    events = CaseEvent.objects.filter(action="remind")
+    assert sorted(e.case.number for e in events) == sorted(c.number for c in late)
+    assert all(e.comment == "请加快" and e.data["reminder"] == body["id"] for e in events)
+    assert AuditEntry.objects.filter(action="cases.remind").count() == 2
     assert (
         clients.approver.post("/reminders", {"department": "construction", "message": "x"}).status_code == 403
     )
