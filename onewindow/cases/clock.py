@@ -264,7 +264,7 @@ def case_clock(
         suspended = 0
         for s in suspensions:
             through = min(s.ended_on or end, end)
-            days = _count(s.started_on, through, region)
+            days = _suspended_days(s, end, region)
             suspended += days
             values = {
                 "procedure": s.get_procedure_display(),
@@ -338,6 +338,32 @@ def case_clock(
         breakdown=lines,
         running=running,
     )
+
+
+def _suspended_days(suspension, end: dt.date, region) -> int:
+    """Working days a special procedure stops the clock, counted up to `end`: after the day it starts,
+    through the day it ends (or `end` while it runs)."""
+    return _count(suspension.started_on, min(suspension.ended_on or end, end), region)
+
+
+def used_days(case, *, suspensions, today: dt.date | None = None) -> int:
+    """The working days the case's clock has counted by `today` (stopped on its decision day):
+    `case_clock(...).used_days` without the rest of the clock (what the statistics keep). 0 before
+    acceptance or when the count runs into a year without a schedule, as there."""
+    if case.accepted_at is None:
+        return 0
+    today = today or clock.today()
+    region = _region(case)
+    accepted_on = clock.local_date(case.accepted_at)
+    stopped_on = clock.local_date(case.decided_at) if case.decided_at else None
+    end = max(min(today, stopped_on) if stopped_on else today, accepted_on)
+    try:
+        suspended = sum(
+            _suspended_days(s, end, region) for s in suspensions if s.started_at >= case.accepted_at
+        )
+        return max(_count(accepted_on, end, region) - suspended, 0)
+    except CalendarMissing:
+        return 0
 
 
 def issuance_clock(case, *, today: dt.date | None = None) -> IssuanceClock | None:

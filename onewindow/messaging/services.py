@@ -11,8 +11,7 @@ import logging
 import re
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -60,7 +59,7 @@ def on_case_event(case, event) -> SmsMessage | None:
         next_attempt_at=now,
     )
     # robust: whatever happens in delivery, the committed case change still answers its request.
-    transaction.on_commit(lambda: deliver(message.pk), robust=True)
+    transaction.on_commit(lambda: deliver(message.pk, message=message), robust=True)
     return message
 
 
@@ -69,25 +68,35 @@ def _backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** max(0, attempts - 1)), dt.timedelta(hours=1))
 
 
-def _claim(pk: int, now: dt.datetime) -> bool:
-    """Take the message for one attempt if it is queued and due; False when someone else has it."""
-    return bool(
-        SmsMessage.objects.filter(pk=pk, status=SmsStatus.QUEUED, next_attempt_at__lte=now).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + LEASE
+def _claim(pk: int, now: dt.datetime) -> int | None:
+    """Take the message for one attempt if it is queued and due: its attempts so far, this one included;
+    None when someone else has it. One statement (UPDATE … RETURNING)."""
+    q = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(SmsMessage._meta.db_table)} SET {q('attempts')} = {q('attempts')} + 1, "
+            f"{q('next_attempt_at')} = %s WHERE {q('id')} = %s AND {q('status')} = %s "
+            f"AND {q('next_attempt_at')} <= %s RETURNING {q('attempts')}",
+            [adapt(now + LEASE), pk, SmsStatus.QUEUED, adapt(now)],
         )
-    )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
-def deliver(pk: int, *, backend=None) -> str | None:
+def deliver(pk: int, *, backend=None, message: SmsMessage | None = None) -> str | None:
     """One delivery attempt of message `pk` if it is due: its status after (None when not due or taken).
-    A failure is recorded and retried later (backoff), until ONEWINDOW_SMS_MAX_ATTEMPTS: then `failed`."""
+    A failure is recorded and retried later (backoff), until ONEWINDOW_SMS_MAX_ATTEMPTS: then `failed`.
+    `message`: the row as its creator holds it (its phone and text never change), to spare reading it."""
     now = clock.now()
-    if not _claim(pk, now):
+    attempts = _claim(pk, now)
+    if attempts is None:
         return None
-    message = SmsMessage.objects.get(pk=pk)
+    if message is None:
+        message = SmsMessage.objects.only("phone", "text").get(pk=pk)
     try:
         sender = backend or get_backend()
-        reference = sender.send(Sms(phone=message.phone, text=message.text, reference=str(message.pk)))
+        reference = sender.send(Sms(phone=message.phone, text=message.text, reference=str(pk)))
     except SmsError as exc:
         error = str(exc)[:300]
     except Exception as exc:  # a broken sender must not break the request that committed the case change
@@ -102,15 +111,13 @@ def deliver(pk: int, *, backend=None) -> str | None:
             gateway_id=str(reference or "")[:100],
         )
         return SmsStatus.SENT
-    final = message.attempts >= settings.ONEWINDOW_SMS_MAX_ATTEMPTS
+    final = attempts >= settings.ONEWINDOW_SMS_MAX_ATTEMPTS
     SmsMessage.objects.filter(pk=pk).update(
         status=SmsStatus.FAILED if final else SmsStatus.QUEUED,
-        next_attempt_at=None if final else now + _backoff(message.attempts),
+        next_attempt_at=None if final else now + _backoff(attempts),
         last_error=error,
     )
-    logger.warning(
-        "SMS %s attempt %d failed%s: %s", pk, message.attempts, " for good" if final else "", error
-    )
+    logger.warning("SMS %s attempt %d failed%s: %s", pk, attempts, " for good" if final else "", error)
     return SmsStatus.FAILED if final else SmsStatus.QUEUED
 
 

@@ -77,19 +77,46 @@ def on_time(*, due: dt.date | None, decided_on: dt.date | None) -> bool:
     return level != case_clock.OVERDUE
 
 
-def facts(case: Case, *, supplemented: bool | None = None) -> Facts:
-    """What `case` contributes now. `supplemented` when the caller already knows it (else one query)."""
+# The columns of cases.Case that facts() reads (directly or through the case's clock): when an action left
+# them, the suspensions and extensions as they were, and asked for no supplement, the figures stand.
+# tests/stats/test_listener.py checks facts() reads no other column.
+CASE_COLUMNS = (
+    "region",
+    "subitem",
+    "guide",
+    "window",
+    "authority",
+    "decided_department",
+    "created_by",
+    "accepted_by",
+    "decided_by",
+    "issued_by",
+    "received_at",
+    "accepted_at",
+    "decided_at",
+    "issued_at",
+    "ended_at",
+    "closure",
+    "due_date",
+)
+
+
+def facts(case: Case, *, supplemented: bool | None = None, suspensions=None, extensions=None) -> Facts:
+    """What `case` contributes now. `supplemented`, `suspensions` and `extensions` when the caller already
+    knows them (else a query each)."""
     accepted_at = case.accepted_at
-    suspensions = list(Suspension.objects.filter(case_id=case.pk)) if accepted_at else []
-    extensions = list(Extension.objects.filter(case_id=case.pk)) if accepted_at else []
+    if not accepted_at:
+        suspensions, extensions = [], []
+    if suspensions is None:
+        suspensions = list(Suspension.objects.filter(case_id=case.pk))
+    if extensions is None:
+        extensions = list(Extension.objects.filter(case_id=case.pk))
     since = [s for s in suspensions if s.started_at >= accepted_at] if accepted_at else []
     granted = [e for e in extensions if e.granted_at >= accepted_at] if accepted_at else []
     decided_on = _date(case.decided_at)
     working_days = 0
     if decided_on is not None:
-        working_days = case_clock.case_clock(
-            case, today=decided_on, suspensions=suspensions, extensions=extensions
-        ).used_days
+        working_days = case_clock.used_days(case, today=decided_on, suspensions=suspensions)
     if supplemented is None:
         supplemented = CaseEvent.objects.filter(case_id=case.pk, action__in=SUPPLEMENT_ACTIONS).exists()
     return Facts(

@@ -11,11 +11,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections import defaultdict
 
 from django.db import connection, transaction
 
+from onewindow.cases import hooks
 from onewindow.cases.models import Case
 from onewindow.org.models import Region
 from onewindow.stats import figures, sql
@@ -48,45 +50,124 @@ def _month(day: dt.date) -> dt.date:
 
 
 def record_case_event(case: Case, event) -> None:
-    """`cases.hooks.on_case_event` listener: the case's figures after this event, in its transaction."""
-    stored = CaseFigures.objects.filter(case_id=case.pk).first()
-    supplemented = None
-    if stored is not None and stored.supplemented:
+    """`cases.hooks.on_case_event` listener: the case's figures after this event, in its transaction.
+
+    What the case service already knows spares the reads: an action that changed none of the columns the
+    figures read (figures.CASE_COLUMNS), no suspension or extension and asked for no supplement leaves the
+    figures as they are (a claim, a result produced); a case inserted now has no figures yet; the figures
+    this listener wrote earlier in the same service call (an acceptance writes two events) are known. The
+    case row is locked meanwhile, so no other transaction changes them."""
+    asks_supplement = event is not None and event.action in figures.SUPPLEMENT_ACTIONS
+    quiet = hooks.without_suspensions_or_extensions(case)
+    before = hooks.row_before(case)
+    if (
+        before is not None
+        and quiet
+        and not asks_supplement
+        and all(before[name] == getattr(case, attname) for name, attname in _CASE_COLUMNS)
+    ):
+        return
+    known = case.__dict__.get(_WRITTEN)
+    if known is not None:
+        old, stored = known, True
+    elif hooks.inserted_now(case):
+        old, stored = None, False
+    else:
+        old = _stored_facts(case.pk)
+        stored = old is not None
+    if asks_supplement or (old is not None and old.supplemented):
         supplemented = True  # a supplement once asked stays asked
-    elif event is not None and event.action in figures.SUPPLEMENT_ACTIONS:
-        supplemented = True
-    elif stored is not None:
+    elif old is not None or hooks.inserted_now(case):
         supplemented = False  # the only way it becomes true is an event this listener sees
-    new = figures.facts(case, supplemented=supplemented)
-    old = _facts_of(stored) if stored is not None else None
+    else:
+        supplemented = None  # no figures yet: ask the events
+    new = figures.facts(
+        case,
+        supplemented=supplemented,
+        suspensions=[] if quiet else None,
+        extensions=[] if quiet else None,
+    )
+    case.__dict__[_WRITTEN] = new
     if old == new:
         return
-    deltas: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    monthly: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     for sign, f in ((-1, old), (1, new)):
         if f is None:
             continue
         for day, staff, counts in figures.contributions(f):
-            key = (f.region_id, day, f.department_id, f.subitem_id, f.window_id, staff)
+            key = (f.region_id, _month(day), f.department_id, f.subitem_id, f.window_id, staff)
             for name, amount in counts.items():
-                deltas[key][name] += sign * amount
-    for key, counts in deltas.items():
+                monthly[key][name] += sign * amount
+    per_subitem: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    statements = []
+    for key, counts in monthly.items():
         if any(counts.values()):
-            _add(key, counts)
-    values = new.as_dict()
-    if stored is None:
-        CaseFigures.objects.create(case_id=case.pk, **values)
+            statements.append((_upsert_sql(MONTHLY, MONTHLY_KEYS), [*key, *(counts[c] for c in COUNTERS)]))
+            for name, amount in counts.items():
+                per_subitem[key[:4]][name] += amount
+    for key, counts in per_subitem.items():
+        statements.append((_upsert_sql(SUBITEMS, SUBITEM_KEYS), [*key, *(counts[c] for c in COUNTERS)]))
+    values = [getattr(new, name) for name in _FACT_NAMES]
+    if stored:
+        statements.append((_figures_sql("update"), [*values, case.pk]))
     else:
-        CaseFigures.objects.filter(case_id=case.pk).update(**values)
+        statements.append((_figures_sql("insert"), [case.pk, *values]))
+    _execute(statements)
 
 
-def _facts_of(row: CaseFigures) -> figures.Facts:
-    return figures.Facts(**{name: getattr(row, name) for name in figures.Facts.__dataclass_fields__})
+# The figures this listener wrote for a case in the running service call, kept on the case instance.
+_WRITTEN = "_stats_figures_written"
+_CASE_COLUMNS = [(name, Case._meta.get_field(name).attname) for name in figures.CASE_COLUMNS]
+_FACT_NAMES = list(figures.Facts.__dataclass_fields__)
+
+
+def _column(fact: str) -> str:
+    return next(f.column for f in CaseFigures._meta.concrete_fields if f.attname == fact)
+
+
+@functools.cache
+def _figures_sql(kind: str) -> str:
+    q = connection.ops.quote_name
+    columns = [q(_column(name)) for name in _FACT_NAMES]
+    case = q(_column("case_id"))
+    if kind == "select":
+        return f"SELECT {', '.join(columns)} FROM {q(FACTS)} WHERE {case} = %s"
+    if kind == "update":
+        return f"UPDATE {q(FACTS)} SET {', '.join(f'{c} = %s' for c in columns)} WHERE {case} = %s"
+    return f"INSERT INTO {q(FACTS)} ({case}, {', '.join(columns)}) VALUES ({', '.join(['%s'] * (len(columns) + 1))})"
+
+
+def _stored_facts(case_id: int) -> figures.Facts | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_figures_sql("select"), [case_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    facts = dict(zip(_FACT_NAMES, row, strict=True))
+    for name in ("on_time", "supplemented", "suspended", "extended"):
+        facts[name] = bool(facts[name])
+    return figures.Facts(**facts)
+
+
+def _execute(statements: list[tuple[str, list]]) -> None:
+    """The statements, in order; on PostgreSQL as one (each but the last a data-modifying WITH clause: one
+    round trip, one plan). No two of them touch the same row (the per-sub-item deltas are summed first)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            clauses = ", ".join(f"w{i} AS ({sql} RETURNING 1)" for i, (sql, _p) in enumerate(statements[:-1]))
+            cursor.execute(
+                f"WITH {clauses} {statements[-1][0]}", [p for _sql, params in statements for p in params]
+            )
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
 
 
 SUBITEM_KEYS = ("region_id", "month", "department_id", "subitem_id")
 MONTHLY_KEYS = ("region_id", "month", *DIMENSIONS)
 
 
+@functools.cache
 def _upsert_sql(table: str, keys: tuple[str, ...]) -> str:
     q = connection.ops.quote_name
     columns = (*keys, *COUNTERS)
@@ -96,22 +177,6 @@ def _upsert_sql(table: str, keys: tuple[str, ...]) -> str:
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({', '.join(q(c) for c in keys)}) DO UPDATE SET {updates}"
     )
-
-
-def _add(key: tuple, counts: dict[str, int]) -> None:
-    """Add `counts` (which may be negative) to the month's rows of `key` (both roll-ups): one atomic
-    statement each, so concurrent case changes of one key never lose an update."""
-    region_id, day, department_id, subitem_id, window_id, staff_id = key
-    amounts = [counts[c] for c in COUNTERS]
-    month = _month(day)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _upsert_sql(MONTHLY, MONTHLY_KEYS),
-            [region_id, month, department_id, subitem_id, window_id, staff_id, *amounts],
-        )
-        cursor.execute(
-            _upsert_sql(SUBITEMS, SUBITEM_KEYS), [region_id, month, department_id, subitem_id, *amounts]
-        )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ def _event(case: Case, *, action: str, actor, role: str, comment: str = "", data
     case.__dict__.setdefault("_new_events", []).append(event)
     for listener in hooks.on_case_event:
         listener(case, event)
+    case.__dict__.pop("_row_before", None)  # it described this event's change only
     return event
 
 
@@ -138,6 +139,7 @@ def _save(case: Case, *, action: str, actor, role: str, comment: str = "", data=
         changed = [name for name, attname in _COLUMNS if getattr(case, attname) != loaded[name]]
         case.save(update_fields=changed)
         case._loaded = _column_values(case)
+    case.__dict__["_row_before"] = loaded  # for the listeners (hooks.row_before), until the event is written
     _event(case, action=action, actor=actor, role=role, comment=comment, data=data, organisation=organisation)
     _audit(case, action=action, actor=actor, role=role, detail={"comment": comment[:200], **(data or {})})
     return case

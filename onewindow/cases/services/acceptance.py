@@ -229,6 +229,7 @@ def accept(
                 subitem.region, day, _next_serial(subitem.region, "case", f"{day:%Y%m%d}")
             )
             case.save(force_insert=True)
+            case.__dict__["_inserted_now"] = True  # for the case-event listeners (hooks.inserted_now)
             if still_missing:
                 _event(
                     case,
