@@ -5,6 +5,7 @@ entry."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -241,6 +242,32 @@ class RunSummary:
     missing_schemes: list = field(default_factory=list)
 
 
+def _subject_key(subject: Subject) -> tuple:
+    return ("staff", subject.staff.pk) if subject.staff else ("department", subject.department.pk)
+
+
+def _result_key(result: Result) -> tuple:
+    if result.subject_staff_id:
+        return ("staff", result.subject_staff_id)
+    return ("department", result.subject_department_id)
+
+
+def _newest(results) -> dict:
+    """{subject key: newest result} of a set of results of one period: the original, or the last
+    correction of it (a correction hangs off the result it corrects)."""
+    results = list(results)
+    correction_of = {x.corrects_id: x for x in results if x.corrects_id}
+    out = {}
+    for x in results:
+        if x.corrects_id:
+            continue
+        found = x
+        while found.pk in correction_of:
+            found = correction_of[found.pk]
+        out[_result_key(x)] = found
+    return out
+
+
 def current_result(subject: Subject, period: str, kind: str):
     """The newest result of a subject and period: the original, or the last correction of it."""
     lookup = {"subject_staff": subject.staff} if subject.staff else {"subject_department": subject.department}
@@ -250,9 +277,23 @@ def current_result(subject: Subject, period: str, kind: str):
     return found
 
 
+def current_results(kind: str, periods: list[str], *, region) -> dict:
+    """{period: {subject key: newest result}} of every subject of a kind: one query for all of them."""
+    by_period: dict[str, list] = {str(p): [] for p in periods}
+    for x in Result.objects.filter(
+        region=region, subject_kind=kind, period__in=list(by_period)
+    ).select_related("scheme"):
+        by_period[x.period].append(x)
+    return {period: _newest(rows) for period, rows in by_period.items()}
+
+
 def run(*, actor, period: str, kinds=None) -> RunSummary:
     """Compute the drafts of every subject for a month or a year (the CLI passes actor=None, the system).
-    A draft is recomputed (entered scores kept); a result further on in the flow is kept as it is."""
+    A draft is recomputed (entered scores kept); a result further on in the flow is kept as it is.
+
+    Set-based: per kind, the existing results, the scores and each computed indicator are read with one
+    query for all the subjects (indicators: `assessment.indicators`), and the results, scores and audit
+    entries written in bulk, so the number of queries does not grow with the number of subjects."""
     _require_supervisor(actor)
     parsed = Period.parse(period)
     summary = RunSummary(period=str(parsed))
@@ -268,21 +309,18 @@ def run(*, actor, period: str, kinds=None) -> RunSummary:
             if scheme is None:
                 summary.missing_schemes.append(kind)
                 continue
-            count = 0
+            existing = current_results(kind, [parsed], region=region)[str(parsed)]
+            todo = []
             for subject in subjects(kind, parsed, region=region):
-                result = current_result(subject, str(parsed), kind)
+                result = existing.get(_subject_key(subject))
                 if result is not None and result.status != Status.DRAFT:
                     summary.kept += 1
                     continue
-                _compute(
-                    result, subject=subject, scheme=result.scheme if result else scheme, ctx=ctx, actor=actor
-                )
-                if result is None:
-                    summary.created += 1
-                else:
-                    summary.updated += 1
-                count += 1
-            summary.kinds[kind] = count
+                todo.append((subject, result))
+            _compute_many(todo, scheme=scheme, ctx=ctx, actor=actor)
+            summary.created += sum(1 for _subject, result in todo if result is None)
+            summary.updated += sum(1 for _subject, result in todo if result is not None)
+            summary.kinds[kind] = len(todo)
         _audit(
             region,
             action="run",
@@ -299,59 +337,103 @@ def run(*, actor, period: str, kinds=None) -> RunSummary:
     return summary
 
 
-def _compute(
-    result: Result | None, *, subject: Subject, scheme: Scheme, ctx, actor, corrects=None, reason=""
-):
-    """(Re)compute a draft: the computed scores from the registry, annual parts from the months."""
+def _compute_many(items, *, scheme: Scheme, ctx, actor, corrects=None, reason="") -> list[Result]:
+    """(Re)compute drafts: [(subject, draft or None)] of one kind → their results. The computed scores
+    come from the registry, one grouped computation per indicator for all the subjects; a year's results
+    take their monthly parts from the months' results. Written in bulk; one audit entry per result."""
+    if not items:
+        return []
     period = ctx.period
     now = clock.now()
-    if result is None:
-        result = Result(
-            region=ctx.region,
-            scheme=scheme,
-            subject_kind=subject.kind,
-            subject_staff=subject.staff,
-            subject_department=subject.department,
-            unit=subject.unit,
-            period=str(period),
-            period_kind=PeriodKind.MONTH if period.month else PeriodKind.YEAR,
-            computed_at=now,
-            corrects=corrects,
-            correction_reason=reason,
-        )
-        result.save()
-        created = True
-    else:
-        result.computed_at = now
-        created = False
-    existing = {s.indicator_id: s for s in result.scores.all()}
     part = Part.MONTH if period.month else Part.YEAR_END
-    for indicator in scheme.indicators.filter(part=part):
-        score = existing.get(indicator.pk) or Score(result=result, indicator=indicator)
-        if indicator.kind == IndicatorKind.COMPUTED:
-            source = registry.REGISTRY.get(indicator.source)
-            if source is None:  # a source no longer registered: left for the assessor to see
-                score.value, score.points, score.basis = None, None, {"error": "unknown source"}
+    schemes = {scheme.pk: scheme}
+    for _subject, result in items:
+        if result is not None:
+            schemes.setdefault(result.scheme_id, result.scheme)
+    indicators: dict[int, list[Indicator]] = {pk: [] for pk in schemes}
+    for indicator in Indicator.objects.filter(scheme_id__in=list(schemes), part=part).order_by(
+        "sort_order", "pk"
+    ):
+        indicators[indicator.scheme_id].append(indicator)
+    # The results: existing drafts refreshed, new ones inserted at once (their ids come back).
+    results, new = [], []
+    for subject, result in items:
+        if result is None:
+            result = Result(
+                region=ctx.region,
+                scheme=scheme,
+                subject_kind=subject.kind,
+                subject_staff=subject.staff,
+                subject_department=subject.department,
+                unit=subject.unit,
+                period=str(period),
+                period_kind=PeriodKind.MONTH if period.month else PeriodKind.YEAR,
+                computed_at=now,
+                corrects=corrects,
+                correction_reason=reason,
+            )
+            new.append(result)
+        result.computed_at = now
+        results.append(result)
+    existing_scores: dict[int, dict[int, Score]] = defaultdict(dict)
+    for score in Score.objects.filter(result__in=[x for x in results if x.pk]):
+        existing_scores[score.result_id][score.indicator_id] = score
+    Result.objects.bulk_create(new)
+    # Each computed source once, for every subject whose scheme uses it.
+    subjects_of = [subject for subject, _result in items]
+    measures = {}
+    for code in {i.source for rows in indicators.values() for i in rows if i.kind == IndicatorKind.COMPUTED}:
+        if code in registry.REGISTRY:
+            measures[code] = registry.measure_all(code, subjects_of, ctx)
+    to_create, to_update = [], []
+    for (subject, _old), result in zip(items, results, strict=True):
+        mine = existing_scores.get(result.pk, {})
+        for indicator in indicators[result.scheme_id]:
+            score = mine.get(indicator.pk)
+            if score is None:
+                score = Score(result=result, indicator=indicator)
+                mine[indicator.pk] = score
+                to_create.append(score)
             else:
-                found = source.compute(subject, period, ctx)
-                score.value = found.value
-                score.points = scoring.points(
-                    indicator.rule, weight=indicator.weight, parameter=indicator.parameter, value=found.value
-                )
-                score.basis = _json(found.basis)
-        score.save()
+                to_update.append(score)
+            if indicator.kind != IndicatorKind.COMPUTED:
+                continue
+            found = measures.get(indicator.source, {}).get(subject)
+            if found is None:  # a source no longer registered: left for the assessor to see
+                score.value, score.points, score.basis = None, None, {"error": "unknown source"}
+                continue
+            score.value = found.value
+            score.points = scoring.points(
+                indicator.rule, weight=indicator.weight, parameter=indicator.parameter, value=found.value
+            )
+            score.basis = _json(found.basis)
+        existing_scores[result.pk] = mine
+    Score.objects.bulk_create(to_create)
+    if to_update:
+        Score.objects.bulk_update(to_update, ["value", "points", "basis"])
     if not period.month:
-        _annual_parts(result, subject=subject, scheme=scheme, period=period)
-    _total(result)
-    result.save()
-    _audit(
-        result,
-        action="compute",
-        actor=actor,
-        region=ctx.region.code,
-        detail={"period": result.period, "subject": subject.name, "total": result.total, "created": created},
+        _annual_parts_many(results, items, period=period, region=ctx.region)
+    for result in results:
+        _total_of(result, list(existing_scores[result.pk].values()))
+    Result.objects.bulk_update(results, ["computed_at", "total", "monthly_mean", "year_end_score", "months"])
+    created = {x.pk for x in new}
+    audit.record_many(
+        {
+            "action": "assessment.compute",
+            "actor": actor,
+            "role": r.primary_role(actor) if actor is not None else "",
+            **audit_context(actor, region=ctx.region.code),
+            "obj": result,
+            "detail": {
+                "period": result.period,
+                "subject": subject.name,
+                "total": str(result.total),
+                "created": result.pk in created,
+            },
+        }
+        for (subject, _old), result in zip(items, results, strict=True)
     )
-    return result
+    return results
 
 
 def _json(basis: dict) -> dict:
@@ -360,18 +442,37 @@ def _json(basis: dict) -> dict:
     return json.loads(json.dumps(basis, default=str, ensure_ascii=False))
 
 
-def _annual_parts(result: Result, *, subject: Subject, scheme: Scheme, period: Period) -> None:
-    months = {}
-    used = []
-    for month in period.months():
-        found = current_result(subject, str(month), result.subject_kind)
-        if found is not None:
-            months[month.month] = found.total
-            used.append(
-                {"period": str(month), "id": found.pk, "total": str(found.total), "status": found.status}
-            )
-    result.months = used
-    result.monthly_mean = scoring.weighted_mean(months, scheme.month_weights or [])
+def _annual_parts_many(results: list[Result], items, *, period: Period, region) -> None:
+    """Each year's result takes the newest result of each of its months (one query for all subjects)."""
+    kinds = {x.subject_kind for x in results}
+    months_of: dict = {}
+    for kind in kinds:
+        found = current_results(kind, [str(m) for m in period.months()], region=region)
+        months_of[kind] = found
+    for result in results:
+        found = months_of[result.subject_kind]
+        key = _result_key(result)
+        values, used = {}, []
+        for month in period.months():
+            x = found[str(month)].get(key)
+            if x is not None:
+                values[month.month] = x.total
+                used.append({"period": str(month), "id": x.pk, "total": str(x.total), "status": x.status})
+        result.months = used
+        result.monthly_mean = scoring.weighted_mean(values, result.scheme.month_weights or [])
+
+
+def _total_of(result: Result, scores: list[Score]) -> None:
+    part_sum = scoring.q(sum((s.points or Decimal(0) for s in scores), Decimal(0)))
+    if result.period_kind == PeriodKind.MONTH:
+        result.total = part_sum
+        return
+    result.year_end_score = part_sum if scores else None
+    result.total = scoring.annual(
+        monthly_share=result.scheme.monthly_share,
+        monthly_mean=result.monthly_mean,
+        year_end=result.year_end_score,
+    )
 
 
 def _total(result: Result) -> None:
@@ -585,8 +686,8 @@ def correct(*, actor, result, reason: str) -> Result:
             locked.subject_kind, staff=locked.subject_staff, department=locked.subject_department
         )
         ctx = registry.Context(region=locked.region, period=Period.parse(locked.period))
-        new = _compute(
-            None, subject=subject, scheme=locked.scheme, ctx=ctx, actor=actor, corrects=locked, reason=reason
+        (new,) = _compute_many(
+            [(subject, None)], scheme=locked.scheme, ctx=ctx, actor=actor, corrects=locked, reason=reason
         )
         for old in locked.scores.filter(indicator__kind=IndicatorKind.ENTERED):
             Score.objects.update_or_create(

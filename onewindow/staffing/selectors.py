@@ -433,7 +433,12 @@ def month_bounds(month: str) -> tuple[dt.date, dt.date]:
 def monthly_evaluation_summary(*, period: str, region=None, staff=None) -> list[dict]:
     """THE read the assessment context builds monthly scores from (日常考评 → 月度考核): per person
     evaluated in the month 'YYYY-MM', the counts of each attendance, discipline, conduct and feedback
-    value over the days logged. `staff` narrows to one person. Rows sorted by kind and name."""
+    value over the days logged (values never logged left out), and the kind the person was evaluated as
+    on the last day. `staff` narrows to one person. Rows sorted by kind and name. Counted in the database
+    (one grouped query, whatever the number of days and people), the people read once."""
+    from django.db.models import OuterRef, Q, Subquery
+
+    from onewindow.org.models import Staff
     from onewindow.staffing.models import DailyEvaluation
 
     start, end = month_bounds(period)
@@ -442,28 +447,27 @@ def monthly_evaluation_summary(*, period: str, region=None, staff=None) -> list[
         qs = qs.filter(region=region)
     if staff is not None:
         qs = qs.filter(staff=staff)
-    out: dict[int, dict] = {}
-    for e in qs.select_related("staff__user", "staff__organisation").order_by("day"):
-        row = out.setdefault(
-            e.staff_id,
-            {
-                "staff": e.staff,
-                "subject_kind": e.subject_kind,
-                "period": period,
-                "days": 0,
-                "attendance": defaultdict(int),
-                "discipline": defaultdict(int),
-                "conduct": defaultdict(int),
-                "feedback": defaultdict(int),
-            },
-        )
-        row["days"] += 1
-        row["subject_kind"] = e.subject_kind
-        for field in ("attendance", "discipline", "conduct", "feedback"):
-            row[field][getattr(e, field)] += 1
-    rows = []
-    for row in out.values():
-        for field in ("attendance", "discipline", "conduct", "feedback"):
-            row[field] = dict(row[field])
-        rows.append(row)
-    return sorted(rows, key=lambda r_: (r_["subject_kind"], r_["staff"].full_name))
+    fields = {
+        name: [value for value, _label in DailyEvaluation._meta.get_field(name).choices]
+        for name in ("attendance", "discipline", "conduct", "feedback")
+    }
+    counts = {
+        f"{name}__{value}": Count("pk", filter=Q(**{name: value}))
+        for name, values in fields.items()
+        for value in values
+    }
+    last_kind = Subquery(qs.filter(staff_id=OuterRef("staff_id")).order_by("-day").values("subject_kind")[:1])
+    rows = list(qs.order_by().values("staff_id").annotate(days=Count("pk"), last_kind=last_kind, **counts))
+    people = Staff.objects.select_related("user", "organisation").in_bulk([row["staff_id"] for row in rows])
+    out = []
+    for row in rows:
+        summary = {
+            "staff": people[row["staff_id"]],
+            "subject_kind": row["last_kind"],
+            "period": period,
+            "days": row["days"],
+        }
+        for name, values in fields.items():
+            summary[name] = {value: row[f"{name}__{value}"] for value in values if row[f"{name}__{value}"]}
+        out.append(summary)
+    return sorted(out, key=lambda r_: (r_["subject_kind"], r_["staff"].full_name))

@@ -31,8 +31,10 @@ from onewindow.core.models import AuditEntry
 from onewindow.org.models import Notification
 from onewindow.ratings import services as rating_services
 from onewindow.ratings.models import Rating, Rectification
+from onewindow.staffing.models import DailyEvaluation
+from onewindow.supervision.models import Reminder, SupervisionOrder
 from tests.cases.conftest import PERSON, at, user
-from tests.conftest import ApiClient, artifacts_dir, sign_in
+from tests.conftest import DEMO_PASSWORD, ApiClient, artifacts_dir, sign_in
 
 CHECK = PERSON["phone"][-4:]
 OCT_START, NOV_START = at(2024, 10, 1), at(2024, 11, 1)
@@ -123,8 +125,57 @@ def october(world, frozen_clock):
             rating=1,
         ),
     ]
+    _supervise_and_evaluate(frozen_clock, open_case=cases[4])
     frozen_clock(at(2024, 11, 5, 9))
     return cases
+
+
+def _supervise_and_evaluate(frozen_clock, *, open_case):
+    """October's reminders (one sent in September and acknowledged in October, one sent and acknowledged in
+    October, one never acknowledged, a department reminder), a supervision order, and a month of daily
+    evaluations of the whole roster with generated (seeded) marks."""
+    import random
+
+    from onewindow.staffing import selectors as staffing_selectors
+    from onewindow.staffing import services as staffing_services
+    from onewindow.supervision import services as supervision
+
+    supervisor, approver = user("supervisor1"), user("construction-approver")
+    late = make_case(frozen_clock, clerk="clerk2", accepted=at(2024, 9, 23, 9))  # overdue in October
+    frozen_clock(at(2024, 9, 27, 10))
+    september = supervision.remind(actor=supervisor, case=late, message="请尽快办理")
+    frozen_clock(at(2024, 10, 8, 11))
+    supervision.acknowledge(actor=approver, reminder=september, reply="今日办结")
+    frozen_clock(at(2024, 10, 15, 9))
+    october = supervision.remind(actor=supervisor, case=late, message="已超期，请说明")
+    frozen_clock(at(2024, 10, 15, 14, 30))
+    supervision.acknowledge(actor=user("construction-head"), reminder=october, reply="正在办理")
+    frozen_clock(at(2024, 10, 16, 9))
+    supervision.issue_order(actor=supervisor, case=late, reason="超期未办结")
+    frozen_clock(at(2024, 10, 25, 10))
+    supervision.remind(actor=supervisor, case=open_case, message="请关注时限")
+    frozen_clock(at(2024, 10, 28, 10))
+    supervision.remind_department(actor=supervisor, department="construction", message="请清理超期办件")
+    rng = random.Random(20241031)
+    marks = {
+        "attendance": ["present"] * 12 + ["late", "absent", "leave"],
+        "discipline": ["good"] * 12 + ["minor", "serious"],
+        "conduct": ["good"] * 10 + ["fair", "poor"],
+        "feedback": ["none"] * 10 + ["praise", "complaint"],
+    }
+    day = dt.date(2024, 10, 8)
+    while day <= dt.date(2024, 10, 31):
+        if day.weekday() < 5 or day == dt.date(2024, 10, 12):
+            frozen_clock(at(day.year, day.month, day.day, 18))
+            roster = staffing_selectors.evaluation_roster(
+                region=supervisor.staff.organisation.region, day=day
+            )
+            entries = [
+                {"staff": p["staff"].user.username, **{k: rng.choice(v) for k, v in marks.items()}}
+                for p in roster
+            ]
+            staffing_services.record_day_evaluations(actor=supervisor, day=day, entries=entries)
+        day += dt.timedelta(days=1)
 
 
 # -- the independent recomputation ------------------------------------------------------------------
@@ -149,6 +200,21 @@ def _expected_points(indicator, value) -> Decimal:
     return _q(max(Decimal(0), w - indicator.parameter * value))
 
 
+# The marks of a day's entry, as docs/rules.md rule 20 states them (written out again, not imported).
+ADVERSE_MARKS = {"late": 1, "absent": 2, "minor": 1, "serious": 3, "poor": 1, "complaint": 1}
+
+
+def _marks(user_id) -> int:
+    return sum(
+        ADVERSE_MARKS.get(e.attendance, 0)
+        + ADVERSE_MARKS.get(e.discipline, 0)
+        + ADVERSE_MARKS.get(e.conduct, 0)
+        + ADVERSE_MARKS.get(e.feedback, 0)
+        for e in DailyEvaluation.objects.filter(staff__user_id=user_id)
+        if dt.date(2024, 10, 1) <= e.day <= dt.date(2024, 10, 31)
+    )
+
+
 def _expected_values(subject_kind, *, user_id=None, department=None) -> dict:
     cases = list(Case.objects.all())
     ratings = [x for x in Rating.objects.all() if _in_october(x.rated_at)]
@@ -168,6 +234,7 @@ def _expected_values(subject_kind, *, user_id=None, department=None) -> dict:
             "returns_to_window": len(returns),
             "ratings_good_rate": Decimal(sum(x.level >= 4 for x in mine)) / len(mine) if mine else None,
             "bad_ratings": sum(x.level <= 2 for x in mine),
+            "daily_evaluations": _marks(user_id),
         }
     if subject_kind == "stationed_staff":
         decided = [c for c in cases if c.decided_by_id == user_id and _in_october(c.decided_at)]
@@ -180,6 +247,7 @@ def _expected_values(subject_kind, *, user_id=None, department=None) -> dict:
             "decided_late": sum(late(c) for c in decided),
             "ratings_good_rate": Decimal(sum(x.level >= 4 for x in mine)) / len(mine) if mine else None,
             "bad_ratings": sum(x.level <= 2 for x in mine),
+            "daily_evaluations": _marks(user_id),
         }
     decided = [c for c in cases if c.decided_department_id == department.pk and _in_october(c.decided_at)]
     mine = [x for x in ratings if x.department_id == department.pk]
@@ -194,7 +262,28 @@ def _expected_values(subject_kind, *, user_id=None, department=None) -> dict:
             if (x.replied_at is None and x.deadline < dt.date(2024, 10, 31))
             or (_in_october(x.replied_at) and timezone.localtime(x.replied_at).date() > x.deadline)
         ),
+        "reminders_received": sum(
+            1 for x in Reminder.objects.filter(department=department) if _in_october(x.at)
+        ),
+        "orders_received": sum(
+            1 for x in SupervisionOrder.objects.filter(department=department) if _in_october(x.issued_at)
+        ),
+        "acknowledgment_delay": _mean_delay(department),
     }
+
+
+def _mean_delay(department):
+    """The mean working hours from sending to acknowledging of the department's acknowledgments made in
+    October, each delay counted again from the hall's hours (not the stored one)."""
+    from onewindow.supervision.hours import working_minutes
+
+    minutes = []
+    for x in Reminder.objects.filter(department=department, acknowledged_at__isnull=False):
+        if _in_october(x.acknowledged_at):
+            again = working_minutes(x.at, x.acknowledged_at, region=department.region)
+            assert again == x.delay_minutes
+            minutes.append(again)
+    return Decimal(str(round(sum(minutes) / len(minutes) / 60, 1))) if minutes else None
 
 
 def test_a_months_run_equals_an_independent_recomputation(october, world):
@@ -243,6 +332,19 @@ def test_a_months_run_equals_an_independent_recomputation(october, world):
     # The 差评 of 8 October was due on 28 October (15 working days, 12 October worked) and is unanswered.
     department = Result.objects.get(subject_department__code="construction", period="2024-10")
     assert department.scores.get(indicator__code="rectifications_late").value == 1
+    # Supervision: three reminders sent in October (one to the whole department), one order; the September
+    # reminder counts only for its acknowledgment, made in October.
+    scores = {s.indicator.code: s for s in department.scores.select_related("indicator")}
+    assert scores["reminders_received"].value == 3 and scores["reminders_received"].points == 2
+    assert {r_["type"] for r_ in scores["reminders_received"].basis["records"]} == {"reminder"}
+    assert scores["orders_received"].value == 1 and scores["orders_received"].points == 5
+    assert scores["orders_received"].basis["records"][0]["ref"].startswith("督办〔2024〕")
+    assert scores["acknowledgment_delay"].basis["count"] == 2
+    assert len(scores["acknowledgment_delay"].basis["records"]) == 2
+    # Daily evaluations: the entries behind the marks, each a day of October.
+    marked = Score.objects.filter(indicator__code="daily_evaluations", value__gt=0).first()
+    assert marked is not None and marked.basis["records"][0]["type"] == "evaluation"
+    assert all(r_["ref"].startswith("2024-10-") for r_ in marked.basis["records"])
     # Every result's computation is audited, and the run itself.
     assert AuditEntry.objects.filter(action="assessment.compute").count() == Result.objects.count()
     assert AuditEntry.objects.filter(action="assessment.run", detail__period="2024-10").count() == 1
@@ -617,3 +719,43 @@ def test_the_pages_run_enter_and_file(october):
     assert client.get("/assessments/schemes/department/new/").status_code == 200
     office = sign_in(Client(), "assessor1").get("/assessments/").content.decode()
     assert "李娜" in office and "王晓梅" not in office
+
+
+def test_a_runs_query_count_does_not_grow_with_the_subjects(october, frozen_clock):
+    """Each indicator is one grouped query for all the subjects (and one for the records behind it),
+    the results, scores and audit entries are written in bulk: 8 more clerks cost no query."""
+    from django.test.utils import CaptureQueriesContext
+
+    from onewindow.org import services as org_services
+
+    supervisor = user("supervisor1")
+
+    def queries() -> tuple[int, int]:
+        Score.objects.all().delete()  # drafts only: the triggers let them go
+        Result.objects.all().delete()
+        frozen_clock(at(2024, 11, 5, 9))
+        with CaptureQueriesContext(connection) as captured:
+            summary = services.run(actor=supervisor, period="2024-10")
+        return len(captured.captured_queries), summary.created
+
+    services.run(actor=supervisor, period="2024-10")  # installs the default schemes
+    before, subjects_before = queries()
+    for n in range(8):
+        org_services.create_user(
+            actor=None,
+            username=f"clerk-extra{n}",
+            role="window_clerk",
+            password=DEMO_PASSWORD,
+            full_name=f"新窗口{n}",
+        )
+        make_case(
+            frozen_clock,
+            clerk=f"clerk-extra{n}",
+            accepted=at(2024, 10, 22, 9, n),
+            decided=at(2024, 10, 23, 10, n),
+            issued=at(2024, 10, 24, 9, n),
+            rating=1 + n % 5,
+        )
+    after, subjects_after = queries()
+    assert subjects_after == subjects_before + 8
+    assert after == before, (before, after)
