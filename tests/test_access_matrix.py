@@ -183,6 +183,7 @@ PAGES = {
     ("assessment:list", "GET"): expect(BUSINESS),
     ("assessment:run", "POST"): expect(("supervisor",)),
     ("assessment:ranking", "GET"): expect(hidden=BUSINESS),  # no period asked: nothing to rank
+    ("assessment:year", "GET"): expect(BUSINESS),  # each sees the monthly scores in their own scope
     ("assessment:schemes", "GET"): expect(("supervisor", "assessment_office")),
     ("assessment:scheme_edit", "GET"): expect(("supervisor",)),
     ("assessment:person", "GET"): expect(

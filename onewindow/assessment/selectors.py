@@ -173,23 +173,71 @@ def personal_file(user, username: str) -> tuple[object, list[Result]]:
 
 
 def monthly_chart(results: list[Result]) -> list[dict]:
-    """The monthly scores of a person's file as bars (per year, January–December; corrected results
-    replaced by their correction)."""
-    current = [x for x in results if x.period_kind == "month" and not hasattr(x, "correction")]
-    years: dict[str, list] = {}
-    for x in current:
-        year, month = x.period.split("-")
-        years.setdefault(year, [None] * 12)[int(month) - 1] = x
-    return [
-        {
-            "year": year,
-            "bars": [
-                {"month": n + 1, "total": x.total if x else None, "width": float(x.total) if x else 0}
-                for n, x in enumerate(months)
-            ],
-        }
-        for year, months in sorted(years.items())
-    ]
+    """The monthly scores of a person's file, one chart per year (`monthly_scores` of each year)."""
+    years = sorted({x.period[:4] for x in results if x.period_kind == "month"})
+    return [monthly_scores(results, year=int(year)) for year in years]
+
+
+def monthly_scores(results, *, year: int) -> dict:
+    """The chart data of each subject's monthly scores over `year` (the personal file, a result's page, the
+    year view): {year, months: [labels], series: [{name, kind, data: [score or None] × 12}]}, one series per
+    subject in the order first met; a corrected result is replaced by its correction. `results` are already
+    in the caller's scope (`results_for`)."""
+    from django.utils.translation import gettext as _
+
+    prefix = f"{year}-"
+    series: dict[tuple, dict] = {}
+    for x in results:
+        if x.period_kind != "month" or not x.period.startswith(prefix) or hasattr(x, "correction"):
+            continue
+        key = (x.subject_kind, x.subject_staff_id, x.subject_department_id)
+        row = series.setdefault(
+            key,
+            {"name": x.subject_name, "kind": str(x.get_subject_kind_display()), "data": [None] * 12},
+        )
+        row["data"][int(x.period[5:7]) - 1] = float(x.total)
+    return {
+        "year": str(year),
+        "months": [_("Month %(m)s") % {"m": n} for n in range(1, 13)],
+        "series": list(series.values()),
+    }
+
+
+def year_results(user, *, year: int, subject_kind: str | None = None, unit: str | None = None) -> QuerySet:
+    """The monthly results of a year in the caller's scope (the year view), optionally of one kind and of
+    the subjects of one unit (a department: itself and its people)."""
+    qs = results_for(user, subject_kind=subject_kind).filter(
+        period_kind="month", period__startswith=f"{year}-"
+    )
+    if unit:
+        qs = qs.filter(unit__code=unit)
+    return qs.order_by("subject_kind", "unit__sort_order", "subject_department__sort_order", "period", "pk")
+
+
+def assessed_units(user) -> list:
+    """The units whose results the caller may pick in the year view (the region's bureau and departments)."""
+    from onewindow.org.models import Organisation
+
+    staff = getattr(user, "staff", None)
+    if staff is None:
+        return []
+    return list(
+        Organisation.objects.filter(
+            region_id=staff.organisation.region_id, kind__in=["bureau", "internal", "resident"]
+        ).order_by("sort_order", "code")
+    )
+
+
+def subject_results(user, result: Result) -> QuerySet:
+    """The monthly results of a result's subject in its year, in the caller's scope (the subject's chart)."""
+    same = (
+        {"subject_staff_id": result.subject_staff_id}
+        if result.subject_staff_id
+        else {"subject_department_id": result.subject_department_id}
+    )
+    return results_for(user, subject_kind=result.subject_kind).filter(
+        period_kind="month", period__startswith=f"{result.period[:4]}-", **same
+    )
 
 
 STATUS_VALUES = Status.values

@@ -9,6 +9,7 @@ urlpatterns = [
     path("assessments/", views.result_list, name="list"),
     path("assessments/run/", views.run, name="run"),
     path("assessments/ranking.xlsx", views.ranking, name="ranking"),
+    path("assessments/year/", views.year, name="year"),
     path("assessments/schemes/", views.scheme_list, name="schemes"),
     path("assessments/schemes/<slug:kind>/new/", views.scheme_edit, name="scheme_edit"),
     path("assessments/people/<str:username>/", views.person, name="person"),

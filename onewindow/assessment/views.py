@@ -107,9 +107,13 @@ def _detail_context(request, pk) -> dict:
                 continue
             steps.append((action, STEP_LABELS[action]))
     supervisor = r.has_role(request.user, r.SUPERVISOR)
+    chart = selectors.monthly_scores(
+        selectors.subject_results(request.user, result), year=int(result.period[:4])
+    )
     return {
         "result": result,
         "d": detail,
+        "chart": chart,
         "grade": documents.GRADE_LABELS[scoring.grade_of(result.total)],
         "steps": steps,
         "can_enter": supervisor and result.status == Status.DRAFT,
@@ -279,6 +283,34 @@ def _rows(post) -> list[dict]:
         if any(row[f] for f in ("code", "name", "weight")):
             rows.append(row)
     return rows
+
+
+@role_required(*BUSINESS)
+def year(request):
+    """Each subject's monthly scores over a year, one line per subject (a department's head: their
+    department and its people; the supervisor and the 督考办 any department), with the table beside it."""
+    text = request.GET.get("year", "").strip()
+    year = int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else clock.today().year
+    kind = request.GET.get("subject_kind")
+    kind = kind if kind in SubjectKind.values else SubjectKind.DEPARTMENT
+    wide = r.has_role(request.user, r.SUPERVISOR, r.ASSESSMENT_OFFICE)
+    units = selectors.assessed_units(request.user) if wide else []
+    unit = request.GET.get("unit", "").strip()
+    unit = unit if any(u.code == unit for u in units) else ""
+    results = selectors.year_results(request.user, year=year, subject_kind=kind, unit=unit or None)
+    return render(
+        request,
+        "assessment/year.html",
+        {
+            "year": year,
+            "subject_kind": kind,
+            "kind_label": SubjectKind(kind).label,
+            "kinds": SubjectKind.choices,
+            "units": units,
+            "unit": unit,
+            "chart": selectors.monthly_scores(results, year=year),
+        },
+    )
 
 
 @role_required(*BUSINESS)
