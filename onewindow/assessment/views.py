@@ -64,6 +64,8 @@ def result_list(request):
             "kinds": SubjectKind.choices,
             "statuses": Status.choices,
             "can_run": r.has_role(request.user, r.SUPERVISOR),
+            # The assessed (clerks, approvers) reach their own file from here; the bureau's roles do not need it.
+            "own_file": not r.has_role(request.user, r.SUPERVISOR, r.ASSESSMENT_OFFICE),
             "suggested_period": period or last_month,
             "grades": documents.GRADE_LABELS,
         },

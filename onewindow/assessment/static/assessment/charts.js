@@ -19,7 +19,7 @@
       textStyle: { fontFamily: "'Noto Sans CJK SC', 'Noto Sans SC', sans-serif" },
       title: { text: box.getAttribute("data-title") || "", left: "center", textStyle: { fontSize: 15 } },
       tooltip: { trigger: "axis" },
-      legend: { type: "scroll", bottom: 0 },
+      legend: { show: data.series.length > 1, type: "scroll", bottom: 0 },
       grid: { left: 44, right: 20, top: 44, bottom: data.series.length > 1 ? 56 : 32 },
       xAxis: { type: "category", data: data.months, boundaryGap: false },
       yAxis: { type: "value", min: 0, max: 100, interval: 20 },
