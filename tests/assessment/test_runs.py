@@ -759,3 +759,21 @@ def test_a_runs_query_count_does_not_grow_with_the_subjects(october, frozen_cloc
     after, subjects_after = queries()
     assert subjects_after == subjects_before + 8
     assert after == before, (before, after)
+
+
+def test_the_result_page_lists_the_reminders_orders_and_evaluations_behind_a_score(october):
+    services.run(actor=user("supervisor1"), period="2024-10")
+    client = sign_in(Client(), "supervisor1")
+    department = Result.objects.get(subject_department__code="construction", period="2024-10")
+    html = client.get(f"/assessments/{department.pk}/").content.decode()
+    order = SupervisionOrder.objects.get()
+    assert 'id="score-reminders_received"' in html and "被催办" in html and "催办" in html
+    assert f'href="/supervision/orders/{order.pk}/"' in html and order.number in html
+    assert "个工作小时后签收" in html and "全部超期办件" in html  # the department reminder has no case
+    marked = (
+        Score.objects.filter(indicator__code="daily_evaluations", value__gt=0)
+        .select_related("result")
+        .first()
+    )
+    html = client.get(f"/assessments/{marked.result_id}/").content.decode()
+    assert "日常考评" in html and marked.basis["records"][0]["ref"] in html
