@@ -7,6 +7,7 @@ from onewindow.cases.api import router as cases_router
 from onewindow.catalogue.api import router as catalogue_router
 from onewindow.core.api import Renderer, finish_openapi, install_problem_handlers
 from onewindow.handover.api import router as handover_router
+from onewindow.messaging.api import router as messaging_router
 from onewindow.org.access import BearerAuth
 from onewindow.org.api import router as org_router
 from onewindow.ratings.api import router as ratings_router
@@ -44,4 +45,5 @@ api.add_router("", cases_router)
 api.add_router("", ratings_router)
 api.add_router("", stats_router)
 api.add_router("", supervision_router)
+api.add_router("", messaging_router)
 api.add_router("", assessment_router)

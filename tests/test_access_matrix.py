@@ -443,6 +443,8 @@ OPERATIONS = {
     ),
     # statistics: the Data Bureau's, and each department head's own department (no object in the path)
     ("/api/v1/stats/cases", "GET"): expect(("supervisor", "department_head"), anonymous=401),
+    # the applicants' text messages: the supervisor's outbox (phones masked)
+    ("/api/v1/sms", "GET"): expect(("supervisor",), anonymous=401),
     ("/api/v1/public/lobby", "GET"): expect(tuple(ROLES), anonymous=OK),
     # staffing: postings are their department's (hall roles see the bureau's own), the supervisor's all
     ("/api/v1/stationings", "GET"): API_STAFF,

@@ -172,6 +172,23 @@ class Page(PaginationBase):
         }
 
 
+class Rendered:
+    """A queryset the paginator slices, each row of the page rendered by `render` (only the page is
+    built): `@paginate(Page)` over `Rendered(qs, summary)`."""
+
+    def __init__(self, qs, render):
+        self.qs, self.render = qs, render
+
+    def __len__(self):
+        return self.qs.count()
+
+    def count(self):
+        return self.qs.count()
+
+    def __getitem__(self, item):
+        return [self.render(row) for row in self.qs[item]]
+
+
 def beyond_schema(check, message):
     """A field validator for what a pattern cannot say (a check digit): `check(value)` false → the field
     error `message`; when no other field is malformed the request answers 422, not 400."""

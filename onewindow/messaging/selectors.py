@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
+from onewindow.core.errors import PermissionDenied
 from onewindow.messaging.models import SmsMessage
+from onewindow.org import roles as r
 
 
 def mask_phone(phone: str) -> str:
@@ -29,6 +32,32 @@ def outbox(user, *, status: str = "", kind: str = "", number: str = "") -> Query
     if number:
         qs = qs.filter(case__number=number)
     return qs.order_by("-created_at", "-pk")
+
+
+def outbox_of(user, *, status: str = "", kind: str = "", number: str = "") -> QuerySet[SmsMessage]:
+    """outbox() for the API, which has no page decorator to keep other roles out: the supervisor's only."""
+    if not r.has_role(user, r.SUPERVISOR):
+        raise PermissionDenied(
+            _("Only the Data Bureau's supervisor reads the applicants' messages."), code="messaging.forbidden"
+        )
+    return outbox(user, status=status, kind=kind, number=number)
+
+
+def sms_summary(m: SmsMessage) -> dict:
+    """A message as the API shows it: the phone masked, never the clear number."""
+    return {
+        "id": m.pk,
+        "case": m.case.number,
+        "kind": m.kind,
+        "phone": mask_phone(m.phone),
+        "text": m.text,
+        "status": m.status,
+        "attempts": m.attempts,
+        "queued_at": m.created_at,
+        "sent_at": m.sent_at,
+        "next_attempt_at": m.next_attempt_at,
+        "last_error": m.last_error,
+    }
 
 
 def export_rows(qs: QuerySet[SmsMessage]):

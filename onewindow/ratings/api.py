@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from onewindow.core import throttle
-from onewindow.core.api import DbInt, Id, In, Page, code, line, text
+from onewindow.core.api import DbInt, Id, In, Page, Rendered, code, line, text
 from onewindow.ratings import selectors, services
 
 router = Router(tags=["ratings"])
@@ -159,7 +159,7 @@ def list_ratings(
     qs = selectors.visible_ratings(
         request.auth, department=department, grade=grade, date_from=date_from, date_to=date_to
     )
-    return _Lazy(qs, selectors.rating_summary)
+    return Rendered(qs, selectors.rating_summary)
 
 
 @router.get(
@@ -172,7 +172,7 @@ def list_rectifications(
     department: code(description="department code") | None = None,
 ):
     qs = selectors.visible_rectifications(request.auth, status=status, department=department)
-    return _Lazy(qs, selectors.rectification_summary_of)
+    return Rendered(qs, selectors.rectification_summary_of)
 
 
 @router.get("/rectifications/{rectification_id}", response=RectificationOut, summary="One rectification")
@@ -220,19 +220,3 @@ def close_rectification(request, rectification_id: Id, payload: CloseIn):
         actor=request.auth, rectification=rectification_id, note=payload.note, version=payload.version
     )
     return selectors.rectification_summary_of(item)
-
-
-class _Lazy:
-    """A queryset sliced by the paginator, each item rendered by `render` (only the page is built)."""
-
-    def __init__(self, qs, render):
-        self.qs, self.render = qs, render
-
-    def __len__(self):
-        return self.qs.count()
-
-    def count(self):
-        return self.qs.count()
-
-    def __getitem__(self, item):
-        return [self.render(x) for x in self.qs[item]]

@@ -6,7 +6,7 @@ from typing import Literal
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from onewindow.core.api import TEXT_MAX, Id, In, Page, code, text
+from onewindow.core.api import TEXT_MAX, Id, In, Page, Rendered, code, text
 from onewindow.supervision import selectors, services
 
 router = Router(tags=["supervision"])
@@ -101,7 +101,7 @@ def list_reminders(
     qs = selectors.reminders_for(
         request.auth, acknowledged=acknowledged, escalated=escalated, department=department
     )
-    return _Summaries(qs, selectors.reminder_summary)
+    return Rendered(qs, selectors.reminder_summary)
 
 
 @router.post(
@@ -131,22 +131,6 @@ def acknowledge_reminder(request, reminder_id: Id, payload: ReminderAcknowledgeI
         actor=request.auth, reminder=reminder_id, reply=payload.reply, promised_by=payload.promised_by
     )
     return selectors.reminder_summary(selectors.get_reminder(request.auth, reminder.pk))
-
-
-class _Summaries:
-    """A lazily sliced queryset rendered row by row (only the page is built)."""
-
-    def __init__(self, qs, render):
-        self.qs, self.render = qs, render
-
-    def __len__(self):
-        return self.qs.count()
-
-    def count(self):
-        return self.qs.count()
-
-    def __getitem__(self, item):
-        return [self.render(row) for row in self.qs[item]]
 
 
 # -- supervision orders (督办) ------------------------------------------------------------------------
@@ -200,7 +184,7 @@ def list_orders(
     department: code(description="department code") | None = None,
 ):
     qs = selectors.orders_for(request.auth, status=status, department=department)
-    return _Summaries(qs, selectors.order_summary)
+    return Rendered(qs, selectors.order_summary)
 
 
 @router.post(

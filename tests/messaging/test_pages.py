@@ -44,3 +44,26 @@ def test_the_export_is_a_csv_with_masked_phones(world):
 def test_the_outbox_is_the_supervisors_only(world):
     for username in ("clerk1", "construction-approver", "auditor1"):
         assert sign_in(Client(), username).get("/messaging/outbox/").status_code == 403
+
+
+def test_the_outbox_api_lists_masked_phones_filters_and_is_the_supervisors_only(world):
+    from tests.conftest import ApiClient
+
+    accepted, issued = drive("accepted"), drive("issued")
+    SmsMessage.objects.filter(case=issued, kind="issued").update(
+        status=SmsStatus.FAILED, attempts=5, last_error="gateway answered 503", next_attempt_at=None
+    )
+    api = ApiClient("supervisor1")
+    body = api.get("/sms", {"page_size": 100}).json()
+    assert body["count"] == SmsMessage.objects.count() > 2
+    assert all(row["phone"] == "138****5678" for row in body["results"])
+    assert PERSON["phone"] not in str(body)
+    failed = api.get("/sms", {"status": "failed"}).json()["results"]
+    assert [(m["case"], m["kind"], m["last_error"]) for m in failed] == [
+        (issued.number, "issued", "gateway answered 503")
+    ]
+    mine = api.get("/sms", {"case": accepted.number}).json()["results"]
+    assert {m["case"] for m in mine} == {accepted.number} and mine[0]["kind"] == "accepted"
+    assert api.get("/sms", {"status": "nonsense"}).status_code == 400
+    refused = ApiClient("construction-head").get("/sms")
+    assert refused.status_code == 403 and refused["Content-Type"].startswith("application/problem+json")
