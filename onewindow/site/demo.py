@@ -133,3 +133,24 @@ def make_in_flight_cases(*, departments=DEMO_DEPARTMENTS) -> dict:
                 )
                 cases.perform(actor=approver, case=case, action="produce_result", version=case.version)
     return {"demo cases in flight": made}
+
+
+def assess_past_months(months: int = 6) -> list[str]:
+    """Draft assessments of the last `months` finished months (the year view and each person's chart then
+    show a line, not a point), through the same run as `onewindow assess`. A month the history does not
+    reach, or without a scheme, is left out."""
+    from onewindow.assessment import services as assessment
+    from onewindow.core.errors import DomainError
+
+    today = clock.today()
+    done = []
+    for back in range(months, 0, -1):
+        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+        period = f"{year:04d}-{month + 1:02d}"
+        try:
+            summary = assessment.run(actor=None, period=period)
+        except DomainError:
+            continue
+        if summary.created or summary.updated:
+            done.append(period)
+    return done

@@ -59,6 +59,9 @@ class Command(BaseCommand):
         if demo_handovers:
             report = demo.make_in_flight_cases()
             self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()))
+        if demo_handovers and cases:
+            periods = demo.assess_past_months()
+            self.stdout.write(f"assessment drafts computed for {', '.join(periods) or 'no month'}")
 
     def _generate(self, n: int, seed) -> None:
         started = time.perf_counter()
