@@ -40,6 +40,8 @@ def forwards(apps, schema_editor):
         for v1 in Scheme.objects.filter(subject_kind=kind, version=1, created_by__isnull=True):
             if Scheme.objects.filter(region_id=v1.region_id, subject_kind=kind, version__gt=1).exists():
                 continue  # the supervisor changed it: theirs stays
+            if Indicator.objects.filter(scheme=v1, code__in=[row[0] for row in added]).exists():
+                continue  # already the new default
             v2 = Scheme.objects.create(
                 region_id=v1.region_id,
                 subject_kind=kind,
