@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db.models.query import EmptyQuerySet
+
 on_case_event: list[Callable] = []
 public_case_panels: list[Callable] = []
 
@@ -48,4 +50,5 @@ def without_suspensions_or_extensions(case) -> bool:
     if inserted_now(case):
         return True
     cached = case.__dict__.get("_prefetched_objects_cache") or {}
-    return all(name in cached and not cached[name] for name in ("suspensions", "extensions"))
+    # Only the empty querysets the lock leaves (a prefetched list of rows may be older than the action).
+    return all(isinstance(cached.get(name), EmptyQuerySet) for name in ("suspensions", "extensions"))

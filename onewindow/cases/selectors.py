@@ -22,6 +22,7 @@ from onewindow.cases.models import (
 from onewindow.catalogue.selectors import implementer
 from onewindow.core import clock
 from onewindow.core.errors import InvalidInput, NotFound, RuleViolation
+from onewindow.core.prepared import Prepared
 from onewindow.core.scoping import get_in_scope, in_scope
 from onewindow.core.validators import mask_id_number
 from onewindow.org.models import Organisation
@@ -73,6 +74,15 @@ def get_case(user, number: str) -> Case:
     return _with_related(Case.objects.all()).get(pk=found.pk)
 
 
+# A case's events for an action's answer, compiled once per process (core.prepared).
+_EVENTS = Prepared(
+    lambda case_id: (
+        CaseEvent.objects.filter(case_id=case_id).select_related("organisation").order_by("at", "pk")
+    ),
+    case_id=int,
+)
+
+
 def action_answer(case: Case, *, actor=None, created: bool = False) -> dict:
     """The answer of an action or acceptance, built from the case its service locked (or inserted) and
     changed — region, sub-item, guide, authority, departments and window already loaded — plus the
@@ -85,9 +95,7 @@ def action_answer(case: Case, *, actor=None, created: bool = False) -> dict:
         for event in events:
             event.at = event.at.astimezone(dt.UTC)
     else:
-        events = list(
-            CaseEvent.objects.filter(case_id=case.pk).select_related("organisation").order_by("at", "pk")
-        )
+        events = _EVENTS.all(case_id=case.pk)
     if created:
         suspensions, extensions = [], []
     else:  # none read when the lock saw there are none (services._base._lock); ordered by model Meta

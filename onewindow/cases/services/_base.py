@@ -30,6 +30,7 @@ from onewindow.cases.models import (
 from onewindow.catalogue.selectors import cached_guide, cached_implementer, cached_subitem_by_id
 from onewindow.core import audit, clock, stamps
 from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, NotFound, RuleViolation
+from onewindow.core.prepared import Prepared
 from onewindow.core.validators import TEXT_MAX, clean_text
 from onewindow.org.selectors import audit_context, cached_organisation, cached_region, cached_window
 
@@ -195,6 +196,18 @@ def _lock_columns() -> dict:
     }
 
 
+# Compiled once per process (core.prepared): the statement never changes, only the number.
+_LOCK = Prepared(
+    lambda number: (
+        Case.objects.select_for_update(of=("self",))
+        .annotate(_stamp=stamps.subquery(), **_lock_columns())
+        .filter(number=number)
+        .order_by()[:1]
+    ),
+    number=str,
+)
+
+
 def _lock(actor, case) -> Case:
     """The case within the actor's scope (else 404), locked for the rest of the transaction.
 
@@ -203,12 +216,7 @@ def _lock(actor, case) -> Case:
     region, sub-item, guide and organisations come from the process caches the stamp just validated.
     """
     number = case.number if isinstance(case, Case) else str(case)
-    locked = (
-        Case.objects.select_for_update(of=("self",))
-        .annotate(_stamp=stamps.subquery(), **_lock_columns())
-        .filter(number=number)
-        .first()
-    )
+    locked = _LOCK.first(number=number)
     if locked is None:
         raise NotFound(_("Not found, or outside your scope."), code="not_found")
     stamps.observe(locked._stamp)
@@ -234,12 +242,20 @@ def _lock(actor, case) -> Case:
     # No suspension or extension: the clock and the answer need not ask (an action adding one forgets this).
     none = {}
     if not locked._has_suspensions:
-        none["suspensions"] = Suspension.objects.none()
+        none["suspensions"] = _known_empty(Suspension)
     if not locked._has_extensions:
-        none["extensions"] = Extension.objects.none()
+        none["extensions"] = _known_empty(Extension)
     locked._prefetched_objects_cache = none
     locked._loaded = _column_values(locked)
     return locked
+
+
+def _known_empty(model):
+    """An empty queryset already evaluated, as prefetching leaves it (reading it costs nothing)."""
+    empty = model.objects.none()
+    empty._result_cache = []
+    empty._prefetch_done = True
+    return empty
 
 
 def _attach_reference_data(case: Case) -> None:

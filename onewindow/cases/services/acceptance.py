@@ -34,6 +34,7 @@ from onewindow.catalogue.models import SubItem
 from onewindow.catalogue.selectors import cached_current_guide, cached_implementer, cached_subitem
 from onewindow.core import clock, stamps
 from onewindow.core.errors import InvalidInput, InvalidValue, PermissionDenied, RuleViolation
+from onewindow.core.prepared import Prepared
 from onewindow.core.validators import (
     is_well_formed_id_number,
     validate_credit_code,
@@ -257,8 +258,16 @@ def accept(
     return case, True
 
 
+# Compiled once per process (core.prepared): asked on every acceptance with a key.
+_BY_KEY = Prepared(
+    lambda user_id, key: Case.objects.filter(created_by_id=user_id, idempotency_key=key).order_by("pk")[:1],
+    user_id=int,
+    key=str,
+)
+
+
 def _existing_for_key(actor, key: str, fingerprint: str) -> Case | None:
-    existing = Case.objects.filter(created_by=actor, idempotency_key=key).first()
+    existing = _BY_KEY.first(user_id=actor.pk, key=key)
     if existing is not None and existing.request_fingerprint and existing.request_fingerprint != fingerprint:
         raise RuleViolation(
             _("This Idempotency-Key was already used for a different application."),

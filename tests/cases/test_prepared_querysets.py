@@ -1,0 +1,98 @@
+"""core.prepared (tried on the case tables): a queryset compiled once gives the very instances the ORM gives, on every call's own
+values and on the calling thread's connection, and refuses a queryset it cannot prepare."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Value
+from django.test.utils import CaptureQueriesContext
+
+from onewindow.cases.models import Case, CaseEvent
+from onewindow.core.prepared import Prepared
+from onewindow.org.models import Staff
+from tests.cases.conftest import drive
+
+EVENTS = Prepared(
+    lambda case_id: (
+        CaseEvent.objects.filter(case_id=case_id).select_related("organisation").order_by("at", "pk")
+    ),
+    case_id=int,
+)
+
+
+def _fields(obj, names):
+    return {name: getattr(obj, name) for name in names}
+
+
+def test_the_instances_are_those_the_orm_gives_with_their_related_rows_and_converted_values(world):
+    first, second = drive("decided"), drive("in_review")
+    names = [f.attname for f in CaseEvent._meta.concrete_fields]
+    for case in (first, second):
+        expected = list(
+            CaseEvent.objects.filter(case_id=case.pk).select_related("organisation").order_by("at", "pk")
+        )
+        got = EVENTS.all(case_id=case.pk)
+        assert [_fields(e, names) for e in got] == [_fields(e, names) for e in expected]
+        assert all(isinstance(e.data, dict) for e in got)  # JSON decoded by the field's converter
+        assert [e.organisation.code if e.organisation else None for e in got] == [
+            e.organisation.code if e.organisation else None for e in expected
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            [e.organisation for e in got]
+        assert not captured.captured_queries  # the related row came with the query
+    assert EVENTS.all(case_id=0) == []
+
+
+def test_annotations_and_encrypted_columns_come_back_as_the_orm_reads_them(world):
+    case = drive("accepted")
+    prepared = Prepared(
+        lambda number: Case.objects.annotate(_marker=Value(7)).filter(number=number).order_by()[:1],
+        number=str,
+    )
+    got = prepared.first(number=case.number)
+    assert got.pk == case.pk and got._marker == 7
+    assert got.applicant_phone == Case.objects.get(pk=case.pk).applicant_phone  # decrypted
+    assert prepared.first(number="nope") is None
+
+
+def test_a_locking_queryset_compiles_inside_a_transaction(world):
+    case = drive("accepted")
+    locking = Prepared(
+        lambda number: Case.objects.select_for_update(of=("self",)).filter(number=number).order_by()[:1],
+        number=str,
+    )
+    with transaction.atomic():
+        assert locking.first(number=case.number).pk == case.pk
+
+
+def test_another_thread_runs_it_on_its_own_connection(world_tx):
+    case = drive("accepted")
+    EVENTS.all(case_id=case.pk)  # compiled on this thread's connection
+    seen = {}
+
+    def other():
+        try:
+            seen["events"] = [e.action for e in EVENTS.all(case_id=case.pk)]
+            seen["connection"] = id(connection.connection)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert seen["events"] == ["accept", "routed"]
+    assert seen["connection"] != id(connection.connection)
+
+
+def test_it_refuses_a_builder_whose_values_do_not_reach_the_sql(world):
+    with pytest.raises(ValueError, match="kind of every parameter"):
+        Prepared(lambda number: Case.objects.filter(number=number))
+    ignored = Prepared(lambda number: Case.objects.all()[:1], number=str)
+    with pytest.raises(ValueError, match="does not reach"):
+        ignored.first(number="x")
+    rewritten = Prepared(lambda name: Staff.objects.filter(full_name__contains=name), name=str)
+    with pytest.raises(ValueError, match="rewritten|does not reach"):
+        rewritten.all(name="x")
