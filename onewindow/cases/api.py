@@ -21,6 +21,7 @@ from onewindow.core.api import (
     Id,
     IdNumber,
     In,
+    Out,
     Page,
     Phone,
     ResidentId,
@@ -39,7 +40,7 @@ router = Router(tags=["cases"])
 # --------------------------------------------------------------------------------------------------
 
 
-class CodeName(Schema):
+class CodeName(Out):
     code: str
     name: str
 
@@ -81,13 +82,13 @@ class CaseIn(In):
     )
 
 
-class ApplicantOut(Schema):
+class ApplicantOut(Out):
     kind: one_of(ApplicantKind.values)
     name: str
     id_number: str = Field(..., description="masked")
 
 
-class ClockOut(Schema):
+class ClockOut(Out):
     allowed_days: int
     used_days: int
     suspended_days: int
@@ -100,7 +101,7 @@ class ClockOut(Schema):
     breakdown: list[str] = Field(..., description="why the case is due on its due date")
 
 
-class IssuanceClockOut(Schema):
+class IssuanceClockOut(Out):
     decided_on: dt.date
     due_date: dt.date | None
     allowed_days: int
@@ -111,13 +112,13 @@ class IssuanceClockOut(Schema):
     issued_on: dt.date | None
 
 
-class SealOut(Schema):
+class SealOut(Out):
     id: int
     name: str
     organisation: CodeName | None
 
 
-class ResultOut(Schema):
+class ResultOut(Out):
     number: str
     verification_code: str
     decision: str
@@ -129,7 +130,7 @@ class ResultOut(Schema):
     revoked: bool
 
 
-class EventOut(Schema):
+class EventOut(Out):
     at: dt.datetime
     action: str
     actor: str
@@ -141,7 +142,7 @@ class EventOut(Schema):
     status: str | None
 
 
-class SuspensionOut(Schema):
+class SuspensionOut(Out):
     procedure: one_of(SpecialProcedure.values)
     reason: str
     planned_days: int | None
@@ -151,13 +152,13 @@ class SuspensionOut(Schema):
     outcome: str
 
 
-class ExtensionOut(Schema):
+class ExtensionOut(Out):
     days: int
     reason: str
     granted_at: dt.datetime
 
 
-class IssueOut(Schema):
+class IssueOut(Out):
     method: one_of(IssueMethod.values)
     recipient: str | None
     recipient_kind: one_of(RecipientKind.values) | None
@@ -167,7 +168,7 @@ class IssueOut(Schema):
     tracking_number: str | None
 
 
-class CaseOut(Schema):
+class CaseOut(Out):
     number: str
     status: one_of(CaseStatus.values)
     status_label: str
@@ -447,8 +448,7 @@ class _DetailList:
         return self.qs.count()
 
     def __getitem__(self, item):
-        today = clock.today()
-        return [selectors.case_detail(c, today=today) for c in selectors.attach_departments(self.qs[item])]
+        return selectors.page_details(self.qs[item], today=clock.today())
 
 
 @router.get("/cases/{number}", response=CaseOut, summary="One case")

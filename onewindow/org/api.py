@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from onewindow.core.api import In, Page, line
+from onewindow.core.api import In, Out, Page, line
 from onewindow.core.errors import NotAuthenticated
 from onewindow.core.scoping import not_found
 from onewindow.org import audit_log, notifications, security, selectors, services
@@ -26,7 +26,7 @@ class TokenOut(Schema):
     expires_at: dt.datetime
 
 
-class DepartmentOut(Schema):
+class DepartmentOut(Out):
     code: str
     name: str
     names: list[str]
@@ -114,7 +114,7 @@ def audit(request, filters: Query[AuditFilters]):
 @router.get("/departments", response=list[DepartmentOut], summary="Organisations with all their names")
 @paginate(Page)
 def departments(request):
-    return selectors.cached_departments()  # the token's query has checked the cache (core.stamps)
+    return selectors.cached_department_rows()  # the token's query has checked the cache (core.stamps)
 
 
 @router.get("/staff", response=list[StaffOut], summary="Staff in the caller's scope")

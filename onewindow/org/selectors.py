@@ -110,9 +110,13 @@ def accounts() -> QuerySet:
 # --- through core.stamps' process cache (the case desks' hot path; never change the objects) ------
 
 
-def cached_departments() -> list[Organisation]:
-    """departments(), read once per change of the organisations or their names."""
-    return stamps.cached(("org.departments",), lambda: list(departments()))
+def cached_department_rows() -> list[dict]:
+    """departments() as GET /api/v1/departments answers them, built once per change of the organisations or
+    their names (the rows are shared: never change them)."""
+    return stamps.cached(
+        ("org.department_rows",),
+        lambda: [{"code": o.code, "name": o.name, "names": o.names, "kind": o.kind} for o in departments()],
+    )
 
 
 def cached_region(pk: int) -> Region:

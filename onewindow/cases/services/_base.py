@@ -27,12 +27,13 @@ from onewindow.cases.models import (
     Suspension,
     visible_row,
 )
-from onewindow.catalogue.selectors import cached_guide, cached_implementer, cached_subitem_by_id
+from onewindow.cases.selectors import attach_reference_data
+from onewindow.catalogue.selectors import cached_implementer
 from onewindow.core import audit, clock, stamps
 from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, NotFound, RuleViolation
 from onewindow.core.prepared import Prepared
 from onewindow.core.validators import TEXT_MAX, clean_text
-from onewindow.org.selectors import audit_context, cached_organisation, cached_region, cached_window
+from onewindow.org.selectors import audit_context, cached_organisation
 
 SYSTEM = "system"
 
@@ -229,7 +230,7 @@ def _lock(actor, case) -> Case:
             department_id = None
     if not visible_row(locked, actor, department_id):
         raise NotFound(_("Not found, or outside your scope."), code="not_found")
-    _attach_reference_data(locked)
+    attach_reference_data(locked)
     if locked.claimed_by_id:  # who holds it, for the answer (its username came with the lock)
         Case.claimed_by.field.set_cached_value(
             locked,
@@ -256,19 +257,6 @@ def _known_empty(model):
     empty._result_cache = []
     empty._prefetch_done = True
     return empty
-
-
-def _attach_reference_data(case: Case) -> None:
-    """Region, sub-item, guide, authority, deciding department and window from the process caches."""
-    case.region = cached_region(case.region_id)
-    case.subitem = cached_subitem_by_id(case.subitem_id)
-    case.guide = cached_guide(case.guide_id)
-    if case.authority_id:
-        case.authority = cached_organisation(case.authority_id)
-    if case.decided_department_id:
-        case.decided_department = cached_organisation(case.decided_department_id)
-    if case.window_id:
-        case.window = cached_window(case.window_id)
 
 
 def forget_prefetched(case: Case, name: str) -> None:
