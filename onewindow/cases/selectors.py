@@ -4,6 +4,7 @@ public progress query and result verification (no personal data), and in-flight 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib.auth import get_user_model
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -90,16 +91,53 @@ _EVENTS = Prepared(
 )
 
 
+# The columns of a case's events the row lock reads with it (cases.services._base._lock_columns).
+EVENT_COLUMNS = (
+    "id",
+    "at",
+    "action",
+    "actor_name",
+    "actor_full_name",
+    "role",
+    "organisation_id",
+    "comment",
+    "status_after",
+)
+
+
+def events_of_locked(case: Case) -> list[CaseEvent]:
+    """The events the row lock read (cases.services._base: `_events_json`), as instances with their
+    organisation from the process cache; `at` in UTC, as the database gives it."""
+    raw = case.__dict__.get("_events_json")
+    rows = json.loads(raw) if raw else []
+    names = [*EVENT_COLUMNS, "case_id"]
+    events = []
+    for row in rows:
+        values = dict(zip(EVENT_COLUMNS, row, strict=True))
+        at = dt.datetime.fromisoformat(values["at"])
+        values["at"] = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+        event = CaseEvent.from_db("default", names, [*(values[n] for n in EVENT_COLUMNS), case.pk])
+        organisation = cached_organisation(event.organisation_id) if event.organisation_id else None
+        CaseEvent.organisation.field.set_cached_value(event, organisation)
+        CaseEvent.case.field.set_cached_value(event, case)
+        events.append(event)
+    return events
+
+
 def action_answer(case: Case, *, actor=None, created: bool = False) -> dict:
     """The answer of an action or acceptance, built from the case its service locked (or inserted) and
     changed — region, sub-item, guide, authority, departments and window already loaded — plus the
     minimum reads: the events, the suspensions and extensions (none on a new case) and the result (only
     in a status that has one). No second scoped read: the service already checked the scope.
     """
-    new_events = case.__dict__.get("_new_events")
+    new_events = case.__dict__.get("_new_events") or []
     if created and new_events:  # a new case's events are the ones its acceptance just wrote
         events = sorted(new_events, key=lambda e: (e.at, e.pk))
         for event in events:
+            event.at = event.at.astimezone(dt.UTC)
+    elif "_events_json" in case.__dict__:  # read with the row lock: those before, and the action's own
+        events = sorted(events_of_locked(case) + new_events, key=lambda e: (e.at, e.pk))
+        for event in new_events:
             event.at = event.at.astimezone(dt.UTC)
     else:
         events = _EVENTS.all(case_id=case.pk)

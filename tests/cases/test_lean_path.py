@@ -213,3 +213,56 @@ def test_an_api_request_asks_the_token_user_and_roles_in_one_query(world, userna
     token_queries = [sql for sql in _statements(captured) if "org_apitoken" in sql]
     assert len(token_queries) == 1 and "auth_user_groups" in token_queries[0]
     assert not [sql for sql in _statements(captured) if sql.startswith('SELECT "auth_group"')]
+
+
+# GET /cases: the token, the count, the page's rows, then its events, suspensions, extensions, results and
+# holders, one query each whatever the page's size (a ten-table join and a prefetch per case before).
+PAGE_QUERIES = 8
+
+
+def test_a_page_of_cases_answers_each_case_as_it_answers_alone(clients, world):
+    numbers = [drive(status).number for status in ("accepted", "in_review", "suspended", "decided", "issued")]
+    numbers.append(drive("accepted", deferred=True).number)
+    numbers.append(drive("supplement_requested").number)
+    extended = drive("in_review")
+    ok(
+        act(
+            clients.head,
+            {"number": extended.number, "version": extended.version},
+            "extend",
+            days=2,
+            reason="情况复杂",
+        )
+    )
+    numbers.append(extended.number)
+    page = clients.supervisor.get("/cases", {"page_size": 100}).json()["results"]
+    listed = {case["number"]: case for case in page}
+    assert set(numbers) <= set(listed)
+    for number in numbers:
+        assert listed[number] == clients.supervisor.get(f"/cases/{number}").json(), number
+
+
+def test_a_page_of_cases_costs_the_same_queries_whatever_its_size(clients, world):
+    for status in ("accepted", "in_review", "suspended", "decided", "issued"):
+        drive(status)
+    clients.supervisor.get("/cases", {"page_size": 2})  # warm the process caches
+
+    def statements(size):
+        with CaptureQueriesContext(connection) as captured:
+            response = clients.supervisor.get("/cases", {"page_size": size})
+        assert response.status_code == 200 and len(response.json()["results"]) == min(size, 5)
+        return _statements(captured)
+
+    small, large = statements(2), statements(50)
+    assert len(small) == len(large) == PAGE_QUERIES, large
+    assert not [sql for sql in large if "org_organisation" in sql or "catalogue_" in sql]  # from the caches
+
+
+def test_a_renamed_department_shows_in_the_next_list_of_departments(clients, world):
+    def name_of_health():
+        rows = clients.clerk.get("/departments", {"page_size": 100}).json()["results"]
+        return next(row["name"] for row in rows if row["code"] == "health")
+
+    assert name_of_health() != "鞍山高新区卫生健康局（新名）"
+    Organisation.objects.filter(pk=world.health.pk).update(name="鞍山高新区卫生健康局（新名）")
+    assert name_of_health() == "鞍山高新区卫生健康局（新名）"

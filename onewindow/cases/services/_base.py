@@ -27,7 +27,7 @@ from onewindow.cases.models import (
     Suspension,
     visible_row,
 )
-from onewindow.cases.selectors import attach_reference_data
+from onewindow.cases.selectors import EVENT_COLUMNS, attach_reference_data
 from onewindow.catalogue.selectors import cached_implementer
 from onewindow.core import audit, clock, stamps
 from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, NotFound, RuleViolation
@@ -194,7 +194,21 @@ def _lock_columns() -> dict:
             [],
             output_field=CharField(),
         ),
+        # The case's events so far, for the action's answer (cases.selectors.events_of_locked): every
+        # writer of events holds this row's lock, so these and the action's own are all of them.
+        "_events_json": RawSQL(_events_sql(case), [], output_field=CharField()),
     }
+
+
+def _events_sql(case: str) -> str:
+    """A case's events as one JSON array of arrays (EVENT_COLUMNS), in SQL text on either engine."""
+    table = f'"{CaseEvent._meta.db_table}"'
+    columns = ", ".join(f'e."{c}"' for c in EVENT_COLUMNS)
+    if connection.vendor == "postgresql":
+        return (
+            f'SELECT json_agg(json_build_array({columns}))::text FROM {table} e WHERE e.case_id = {case}."id"'
+        )
+    return f'SELECT json_group_array(json_array({columns})) FROM {table} e WHERE e.case_id = {case}."id"'
 
 
 # Compiled once per process (core.prepared): the statement never changes, only the number.
