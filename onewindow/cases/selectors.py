@@ -105,18 +105,23 @@ EVENT_COLUMNS = (
 )
 
 
+_EVENT_FIELD_ORDER = [
+    f.attname for f in CaseEvent._meta.concrete_fields if f.attname in {*EVENT_COLUMNS, "case_id"}
+]
+
+
 def events_of_locked(case: Case) -> list[CaseEvent]:
     """The events the row lock read (cases.services._base: `_events_json`), as instances with their
     organisation from the process cache; `at` in UTC, as the database gives it."""
     raw = case.__dict__.get("_events_json")
     rows = json.loads(raw) if raw else []
-    names = [*EVENT_COLUMNS, "case_id"]
     events = []
     for row in rows:
-        values = dict(zip(EVENT_COLUMNS, row, strict=True))
+        values = dict(zip(EVENT_COLUMNS, row, strict=True), case_id=case.pk)
         at = dt.datetime.fromisoformat(values["at"])
         values["at"] = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
-        event = CaseEvent.from_db("default", names, [*(values[n] for n in EVENT_COLUMNS), case.pk])
+        # from_db takes the values in the model's field order (the others deferred).
+        event = CaseEvent.from_db("default", list(values), [values[n] for n in _EVENT_FIELD_ORDER])
         organisation = cached_organisation(event.organisation_id) if event.organisation_id else None
         CaseEvent.organisation.field.set_cached_value(event, organisation)
         CaseEvent.case.field.set_cached_value(event, case)
