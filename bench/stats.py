@@ -69,6 +69,7 @@ def _prepare() -> dict:
     from onewindow.org import sample as org_sample
     from onewindow.org.models import Organisation, OrganisationKind
     from onewindow.site import demo
+    from onewindow.staffing import sample as staffing_sample
     from onewindow.workdays import sample as workdays_sample
 
     loaded = org_sample.load_organisations()
@@ -78,6 +79,8 @@ def _prepare() -> dict:
     workdays_sample.load_sample_calendar()
     handover_sample.load()
     catalogue_sample.load()
+    # Rule 8's guard refuses a signature leaving a sub-item without a qualified approver: qualify them.
+    staffing_sample.qualify_stationed_approvers()
     departments = Organisation.objects.filter(
         kind__in=[OrganisationKind.INTERNAL, OrganisationKind.RESIDENT]
     ).values_list("code", flat=True)

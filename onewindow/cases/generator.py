@@ -28,11 +28,11 @@ rebuilt after the load (see the load-sample command).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
 import json
 import random
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -63,7 +63,7 @@ from onewindow.catalogue.results import sample_particulars
 from onewindow.core import audit, bulk, clock
 from onewindow.core.crypto import encrypt
 from onewindow.core.models import AuditEntry
-from onewindow.core.validators import credit_code_check_char, resident_id_check_char
+from onewindow.core.validators import credit_code_check_char, mask_id_number, resident_id_check_char
 from onewindow.handover.models import Seal, SealPurpose
 from onewindow.org import roles as r
 from onewindow.workdays import arithmetic
@@ -174,6 +174,10 @@ class _Applicant:
     id_cipher: str
     phone_cipher: str
     digest: str
+    masked: str = ""
+
+    def __post_init__(self):
+        self.masked = mask_id_number(self.id_number)
 
 
 @dataclass
@@ -189,6 +193,8 @@ class _World:
     organisations: dict[int, object]
     seals: dict[int, list[Seal]]
     applicants: list[_Applicant]
+
+    result_templates: dict = field(default_factory=dict)
 
     def __post_init__(self):
         # Plain copies of what the result content reads of organisations and seals.
@@ -970,37 +976,51 @@ def _reserve_serials(counts: dict[tuple[int, str, str], int]) -> dict[tuple[int,
 
 
 def _write_chunk(
-    sim: _Simulator, world: _World, plan: list[tuple[dt.date, _Guide]], texts: _Texts
+    sim: _Simulator,
+    world: _World,
+    plan: list[tuple[dt.date, _Guide]],
+    texts: _Texts,
+    writer: bulk.Writer,
+    chainer: audit.Chainer,
 ) -> Counter:
-    """Generate and write the cases of `plan` (day, guide), in one transaction."""
+    """Generate the cases of `plan` (day, guide) and hand their rows to `writer`, inside the caller's
+    transaction. The simulation touches no database, so it runs while the writer still copies the
+    previous chunk; the numbers are reserved once that is done."""
     rng = sim.rng
-    tally = Counter()
-    with transaction.atomic():
-        # Numbers: each (region, day) counter advanced once for the chunk's cases of that day.
-        per_day = Counter((g.region_id, day) for day, g in plan)
-        reserved = _reserve_serials({(r, "case", f"{day:%Y%m%d}"): k for (r, day), k in per_day.items()})
-        first_serial = {(r, day): reserved[(r, "case", f"{day:%Y%m%d}")] for r, day in per_day}
-        ids = bulk.reserve_ids(Case, len(plan))
-        made_cases = []
-        minutes_of_day: dict[tuple[int, dt.date], list[float]] = {}
-        for (region_id, day), count in per_day.items():
-            limit = DAY_MINUTES
-            if day == sim.today:
-                limit = max(1.0, min(DAY_MINUTES, (sim.now - sim.at(day, 0)).total_seconds() / 60 - 1))
-            minutes_of_day[(region_id, day)] = sorted(rng.uniform(0, limit) for _ in range(count))
-        taken = Counter()
-        for case_id, (day, guide) in zip(ids, plan, strict=True):
-            region = guide.region
-            slot = (guide.region_id, day)
-            received_at = sim.at(day, minutes_of_day[slot][taken[slot]])
-            number = case_number(region, day, first_serial[slot] + taken[slot])
-            taken[slot] += 1
-            made = sim.case(guide, received_at, texts)
-            _apply(made, sim)
-            made.case.update(id=case_id, number=number)
-            made_cases.append(made)
-        _number_records(made_cases, world)
-        _insert(made_cases, tally)
+    per_day = Counter((g.region_id, day) for day, g in plan)
+    minutes_of_day: dict[tuple[int, dt.date], list[float]] = {}
+    for (region_id, day), count in per_day.items():
+        limit = DAY_MINUTES
+        if day == sim.today:
+            limit = max(1.0, min(DAY_MINUTES, (sim.now - sim.at(day, 0)).total_seconds() / 60 - 1))
+        minutes_of_day[(region_id, day)] = sorted(rng.uniform(0, limit) for _ in range(count))
+    taken = Counter()
+    made_cases = []
+    places = []
+    for day, guide in plan:
+        slot = (guide.region_id, day)
+        place = taken[slot]
+        taken[slot] += 1
+        made = sim.case(guide, sim.at(day, minutes_of_day[slot][place]), texts)
+        _apply(made, sim)
+        made_cases.append(made)
+        places.append((day, place))
+    writer.wait()  # the connection is ours again
+    # Numbers: each (region, day) counter advanced once for the chunk's cases of that day.
+    reserved = _reserve_serials({(r, "case", f"{day:%Y%m%d}"): k for (r, day), k in per_day.items()})
+    ids = bulk.reserve_ids(Case, len(plan))
+    for made, case_id, (day, place) in zip(made_cases, ids, places, strict=True):
+        guide = made.guide
+        serial = reserved[(guide.region_id, "case", f"{day:%Y%m%d}")] + place
+        made.case.update(id=case_id, number=case_number(guide.region, day, serial))
+    _number_records(made_cases, world)
+    writer.submit(_batches(made_cases, chainer))
+    tally = Counter(m.case["status"] for m in made_cases)
+    tally["cases"] = len(made_cases)
+    tally["events"] = sum(len(m.events) for m in made_cases)
+    tally["suspensions"] = sum(m.suspension is not None for m in made_cases)
+    tally["extensions"] = sum(m.extension is not None for m in made_cases)
+    tally["results"] = sum(m.result is not None for m in made_cases)
     return tally
 
 
@@ -1016,6 +1036,7 @@ def _number_records(made_cases: list[_Made], world: _World) -> None:
     per_year = Counter((m.guide.region_id, m.result["produced_at"].astimezone(tz).year) for m in with_result)
     reserved = _reserve_serials({(r, "result", str(year)): k for (r, year), k in per_year.items()})
     next_serial = {(r, year): reserved[(r, "result", str(year))] for r, year in per_year}
+    templates = world.result_templates
     for made in with_result:
         result = made.result
         guide = made.guide
@@ -1025,38 +1046,114 @@ def _number_records(made_cases: list[_Made], world: _World) -> None:
         number = f"{guide.region_code}-{year}-{serial:06d}"
         code = codes.new_verification_code()
         case = made.case
-        shown = SimpleNamespace(
-            number=case["number"],
-            subitem=guide.shown_subitem,
-            guide=guide.shown_guide,
-            applicant_kind=made.applicant.kind,
-            applicant_name=made.applicant.name,
-            applicant_id_number=made.applicant.id_number,
-            result_particulars=case.get("result_particulars") or {},
-            decision=case["decision"],
-            decision_reason=case["decision_reason"],
-            authority=world.shown[case["authority_id"]],
-            accepted_at=case["accepted_at"],
-            decided_at=case["decided_at"],
-            decided_by=made.decider,
-            decided_department_id=case["decided_department_id"],
-            decided_department=world.shown.get(case["decided_department_id"]),
+        key = (
+            guide.guide_id,
+            case["decision"],
+            case["authority_id"],
+            result["seal"].pk,
+            case["decided_department_id"],
+            made.decider.id if made.decider else None,
         )
-        content = {
-            **_result_content(
-                shown,
-                number=number,
-                code=code,
-                seal=world.shown_seals[result["seal"].pk],
-                at=result["produced_at"],
-            ),
-            "synthetic": True,
-        }
-        # The result service's canonical text and hash; the same text is what is stored.
-        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        template = templates.get(key)
+        if template is None:
+            template = templates[key] = _result_template(made, world)
+        applicant = made.applicant
+        values = [
+            number,
+            code,
+            case["number"],
+            applicant.kind,
+            applicant.name,
+            applicant.masked,
+            case["accepted_at"].isoformat(),
+            case["decided_at"].isoformat(),
+            result["produced_at"].isoformat(),
+        ]
+        if case["decision"] == Decision.GRANT:
+            particulars = case.get("result_particulars") or {}
+            values += [particulars[c] for c in template.particulars if particulars.get(c)]
+        # The result service's canonical text (json.dumps, sorted keys) with this case's values; hashed
+        # as the service hashes it, and stored as it is.
+        canonical = template.fill(values)
         content_hash = audit.sm3_hex(canonical.encode("utf-8"))
         result.update(number=number, code=code, content=canonical, hash=content_hash)
         made.result_step.data.update(result=number, hash=content_hash)
+
+
+_SENTINEL = re.compile(r'"\ue000(\d+)\ue001"')
+_enc = json.encoder.encode_basestring  # json.dumps(ensure_ascii=False)'s string writer
+
+
+@dataclass
+class _ResultTemplate:
+    """The canonical text of a result's content split around the values that change from case to case."""
+
+    parts: list[str]
+    slots: list[int]
+    particulars: list[str]
+
+    def fill(self, values: list[str]) -> str:
+        out = [self.parts[0]]
+        for slot, part in zip(self.slots, self.parts[1:], strict=True):
+            out.append(_enc(values[slot]))
+            out.append(part)
+        return "".join(out)
+
+
+def _result_template(made: _Made, world: _World) -> _ResultTemplate:
+    """The result service's own content (`_result_content`) for this kind of case (sub-item, decision,
+    authority, seal, department, decider), with markers where each case's values go."""
+    case, guide, result = made.case, made.guide, made.result
+
+    def mark(i: int) -> str:
+        return f"\ue000{i}\ue001"
+
+    granted = case["decision"] == Decision.GRANT
+    particulars = case.get("result_particulars") or {}
+    codes_ = [f["code"] for f in guide.result_fields if granted and particulars.get(f["code"])]
+    shown = SimpleNamespace(
+        number=case["number"],
+        subitem=guide.shown_subitem,
+        guide=guide.shown_guide,
+        applicant_kind=made.applicant.kind,
+        applicant_name=made.applicant.name,
+        applicant_id_number=made.applicant.id_number,
+        result_particulars=particulars,
+        decision=case["decision"],
+        decision_reason=case["decision_reason"],
+        authority=world.shown[case["authority_id"]],
+        accepted_at=case["accepted_at"],
+        decided_at=case["decided_at"],
+        decided_by=made.decider,
+        decided_department_id=case["decided_department_id"],
+        decided_department=world.shown.get(case["decided_department_id"]),
+    )
+    content = {
+        **_result_content(
+            shown,
+            number="",
+            code="",
+            seal=world.shown_seals[result["seal"].pk],
+            at=result["produced_at"],
+        ),
+        "synthetic": True,
+    }
+    content.update(
+        number=mark(0),
+        verification_code=mark(1),
+        case_number=mark(2),
+        applicant={"kind": mark(3), "name": mark(4), "id_number": mark(5)},
+        accepted_at=mark(6),
+        decided_at=mark(7),
+        produced_at=mark(8),
+    )
+    if len(content["particulars"]) != len(codes_):
+        raise RuntimeError("the result content's particulars changed shape: update the generator")
+    for n, item in enumerate(content["particulars"]):
+        item["value"] = mark(9 + n)
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    pieces = _SENTINEL.split(canonical)
+    return _ResultTemplate(parts=pieces[0::2], slots=[int(i) for i in pieces[1::2]], particulars=codes_)
 
 
 def _case_row(made: _Made) -> tuple:
@@ -1136,57 +1233,9 @@ def _event_rows(made: _Made):
         )
 
 
-def _insert(made_cases: list[_Made], tally: Counter) -> None:
-    bulk.insert_rows(Case, CASE_FIELDS, (_case_row(m) for m in made_cases))
-    tally["events"] += bulk.insert_rows(
-        CaseEvent, EVENT_FIELDS, itertools.chain.from_iterable(_event_rows(m) for m in made_cases)
-    )
-    tally["suspensions"] += bulk.insert_rows(
-        Suspension,
-        SUSPENSION_FIELDS,
-        (
-            (s["id"], m.case["id"], *(s[f] for f in SUSPENSION_FIELDS[2:]))
-            for m in made_cases
-            if (s := m.suspension) is not None
-        ),
-    )
-    tally["extensions"] += bulk.insert_rows(
-        Extension,
-        EXTENSION_FIELDS,
-        (
-            (m.case["id"], e["days"], e["reason"], e["granted_by_id"], e["granted_at"])
-            for m in made_cases
-            if (e := m.extension) is not None
-        ),
-    )
-    tally["results"] += bulk.insert_rows(
-        Result,
-        RESULT_FIELDS,
-        (
-            (
-                m.case["id"],
-                m.guide.region_id,
-                x["number"],
-                x["code"],
-                m.case["decision"],
-                m.case["authority_id"],
-                x["seal"].pk,
-                x["seal"].name,
-                x["seal"].organisation_id,
-                x["content"],
-                x["hash"],
-                x["produced_at"],
-                x["produced_by_id"],
-                x.get("issued_at"),
-                False,
-                None,
-                "",
-            )
-            for m in made_cases
-            if (x := m.result) is not None
-        ),
-    )
-    audit.record_many(
+def _batches(made_cases: list[_Made], chainer: audit.Chainer) -> list[tuple]:
+    """(model, fields, rows) of every table the chunk writes; the audit entries sealed here (one a case)."""
+    audit_rows = chainer.rows(
         {
             "action": "cases.generated",
             "region": m.guide.region_code,
@@ -1196,9 +1245,56 @@ def _insert(made_cases: list[_Made], tally: Counter) -> None:
         }
         for m in made_cases
     )
-    for m in made_cases:
-        tally[m.case["status"]] += 1
-    tally["cases"] += len(made_cases)
+    return [
+        (Case, CASE_FIELDS, (_case_row(m) for m in made_cases)),
+        (CaseEvent, EVENT_FIELDS, itertools.chain.from_iterable(_event_rows(m) for m in made_cases)),
+        (
+            Suspension,
+            SUSPENSION_FIELDS,
+            (
+                (s["id"], m.case["id"], *(s[f] for f in SUSPENSION_FIELDS[2:]))
+                for m in made_cases
+                if (s := m.suspension) is not None
+            ),
+        ),
+        (
+            Extension,
+            EXTENSION_FIELDS,
+            (
+                (m.case["id"], e["days"], e["reason"], e["granted_by_id"], e["granted_at"])
+                for m in made_cases
+                if (e := m.extension) is not None
+            ),
+        ),
+        (
+            Result,
+            RESULT_FIELDS,
+            (
+                (
+                    m.case["id"],
+                    m.guide.region_id,
+                    x["number"],
+                    x["code"],
+                    m.case["decision"],
+                    m.case["authority_id"],
+                    x["seal"].pk,
+                    x["seal"].name,
+                    x["seal"].organisation_id,
+                    x["content"],
+                    x["hash"],
+                    x["produced_at"],
+                    x["produced_by_id"],
+                    x.get("issued_at"),
+                    False,
+                    None,
+                    "",
+                )
+                for m in made_cases
+                if (x := m.result) is not None
+            ),
+        ),
+        (AuditEntry, audit.SEALED_FIELDS, audit_rows),
+    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1231,23 +1327,36 @@ def generate(
         return tally
     texts = _Texts()
     sim = _Simulator(world, rng, now, texts)
-    done = 0
     offline = n >= OFFLINE_AT if offline is None else offline
-    with translation.override("zh-hans"), _offline() if offline else contextlib.nullcontext():
-        for start in range(0, len(reception_days), CHUNK):
-            chunk_days = reception_days[start : start + CHUNK]
-            plan = _plan(world, rng, chunk_days, sim)
-            tally.update(_write_chunk(sim, world, plan, texts))
-            done += len(chunk_days)
-            if progress is not None:
-                progress(done, n)
+    writer = bulk.Writer()
+    chunks = [reception_days[start : start + CHUNK] for start in range(0, len(reception_days), CHUNK)]
+    done = 0
+
+    def write(chunk_days: list[dt.date], chainer: audit.Chainer) -> None:
+        nonlocal done
+        plan = _plan(world, rng, chunk_days, sim)
+        tally.update(_write_chunk(sim, world, plan, texts, writer, chainer))
+        done += len(chunk_days)
+        if progress is not None:
+            progress(done, n)
+
+    with translation.override("zh-hans"):
+        if offline:
+            # One transaction: the audit chain's head locked (entries sealed as written), the case
+            # tables' secondary indexes and foreign keys offline, each chunk copied while the next is made.
+            with (
+                transaction.atomic(),
+                audit.sealing_here() as chainer,
+                bulk.indexes_offline(OFFLINE_TABLES),
+                writer,
+            ):
+                for chunk_days in chunks:
+                    write(chunk_days, chainer)
+        else:
+            for chunk_days in chunks:
+                with transaction.atomic(), audit.sealing_here() as chainer, writer:
+                    write(chunk_days, chainer)
     return tally
-
-
-@contextlib.contextmanager
-def _offline():
-    with transaction.atomic(), bulk.indexes_offline(OFFLINE_TABLES):
-        yield
 
 
 def _plan(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
@@ -164,26 +165,112 @@ _BULK_FIELDS = (
     "success",
     "detail",
 )
+SEALED_FIELDS = (*_BULK_FIELDS, "seq", "prev_hash", "hash")
+
+_enc = json.encoder.encode_basestring  # the string writer of json.dumps(ensure_ascii=False)
 
 
-def record_many(entries: Iterable[dict]) -> int:
-    """Append many entries at once (bulk loads); each dict holds record()'s keyword arguments, plus an
-    optional `at`. Same transaction rule as record(); written with core.bulk (COPY on PostgreSQL)."""
-    _require_transaction()
-    built = [_entry(**fields) for fields in entries]
-    if not built:
-        return 0
-    fields = _BULK_FIELDS
-    if inline():
-        _chain_inline(built)
-        fields = (*_BULK_FIELDS, "seq", "prev_hash", "hash")
-    dump = json.JSONEncoder(ensure_ascii=False).encode
-    bulk.insert_rows(
-        AuditEntry,
-        fields,
-        (tuple(dump(e.detail) if name == "detail" else getattr(e, name) for name in fields) for e in built),
+def _detail_text(detail: dict | None) -> str:
+    """The canonical text of a detail: what is stored, and what `_entry_hash` will write for it."""
+    return json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _bulk_row(
+    *,
+    action: str,
+    actor=None,
+    role: str = "",
+    organisation: str = "",
+    region: str = "",
+    obj=None,
+    object_type: str = "",
+    object_id: str = "",
+    detail: dict | None = None,
+    success: bool = True,
+    at: dt.datetime | None = None,
+) -> tuple:
+    """`_entry`'s values as a row of _BULK_FIELDS (no model instance: bulk loads write millions)."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    return (
+        (at or clock.now()).astimezone(dt.UTC),
+        getattr(actor, "pk", None),
+        getattr(actor, "username", None) or SYSTEM,
+        role,
+        organisation,
+        region,
+        action,
+        object_type,
+        str(object_id),
+        success,
+        _detail_text(detail),
     )
-    return len(built)
+
+
+def _canonical(row: tuple, seq: int, prev_hash: str) -> str:
+    """`_entry_hash`'s canonical text of a bulk row, written directly (sorted keys, compact separators);
+    tests/core/test_audit_chain.py holds the two to the same text."""
+    at, actor_id, actor, role, organisation, region, action, object_type, object_id, success, detail = row
+    return (
+        f'{{"action":{_enc(action)},"actor":{_enc(actor)},"actor_id":{"null" if actor_id is None else int(actor_id)},'
+        f'"at":"{at.isoformat(timespec="microseconds")}","detail":{detail},"object_id":{_enc(object_id)},'
+        f'"object_type":{_enc(object_type)},"organisation":{_enc(organisation)},"prev_hash":{_enc(prev_hash)},'
+        f'"region":{_enc(region)},"role":{_enc(role)},"seq":{seq},"success":{"true" if success else "false"}}}'
+    )
+
+
+class Chainer:
+    """Seals bulk rows as they are written, for a writer that holds the chain head's lock (`sealing_here`)."""
+
+    def __init__(self, seq: int, prev: str):
+        self.seq, self.prev = seq, prev
+
+    def rows(self, entries: Iterable[dict]) -> list[tuple]:
+        """Rows of SEALED_FIELDS for `entries` (record()'s keyword arguments, plus an optional `at`),
+        each with the next seq, the previous hash and its own SM3 hash."""
+        out = []
+        seq, prev = self.seq, self.prev
+        for fields in entries:
+            row = _bulk_row(**fields)
+            seq += 1
+            digest = sm3_hex(_canonical(row, seq, prev).encode("utf-8"))
+            out.append((*row, seq, prev, digest))
+            prev = digest
+        self.seq, self.prev = seq, prev
+        return out
+
+
+@contextmanager
+def sealing_here():
+    """For a bulk writer inside ONE transaction: seal what has committed, keep the chain head's lock to the
+    end of the transaction and seal the writer's own entries as they are written (`Chainer.rows`), in
+    the order written; the head moves when the block ends. The lock makes every other sealer wait (or skip
+    its turn) until the writer commits; entries of other writers are sealed after."""
+    _require_transaction()
+    if not inline():
+        seal_all(wait=True)
+    AuditChainHead.objects.get_or_create(pk=1)
+    head = AuditChainHead.objects.select_for_update().get(pk=1)
+    chainer = Chainer(head.seq, head.hash)
+    yield chainer
+    if chainer.seq != head.seq:
+        AuditChainHead.objects.filter(pk=1).update(
+            seq=chainer.seq, hash=chainer.prev, sealed_at=clock.now(), lag_ms=0
+        )
+
+
+def record_many(entries: Iterable[dict], *, sealed: bool = False) -> int:
+    """Append many entries at once (bulk loads); each dict holds record()'s keyword arguments, plus an
+    optional `at`. Same transaction rule as record(); written with core.bulk (COPY on PostgreSQL).
+    `sealed` (or inline mode): chained in this transaction under the head's lock (`sealing_here`)."""
+    _require_transaction()
+    if sealed or inline():
+        with sealing_here() as chainer:
+            rows = chainer.rows(entries)
+            bulk.insert_rows(AuditEntry, SEALED_FIELDS, rows)
+        return len(rows)
+    return bulk.insert_rows(AuditEntry, _BULK_FIELDS, (_bulk_row(**fields) for fields in entries))
 
 
 # --------------------------------------------------------------------------------------------------

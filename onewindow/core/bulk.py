@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
@@ -57,12 +58,8 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
     names = ", ".join(quote(c) for c in columns)
     count = 0
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row + extra)
-                count += 1
-        return count
+        connection.ensure_connection()
+        return _copy(connection.connection, f"COPY {table} ({names}) FROM STDIN", rows, extra)
     # SQLite: Django stores datetimes as naive UTC text, dates as ISO text.
     kinds = [_sqlite_kind(model, f) for f in fields]
     convert = [i for i, k in enumerate(kinds) if k]
@@ -86,6 +83,80 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
         raw.executemany(sql, batch)
         count += len(batch)
     return count
+
+
+def _copy(raw, sql: str, rows: Iterable[tuple], extra: tuple) -> int:
+    """COPY `rows` (plus the constant `extra` columns) over the psycopg connection `raw`."""
+    count = 0
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row + extra)
+            count += 1
+    return count
+
+
+class Writer:
+    """Writes one batch of tables at a time (`submit([(model, fields, rows), ...])`, rows as for
+    `insert_rows`) while the caller builds the next one.
+
+    On PostgreSQL the COPYs run on a thread over the same connection and transaction: COPY waits for the
+    server with the GIL released, so the server stores one chunk while Python makes the next. The caller
+    must not use the connection until `wait()` (the next `submit` and the end of the `with` block wait).
+    On SQLite the rows are written at once, in the caller's thread."""
+
+    def __init__(self):
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def submit(self, batches: Sequence[tuple]) -> None:
+        self.wait()
+        if not connection.in_atomic_block:
+            raise RuntimeError("bulk.Writer must run inside the caller's transaction")
+        if connection.vendor != "postgresql":
+            for model, fields, rows in batches:
+                insert_rows(model, fields, rows)
+            return
+        quote = connection.ops.quote_name
+        statements = []
+        for model, fields, rows in batches:
+            extra_columns, extra = _missing_columns(model, fields)
+            names = ", ".join(quote(c) for c in [_column(model, f) for f in fields] + extra_columns)
+            statements.append((f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN", rows, extra))
+        connection.ensure_connection()
+        raw = connection.connection
+
+        def run():
+            try:
+                for sql, rows, extra in statements:
+                    _copy(raw, sql, rows, extra)
+            except BaseException as exc:  # handed to the caller's thread by wait()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="bulk-writer", daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        """Until the batch in flight is written; its error, if any, is raised here."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.wait()
+        else:  # the caller's error wins; the connection is only released once the thread is done
+            if self._thread is not None:
+                self._thread.join()
+                self._thread = None
+            self._error = None
+        return False
 
 
 def _sqlite_kind(model, attname: str) -> bool:

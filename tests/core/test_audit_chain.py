@@ -48,6 +48,39 @@ def test_record_many_extends_the_same_chain_as_record(db):
     call_command("audit", "verify")
 
 
+def test_bulk_canonical_text_is_the_verifiers(db):
+    """The bulk writer's direct canonical text equals `_entry_hash`'s json.dumps for awkward values."""
+    import datetime as dt
+
+    at = dt.datetime(2024, 3, 1, 8, 30, 5, tzinfo=dt.UTC)
+    for detail, object_id, actor in (
+        ({}, "", None),
+        ({"b": [1, 2.5, None], "a": {"z": '引号"\\', "y": True}}, "1\n2", None),
+        ({"number": "2103002024030100001", "status": "issued", "version": 6}, "x\u202e", None),
+    ):
+        row = audit._bulk_row(
+            action="test.bulk", region="210300", object_id=object_id, detail=detail, at=at, actor=actor
+        )
+        entry = AuditEntry(**dict(zip(audit._BULK_FIELDS, row, strict=True)), seq=7, prev_hash="ab" * 32)
+        entry.detail = __import__("json").loads(entry.detail)
+        canonical = audit._canonical(row, 7, "ab" * 32)
+        assert audit.sm3_hex(canonical.encode()) == audit._entry_hash(entry)
+
+
+def test_sealed_bulk_entries_join_the_chain_in_the_writers_transaction(db):
+    _append(2)
+    with transaction.atomic():
+        audit.record(action="test.unsealed")  # committed with the bulk: sealed first, then the bulk
+        assert (
+            audit.record_many(({"action": "test.bulk", "object_id": str(i)} for i in range(30)), sealed=True)
+            == 30
+        )
+    assert not AuditEntry.objects.filter(hash__isnull=True).exists()
+    _append(1)
+    result = audit.verify()
+    assert result.ok and result.checked == 34
+
+
 def test_record_many_outside_a_transaction_is_refused(db):
     with pytest.raises(RuntimeError):
         connection.in_atomic_block = False
