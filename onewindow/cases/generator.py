@@ -160,6 +160,9 @@ class _Guide:
 
     def implementer(self, at: dt.datetime) -> int | None:
         """Rule 1: the organisation whose [valid_from, valid_to) holds `at` (the same predicate as valid_at)."""
+        last_start, last_end, last_organisation_id = self.ranges[-1]
+        if last_end is None and last_start <= at:  # the current implementer: most moments of a history
+            return last_organisation_id
         for start, end, organisation_id in self.ranges:
             if start <= at and (end is None or end > at):
                 return organisation_id
