@@ -597,6 +597,14 @@ def open_cases(*, region=None) -> QuerySet[Case]:
     return qs.with_department()
 
 
+def open_cases_by_index(*, region) -> QuerySet[Case]:
+    """The open cases of `region`, reached through the (region, status) index, for grouped counts: as
+    `pk IN (ids from that index)`, because SQLite's planner cannot tell that open cases are few among
+    millions and would otherwise scan the table along the grouped column's index."""
+    ids = Case.objects.filter(region=region, status__in=OPEN_STATUSES).values("pk")
+    return Case.objects.filter(pk__in=ids)
+
+
 def awaiting_issuance(*, region=None) -> QuerySet[Case]:
     """Decided cases whose result has not reached the applicant yet (the art. 44 clock runs)."""
     return open_cases(region=region).filter(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from onewindow.cases import clock as case_clock
 from onewindow.cases import selectors as case_selectors
-from onewindow.cases.models import OPEN_STATUSES, Case
+from onewindow.cases.models import Case
 from onewindow.catalogue.models import SubItem
 from onewindow.core import clock
 from onewindow.core.errors import InvalidInput, PermissionDenied, RuleViolation
@@ -191,7 +191,7 @@ def _live_overdue(region_id: int, by: str, department_id: int | None, subitem_id
     claimed it."""
     if by == "month":
         return {}
-    qs = Case.objects.filter(region_id=region_id, status__in=OPEN_STATUSES).filter(
+    qs = case_selectors.open_cases_by_index(region=region_id).filter(
         case_selectors.level_condition(case_clock.OVERDUE)
     )
     if department_id is not None:

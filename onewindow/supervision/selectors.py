@@ -263,6 +263,7 @@ def board(
     from onewindow.cases import clock as case_clock
     from onewindow.cases import selectors as case_selectors
     from onewindow.cases.models import CLOCK_STATUSES
+    from onewindow.catalogue.models import Assignment
     from onewindow.core import clock
     from onewindow.org import roles as r
     from onewindow.org.models import Organisation, OrganisationKind
@@ -281,10 +282,12 @@ def board(
     )
     level = {name: case_selectors.level_condition(name, today=today) for name in case_clock.LEVELS}
     running = Q(status__in=CLOCK_STATUSES, due_date__isnull=False)
-    cases = {
-        row["department_id_now"]: row
-        for row in case_selectors.open_cases(region=region)
-        .values("department_id_now")
+    # Counted per (deciding department, sub-item), then put under the department working the case now
+    # (rule 3: the decider once decided, else the sub-item's implementer now, read once per sub-item):
+    # the same department as `with_department`, without its subquery for each open case.
+    groups = list(
+        case_selectors.open_cases_by_index(region=region)
+        .values("decided_department_id", "subitem_id")
         .annotate(
             open=Count("pk"),
             normal=Count("pk", filter=level[case_clock.NORMAL]),
@@ -294,7 +297,24 @@ def board(
             oldest=Min("accepted_at"),
         )
         .order_by()
-    }
+    )
+    now = clock.now()
+    implementer_now = dict(
+        Assignment.objects.filter(
+            subitem_id__in={g["subitem_id"] for g in groups if g["decided_department_id"] is None}
+        )
+        .valid_at(now)
+        .values_list("subitem_id", "organisation_id")
+    )
+    cases: dict = {}
+    for g in groups:
+        department_id = g["decided_department_id"] or implementer_now.get(g["subitem_id"])
+        row = cases.setdefault(department_id, {"open": 0, "normal": 0, "warning": 0, "overdue": 0})
+        for name in ("open", "normal", "warning", "overdue"):
+            row[name] += g[name]
+        for name in ("earliest_due", "oldest"):
+            values = [v for v in (row.get(name), g[name]) if v is not None]
+            row[name] = min(values) if values else None
     oldest_times = [row["oldest"] for row in cases.values() if row["oldest"] is not None]
     oldest_numbers = {}
     for department_id, number, accepted_at in (
