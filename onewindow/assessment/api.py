@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from onewindow.assessment import documents, selectors, services
-from onewindow.core.api import DbInt, Id, In, Page, line, text
+from onewindow.core.api import DbInt, Id, In, Page, Rendered, line, text
 from onewindow.core.api import code as code_field
 
 router = Router(tags=["assessment"])
@@ -228,7 +228,7 @@ def list_assessments(
     """A person sees their own (from confirmation on), a department head their department's and its
     people's, the supervisor all, the 督考办 only what was filed (filed, returned, recorded)."""
     qs = selectors.results_for(request.auth, period=period, subject_kind=subject_kind, status=status)
-    return _Lazy(qs, selectors.result_summary)
+    return Rendered(qs, selectors.result_summary)
 
 
 @router.post(
@@ -355,17 +355,3 @@ def create_scheme(request, payload: AssessmentSchemeIn):
         note=payload.note,
     )
     return Status(201, _scheme(scheme))
-
-
-class _Lazy:
-    def __init__(self, qs, render):
-        self.qs, self.render = qs, render
-
-    def __len__(self):
-        return self.qs.count()
-
-    def count(self):
-        return self.qs.count()
-
-    def __getitem__(self, item):
-        return [self.render(x) for x in self.qs[item]]
