@@ -96,3 +96,32 @@ def test_it_refuses_a_builder_whose_values_do_not_reach_the_sql(world):
     rewritten = Prepared(lambda name: Staff.objects.filter(full_name__contains=name), name=str)
     with pytest.raises(ValueError, match="rewritten|does not reach"):
         rewritten.all(name="x")
+
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side PREPARE")
+
+
+@postgresql_only
+def test_on_postgresql_it_runs_a_statement_prepared_once_per_connection(world):
+    case = drive("decided")
+    EVENTS.all(case_id=case.pk)
+    with CaptureQueriesContext(connection) as captured:
+        got = EVENTS.all(case_id=case.pk)
+    (sql,) = [q["sql"] for q in captured.captured_queries]
+    assert sql.startswith("EXECUTE onewindow_prepared_") and '"cases_caseevent"' in sql  # the text as comment
+    assert [e.action for e in got] == ["accept", "routed", "claim", "decide"]
+    # (Another connection prepares it in its own session: test_another_thread_runs_it_on_its_own_connection.)
+
+
+@postgresql_only
+def test_a_statement_the_server_refuses_to_prepare_runs_as_plain_sql_in_the_same_transaction(world):
+    case = drive("accepted")
+    refused = Prepared(lambda case_id: CaseEvent.objects.filter(case_id=case_id).order_by("pk"), case_id=int)
+    with transaction.atomic():
+        compiled = refused._get(connection)
+        name, _prepare, execute = compiled.server
+        compiled.server = (name, "PREPARE broken AS SELEC 1", execute)
+        with CaptureQueriesContext(connection) as captured:
+            assert [e.action for e in refused.all(case_id=case.pk)] == ["accept", "routed"]
+        assert captured.captured_queries[0]["sql"].startswith("SELECT")
+        assert Case.objects.filter(pk=case.pk).exists()  # the transaction goes on
