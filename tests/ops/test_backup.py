@@ -136,7 +136,16 @@ def test_backup_taken_while_the_server_accepts_cases_restores_to_a_consistent_st
 ):
     archive = tmp_path / "under-load.tar"
     with serve() as server:
-        load = Load(port=server.port, token=hall.clerk.token, subitem=hall.subitem, materials=hall.materials)
+        # Bounded by time, not by count: a fast server must not run out of acceptances to make before
+        # the backup ends (the check below needs the server still writing after the snapshot).
+        load = Load(
+            port=server.port,
+            token=hall.clerk.token,
+            subitem=hall.subitem,
+            materials=hall.materials,
+            max_per_client=1_000_000,
+            max_seconds=180.0,
+        )
         load.start()
         try:
             load.wait_for(10)
