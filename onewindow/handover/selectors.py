@@ -142,24 +142,27 @@ def stationed_staff(department: Organisation, on: dt.date) -> QuerySet[Stationin
 
 
 # Rule 8 as the staffing context judges it (certificates per sub-item, the roster, leave and substitutes):
-# it registers `provider(department, subitem_ids, day) -> (unstaffed sub-item ids, qualified staff ids)`
-# here, the same view its signing check takes, so the preview and the dashboard say what signing will say.
-# Without it (a deployment without staffing) the stationing's own certificate fields decide.
-staffing_providers: list[Callable[[Organisation, list[int], dt.date], tuple[set[int], set[int]]]] = []
+# it registers `provider({department: subitem_ids}, day) -> {department id: (unstaffed sub-item ids,
+# qualified staff ids)}` here, the same view its signing check takes, so the preview and the dashboard say
+# what signing will say (all departments in a few queries). Without it (a deployment without staffing)
+# the stationing's own certificate fields decide.
+staffing_providers: list[Callable[[dict, dt.date], dict[int, tuple[set[int], set[int]]]]] = []
 
 
-def staffing_on(department: Organisation, subitem_ids: list[int], day: dt.date) -> tuple[set[int], set[int]]:
-    """(the sub-items among `subitem_ids` no qualified approver of `department` covers on `day`, the staff
-    ids of its approvers qualified for at least one of them)."""
-    if staffing_providers:
-        unstaffed, qualified = set(), set()
-        for provider in staffing_providers:
-            gaps, people = provider(department, subitem_ids, day)
-            unstaffed |= set(gaps)
-            qualified |= set(people)
-        return unstaffed, qualified
-    qualified = set(qualified_approvers(department, day).values_list("staff_id", flat=True))
-    return (set() if qualified else set(subitem_ids)), qualified
+def staffing_on(wanted: dict[Organisation, list[int]], day: dt.date) -> dict[int, tuple[set[int], set[int]]]:
+    """{department id: (the sub-items among its `wanted` ones no qualified approver of it covers on `day`,
+    the staff ids of its approvers qualified for at least one of them)}."""
+    out = {d.pk: (set(), set()) for d in wanted}
+    if not staffing_providers:
+        for department, subitem_ids in wanted.items():
+            qualified = set(qualified_approvers(department, day).values_list("staff_id", flat=True))
+            out[department.pk] = (set() if qualified else set(subitem_ids)), qualified
+        return out
+    for provider in staffing_providers:
+        for department_id, (gaps, people) in provider(wanted, day).items():
+            out[department_id][0].update(gaps)
+            out[department_id][1].update(people)
+    return out
 
 
 def qualified_approvers(department: Organisation, on: dt.date) -> QuerySet[Stationing]:
@@ -219,8 +222,8 @@ def impact_preview(agreement: HandoverAgreement, *, user) -> dict:
     stationed = list(in_scope(stationed_staff(agreement.department, on), user))
     # The day signing checks: the effective day, or today once that has passed.
     unstaffed, qualified_staff = staffing_on(
-        agreement.department, [s.pk for s in subitems], max(on, clock.today())
-    )
+        {agreement.department: [s.pk for s in subitems]}, max(on, clock.today())
+    )[agreement.department_id]
     cases_available, cases = _in_flight_cases([s.pk for s in subitems], user)
     return {
         "effective_on": on,
@@ -355,16 +358,19 @@ def progress(region: Region) -> Progress:
             row.responsible_name = agreement.department_contact_name
             row.responsible_phone = agreement.department_contact_phone
 
+    targeted: dict[int, list[SubItem]] = {d.pk: [] for d in departments}
+    for subitem in SubItem.objects.filter(target_department__in=departments).order_by("code"):
+        targeted[subitem.target_department_id].append(subitem)
+    staffing = staffing_on({d: [s.pk for s in targeted[d.pk]] for d in departments}, today)
     for department in departments:
         row = rows[department.pk]
         if not row.responsible_name:
             head = department_head(department)
             if head is not None:
                 row.responsible_name, row.responsible_phone = head.full_name, head.phone
-        targeted = list(SubItem.objects.filter(target_department=department).order_by("code"))
-        unstaffed, qualified_staff = staffing_on(department, [s.pk for s in targeted], today)
+        unstaffed, qualified_staff = staffing[department.pk]
         row.qualified_approvers = len(qualified_staff)
-        row.unstaffed = [s for s in targeted if s.pk in unstaffed]
+        row.unstaffed = [s for s in targeted[department.pk] if s.pk in unstaffed]
 
     bureau = org_selectors.bureau_of(region)
     still_valid, after_void = [], []

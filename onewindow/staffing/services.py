@@ -235,16 +235,21 @@ def end_stationing(
 # -- hooks ------------------------------------------------------------------------------------------
 
 
-def agreement_staffing(department, subitem_ids: list[int], day) -> tuple[set[int], set[int]]:
-    """For handover's preview and dashboard (handover.selectors.staffing_providers): the sub-items among
-    `subitem_ids` that `department` would leave without a qualified approver on `day` if it implemented
-    them, and its approvers present that day qualified for at least one of them."""
-    present = guard.present_approvers([day], departments=[department]).get((department.pk, day), set())
-    qualified = guard.qualifications(present, [day])
-    wanted = set(subitem_ids)
-    covered = {staff_id: set(qualified.get((staff_id, day), ())) & wanted for staff_id in present}
-    unstaffed = wanted - set().union(*covered.values()) if covered else wanted
-    return unstaffed, {staff_id for staff_id, subitems in covered.items() if subitems}
+def agreement_staffing(wanted: dict, day) -> dict:
+    """For handover's preview and dashboard (handover.selectors.staffing_providers): for each department of
+    `wanted` ({department: subitem_ids}), the sub-items it would leave without a qualified approver on
+    `day` if it implemented them, and its approvers present that day qualified for at least one of them —
+    for all the departments in four queries."""
+    present = guard.present_approvers([day], departments=list(wanted))
+    qualified = guard.qualifications(set().union(*present.values()) if present else set(), [day])
+    out = {}
+    for department, subitem_ids in wanted.items():
+        wanted_ids = set(subitem_ids)
+        staff_ids = present.get((department.pk, day), set())
+        covered = {s: set(qualified.get((s, day), ())) & wanted_ids for s in staff_ids}
+        unstaffed = wanted_ids - set().union(*covered.values()) if covered else wanted_ids
+        out[department.pk] = (unstaffed, {s for s, subitems in covered.items() if subitems})
+    return out
 
 
 def check_agreement_staffed(agreement) -> None:

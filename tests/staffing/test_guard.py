@@ -193,6 +193,25 @@ def test_the_impact_preview_and_the_dashboard_say_what_signing_will_say(world):
     assert ApiClient("supervisor1").post(f"/handovers/{construction.pk}/sign").status_code == 200
 
 
+def test_the_dashboards_staffing_view_costs_the_same_queries_for_one_department_or_all(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from onewindow.catalogue.models import SubItem
+    from onewindow.handover.selectors import staffing_on
+    from onewindow.org.models import Organisation
+
+    departments = list(Organisation.objects.filter(kind__in=["internal", "resident"]))
+    wanted = {d: list(SubItem.objects.values_list("pk", flat=True)) for d in departments}
+    one = dict([next(iter(wanted.items()))])
+    with CaptureQueriesContext(connection) as single:
+        staffing_on(one, TODAY)
+    with CaptureQueriesContext(connection) as every:
+        everyone = staffing_on(wanted, TODAY)
+    assert len(departments) > 1 and len(every.captured_queries) == len(single.captured_queries)
+    assert set(everyone) == {d.pk for d in departments}
+
+
 def test_after_a_handover_the_receiving_departments_staff_are_checked(world, frozen_clock, posting):
     agreement = handover.draft_agreement(
         actor=user("supervisor1"),
