@@ -1,8 +1,9 @@
 """Writes of the statistics: keeping the roll-ups in step with every case change, and rebuilding them.
 
 - `record_case_event(case, event)` is registered with `cases.hooks.on_case_event`: inside the case
-  change's transaction it recomputes the case's figures (onewindow.stats.figures), takes the old
-  contribution out of the monthly roll-up and puts the new one in (atomic upserts).
+  change's transaction it recomputes the case's figures (onewindow.stats.figures) and upserts its row;
+  the triggers of onewindow.stats.triggers take the old contribution out of the monthly roll-ups and put
+  the new one in (atomic upserts, in the same statement).
 - `rebuild(since=None)` recomputes everything from the cases tables with set-based SQL
   (INSERT … SELECT … GROUP BY, the same on SQLite and PostgreSQL): what the bulk generator calls after
   loading, and what repairs the roll-ups after a calendar change. Never a case loaded into Python.
@@ -13,14 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections import defaultdict
 
 from django.db import connection, transaction
 
 from onewindow.cases import hooks
-from onewindow.cases.models import Case
+from onewindow.cases.models import Case, CaseEvent
 from onewindow.org.models import Region
-from onewindow.stats import figures, sql
+from onewindow.stats import figures, sql, triggers
 from onewindow.stats.models import (
     COUNTERS,
     DIMENSIONS,
@@ -52,11 +52,14 @@ def _month(day: dt.date) -> dt.date:
 def record_case_event(case: Case, event) -> None:
     """`cases.hooks.on_case_event` listener: the case's figures after this event, in its transaction.
 
-    What the case service already knows spares the reads: an action that changed none of the columns the
-    figures read (figures.CASE_COLUMNS), no suspension or extension and asked for no supplement leaves the
-    figures as they are (a claim, a result produced); a case inserted now has no figures yet; the figures
-    this listener wrote earlier in the same service call (an acceptance writes two events) are known. The
-    case row is locked meanwhile, so no other transaction changes them."""
+    One statement when the figures may have changed: the figures row, upserted; the triggers on it
+    (stats.triggers) take its old contribution out of the two monthly roll-ups and put the new one in, in
+    the same statement, so nothing is read first. What the case service already knows spares the rest: an
+    action that changed none of the columns the figures read (figures.CASE_COLUMNS), no suspension or
+    extension and asked for no supplement leaves the figures as they are, with no statement (a claim, a
+    result produced); the figures this listener wrote earlier in the same service call (an acceptance
+    writes two events) are known, and written again only when they differ. The case row is locked
+    meanwhile, so no other transaction changes them."""
     asks_supplement = event is not None and event.action in figures.SUPPLEMENT_ACTIONS
     quiet = hooks.without_suspensions_or_extensions(case)
     before = hooks.row_before(case)
@@ -68,57 +71,33 @@ def record_case_event(case: Case, event) -> None:
     ):
         return
     known = case.__dict__.get(_WRITTEN)
-    if known is not None:
-        old, stored = known, True
-    elif hooks.inserted_now(case):
-        old, stored = None, False
-    else:
-        old = _stored_facts(case.pk)
-        stored = old is not None
-    if asks_supplement or (old is not None and old.supplemented):
+    if asks_supplement or (known is not None and known.supplemented):
         supplemented = True  # a supplement once asked stays asked
-    elif old is not None or hooks.inserted_now(case):
+    elif known is not None or hooks.inserted_now(case):
         supplemented = False  # the only way it becomes true is an event this listener sees
     else:
-        supplemented = None  # no figures yet: ask the events
+        supplemented = None  # asked of the events, inside the write
     new = figures.facts(
         case,
-        supplemented=supplemented,
+        supplemented=bool(supplemented),
         suspensions=[] if quiet else None,
         extensions=[] if quiet else None,
     )
-    case.__dict__[_WRITTEN] = new
-    if old == new:
+    if known is not None and known == new:
         return
-    monthly: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
-    for sign, f in ((-1, old), (1, new)):
-        if f is None:
-            continue
-        for day, staff, counts in figures.contributions(f):
-            key = (f.region_id, _month(day), f.department_id, f.subitem_id, f.window_id, staff)
-            for name, amount in counts.items():
-                monthly[key][name] += sign * amount
-    per_subitem: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
-    statements = []
-    for key, counts in monthly.items():
-        if any(counts.values()):
-            statements.append((_upsert_sql(MONTHLY, MONTHLY_KEYS), [*key, *(counts[c] for c in COUNTERS)]))
-            for name, amount in counts.items():
-                per_subitem[key[:4]][name] += amount
-    for key, counts in per_subitem.items():
-        statements.append((_upsert_sql(SUBITEMS, SUBITEM_KEYS), [*key, *(counts[c] for c in COUNTERS)]))
+    case.__dict__[_WRITTEN] = new if supplemented is not None else None
     values = [getattr(new, name) for name in _FACT_NAMES]
-    if stored:
-        statements.append((_figures_sql("update"), [*values, case.pk]))
-    else:
-        statements.append((_figures_sql("insert"), [case.pk, *values]))
-    _execute(statements)
+    with connection.cursor() as cursor:
+        if supplemented is None:
+            cursor.execute(_figures_sql(True), [case.pk, *values[:-1], case.pk])
+        else:
+            cursor.execute(_figures_sql(False), [case.pk, *values])
 
 
 # The figures this listener wrote for a case in the running service call, kept on the case instance.
 _WRITTEN = "_stats_figures_written"
 _CASE_COLUMNS = [(name, Case._meta.get_field(name).attname) for name in figures.CASE_COLUMNS]
-_FACT_NAMES = list(figures.Facts.__dataclass_fields__)
+_FACT_NAMES = [name for name in figures.Facts.__dataclass_fields__ if name != "supplemented"] + ["supplemented"]
 
 
 def _column(fact: str) -> str:
@@ -126,57 +105,30 @@ def _column(fact: str) -> str:
 
 
 @functools.cache
-def _figures_sql(kind: str) -> str:
+def _figures_sql(ask_events: bool) -> str:
+    """The upsert of one case's figures row; an update only when some column changes (so the roll-up
+    triggers fire only then). `ask_events`: whether a supplement was ever asked is read from the case's
+    events (the last parameter is then the case id), the definition the rebuild uses."""
     q = connection.ops.quote_name
     columns = [q(_column(name)) for name in _FACT_NAMES]
     case = q(_column("case_id"))
-    if kind == "select":
-        return f"SELECT {', '.join(columns)} FROM {q(FACTS)} WHERE {case} = %s"
-    if kind == "update":
-        return f"UPDATE {q(FACTS)} SET {', '.join(f'{c} = %s' for c in columns)} WHERE {case} = %s"
-    return f"INSERT INTO {q(FACTS)} ({case}, {', '.join(columns)}) VALUES ({', '.join(['%s'] * (len(columns) + 1))})"
-
-
-def _stored_facts(case_id: int) -> figures.Facts | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_figures_sql("select"), [case_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    facts = dict(zip(_FACT_NAMES, row, strict=True))
-    for name in ("on_time", "supplemented", "suspended", "extended"):
-        facts[name] = bool(facts[name])
-    return figures.Facts(**facts)
-
-
-def _execute(statements: list[tuple[str, list]]) -> None:
-    """The statements, in order; on PostgreSQL as one (each but the last a data-modifying WITH clause: one
-    round trip, one plan). No two of them touch the same row (the per-sub-item deltas are summed first)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(statements) > 1:
-            clauses = ", ".join(f"w{i} AS ({sql} RETURNING 1)" for i, (sql, _p) in enumerate(statements[:-1]))
-            cursor.execute(
-                f"WITH {clauses} {statements[-1][0]}", [p for _sql, params in statements for p in params]
-            )
-        else:
-            for sql, params in statements:
-                cursor.execute(sql, params)
+    values = ["%s"] * len(columns)
+    if ask_events:
+        actions = ", ".join(f"'{a}'" for a in figures.SUPPLEMENT_ACTIONS)
+        values[-1] = (
+            f"EXISTS (SELECT 1 FROM {q(CaseEvent._meta.db_table)} WHERE {q('case_id')} = %s "
+            f"AND {q('action')} IN ({actions}))"
+        )
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    table = q(FACTS)
+    return (
+        f"INSERT INTO {table} ({case}, {', '.join(columns)}) VALUES (%s, {', '.join(values)}) "
+        f"ON CONFLICT ({case}) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns)} "
+        f"WHERE {' OR '.join(f'{table}.{c} {distinct} excluded.{c}' for c in columns)}"
+    )
 
 
 SUBITEM_KEYS = ("region_id", "month", "department_id", "subitem_id")
-MONTHLY_KEYS = ("region_id", "month", *DIMENSIONS)
-
-
-@functools.cache
-def _upsert_sql(table: str, keys: tuple[str, ...]) -> str:
-    q = connection.ops.quote_name
-    columns = (*keys, *COUNTERS)
-    updates = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in COUNTERS)
-    return (
-        f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(q(c) for c in keys)}) DO UPDATE SET {updates}"
-    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -353,6 +305,7 @@ def rebuild(*, since: dt.date | None = None) -> dict:
 
     with transaction.atomic(), connection.cursor() as cursor:
         _lock_tables(cursor)
+        triggers.suspend(cursor)  # the rebuild writes the roll-ups itself
         refresh_workday_ranks()
         if since is None:
             step("ranks")
@@ -388,6 +341,7 @@ def rebuild(*, since: dt.date | None = None) -> dict:
             cursor.execute(statement, [from_month] * parts)
             months = cursor.rowcount
             cursor.execute(_subitems_sql(True), [from_month])
+        triggers.resume(cursor)
     seconds = time.perf_counter() - started
     logger.info("stats rebuilt: %s cases, %s monthly rows in %.2fs", written, months, seconds)
     timings, last = {}, started

@@ -60,17 +60,26 @@ PARTS = [
 ]
 
 
-def contributions(condition: str = "") -> tuple[str, int]:
+def contributions(condition: str = "", *, source: str = FACTS, signed: bool = False) -> tuple[str, int]:
     """SELECT … UNION ALL … of every contribution of every case in CaseFigures, with the columns
     region_id, day, department_id, subitem_id, window_id, staff_id and the COUNTERS. `condition` (with
     `{day}` for the part's day column and %s parameters) narrows each part; returns (sql, number of
-    parts), the caller repeats its parameters that many times."""
+    parts), the caller repeats its parameters that many times. `source`: rows with CaseFigures' columns
+    to read instead of the table (the roll-up triggers' OLD and NEW rows); `signed`: each counter times the
+    source's column `sign` (+1 put in, −1 taken out)."""
     selects = []
     for day, staff, where, counters in PARTS:
-        values = ", ".join(f"{counters.get(c, '0')} AS {c}" for c in COUNTERS)
+        values = ", ".join(
+            f"{_times_sign(counters[c]) if signed and c in counters else counters.get(c, '0')} AS {c}"
+            for c in COUNTERS
+        )
         extra = f" AND {condition.format(day=day)}" if condition else ""
         selects.append(
             f"SELECT region_id, {day} AS day, department_id, subitem_id, window_id, {staff} AS staff_id, "
-            f"{values} FROM {FACTS} WHERE {where}{extra}"
+            f"{values} FROM {source} WHERE {where}{extra}"
         )
     return " UNION ALL ".join(selects), len(selects)
+
+
+def _times_sign(expression: str) -> str:
+    return f"sign * ({expression})"
