@@ -97,7 +97,8 @@ def record_case_event(case: Case, event) -> None:
 # The figures this listener wrote for a case in the running service call, kept on the case instance.
 _WRITTEN = "_stats_figures_written"
 _CASE_COLUMNS = [(name, Case._meta.get_field(name).attname) for name in figures.CASE_COLUMNS]
-_FACT_NAMES = [name for name in figures.Facts.__dataclass_fields__ if name != "supplemented"] + ["supplemented"]
+# `supplemented` last: the one value the upsert may ask of the events instead.
+_FACT_NAMES = [*(n for n in figures.Facts.__dataclass_fields__ if n != "supplemented"), "supplemented"]
 
 
 def _column(fact: str) -> str:
