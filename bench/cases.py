@@ -942,13 +942,13 @@ def query_rows(per_step: dict[str, float], listeners: float = 0.0, delivery: flo
             **blank,
         },
         {
-            "what": "  + of the case-event listeners (statistics roll-ups, SMS outbox row)",
+            "what": "  + of the case-event listeners (statistics figures row, SMS outbox row)",
             "value": listeners,
             "unit": "queries",
             **blank,
         },
         {
-            "what": "  + of the applicant's texts sent after the commit (claim, mark sent)",
+            "what": "  + of the applicant's texts sent after the commit (mark sent: queued leased)",
             "value": delivery,
             "unit": "queries",
             **blank,

@@ -1,8 +1,12 @@
 """Writes of the outbox: queue a message at a case step (inside the case's transaction), deliver it after
 the commit, retry on failure with backoff until a maximum of attempts, and the supervisor's retry.
 
-Delivery claims a row before sending (an UPDATE that pushes its next attempt a lease ahead), so the
-on-commit delivery, two `onewindow tick`s and a retry button never send one message twice."""
+A message is queued already leased to the request that wrote it (its next attempt a lease ahead, in the
+same INSERT), so its delivery after the commit claims nothing: one UPDATE records the outcome. Every other
+attempt (a tick, a retry, or the lease holder's own thread before its commit) claims the row before sending
+(an UPDATE that pushes its next attempt a lease ahead), so the on-commit delivery, two `onewindow tick`s and
+a retry button never send one message twice; a request that died after its commit leaves the message to
+the first tick after the lease."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import re
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -56,11 +61,36 @@ def on_case_event(case, event) -> SmsMessage | None:
         phone=phone,
         text=text[:300],
         created_at=now,
-        next_attempt_at=now,
+        next_attempt_at=now + LEASE,  # leased to this request's delivery after the commit
     )
     # robust: whatever happens in delivery, the committed case change still answers its request.
-    transaction.on_commit(lambda: deliver(message.pk, message=message), robust=True)
+    transaction.on_commit(_Delivery(message), robust=True)
     return message
+
+
+class _Delivery:
+    """The delivery after the commit of a message its request queued leased to itself. Until it runs it
+    is pending in the connection's on-commit list: what this thread may still deliver at once (`_held`)."""
+
+    def __init__(self, message: SmsMessage):
+        self.message = message
+        self.pending = True
+
+    def __call__(self):
+        if self.pending:  # not used meanwhile by this thread's own tick or deliver
+            self.pending = False
+            deliver(self.message.pk, message=self.message, leased_until=self.message.next_attempt_at)
+
+
+def _held() -> dict[int, _Delivery]:
+    """The messages leased to this thread's open transaction whose delivery has not run: this thread may
+    use its lease at once (a tick or a deliver before the commit); nobody else may before the lease ends.
+    A rolled-back transaction's on-commit list is dropped, and its leases with it."""
+    return {
+        func.message.pk: func
+        for _sids, func, _robust in connection.run_on_commit
+        if isinstance(func, _Delivery) and func.pending
+    }
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -68,28 +98,39 @@ def _backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** max(0, attempts - 1)), dt.timedelta(hours=1))
 
 
-def _claim(pk: int, now: dt.datetime) -> int | None:
-    """Take the message for one attempt if it is queued and due: its attempts so far, this one included;
-    None when someone else has it. One statement (UPDATE … RETURNING)."""
+def _claim(pk: int, now: dt.datetime, *, held: bool = False) -> int | None:
+    """Take the message for one attempt if it is queued and due (or `held`: leased to this thread): its
+    attempts so far, this one included; None when someone else has it. One statement (UPDATE … RETURNING)."""
     q = connection.ops.quote_name
     adapt = connection.ops.adapt_datetimefield_value
+    due = "" if held else f"AND {q('next_attempt_at')} <= %s "
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {q(SmsMessage._meta.db_table)} SET {q('attempts')} = {q('attempts')} + 1, "
             f"{q('next_attempt_at')} = %s WHERE {q('id')} = %s AND {q('status')} = %s "
-            f"AND {q('next_attempt_at')} <= %s RETURNING {q('attempts')}",
-            [adapt(now + LEASE), pk, SmsStatus.QUEUED, adapt(now)],
+            f"{due}RETURNING {q('attempts')}",
+            [adapt(now + LEASE), pk, SmsStatus.QUEUED, *([] if held else [adapt(now)])],
         )
         row = cursor.fetchone()
     return row[0] if row else None
 
 
-def deliver(pk: int, *, backend=None, message: SmsMessage | None = None) -> str | None:
+def deliver(
+    pk: int, *, backend=None, message: SmsMessage | None = None, leased_until: dt.datetime | None = None
+) -> str | None:
     """One delivery attempt of message `pk` if it is due: its status after (None when not due or taken).
     A failure is recorded and retried later (backoff), until ONEWINDOW_SMS_MAX_ATTEMPTS: then `failed`.
-    `message`: the row as its creator holds it (its phone and text never change), to spare reading it."""
+    `message`: the row as its creator holds it (its phone and text never change), to spare reading it.
+    `leased_until`: the message was queued leased to the caller until then, with no attempt yet (the
+    delivery after the commit of the request that queued it): no claim while the lease lasts."""
     now = clock.now()
-    attempts = _claim(pk, now)
+    if leased_until is not None and now < leased_until:
+        attempts = 1
+    else:
+        held = _held().pop(pk, None)
+        if held is not None:
+            held.pending = False  # this attempt uses the lease: the delivery after the commit will not
+        attempts = _claim(pk, now, held=held is not None)
     if attempts is None:
         return None
     if message is None:
@@ -105,6 +146,7 @@ def deliver(pk: int, *, backend=None, message: SmsMessage | None = None) -> str 
     else:
         SmsMessage.objects.filter(pk=pk).update(
             status=SmsStatus.SENT,
+            attempts=attempts,
             sent_at=clock.now(),
             next_attempt_at=None,
             last_error="",
@@ -114,6 +156,7 @@ def deliver(pk: int, *, backend=None, message: SmsMessage | None = None) -> str 
     final = attempts >= settings.ONEWINDOW_SMS_MAX_ATTEMPTS
     SmsMessage.objects.filter(pk=pk).update(
         status=SmsStatus.FAILED if final else SmsStatus.QUEUED,
+        attempts=attempts,
         next_attempt_at=None if final else now + _backoff(attempts),
         last_error=error,
     )
@@ -123,8 +166,10 @@ def deliver(pk: int, *, backend=None, message: SmsMessage | None = None) -> str 
 
 def deliver_due(*, limit: int = 500) -> tuple[int, int, int]:
     """The tick job: try every queued message that is due (oldest first); (sent, failed for good, to retry)."""
+    held = list(_held())  # leased to this thread: due for it now
+    due_now = Q(next_attempt_at__lte=clock.now())
     due = list(
-        SmsMessage.objects.filter(status=SmsStatus.QUEUED, next_attempt_at__lte=clock.now())
+        SmsMessage.objects.filter(due_now | Q(pk__in=held) if held else due_now, status=SmsStatus.QUEUED)
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )

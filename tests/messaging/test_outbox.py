@@ -271,3 +271,66 @@ def test_a_misconfigured_sender_is_recorded_on_the_message(world, settings):
     assert services.deliver(message.pk) == SmsStatus.QUEUED
     message.refresh_from_db()
     assert "ModuleNotFoundError" in message.last_error and message.attempts == 1
+
+
+def test_the_delivery_after_the_commit_claims_nothing_one_update_records_it(
+    world, settings, django_capture_on_commit_callbacks
+):
+    """The message is queued leased to its request (its next attempt a lease ahead): the delivery after
+    the commit sends and records the outcome in one statement."""
+    from django.test.utils import CaptureQueriesContext
+
+    settings.ONEWINDOW_SMS_BACKEND = "locmem"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        case = drive("accepted")
+    message = SmsMessage.objects.get(case=case)
+    assert message.next_attempt_at == message.created_at + services.LEASE and message.attempts == 0
+    with CaptureQueriesContext(connection) as captured:
+        for callback in callbacks:
+            callback()
+    statements = [q["sql"] for q in captured.captured_queries if "messaging_smsmessage" in q["sql"]]
+    assert len(statements) == 1 and statements[0].startswith("UPDATE")
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.next_attempt_at) == (SmsStatus.SENT, 1, None)
+
+
+def test_a_tick_elsewhere_leaves_a_leased_message_to_its_request_until_the_lease_ends(
+    world, settings, frozen_clock, monkeypatch
+):
+    from onewindow.messaging.backends import locmem
+
+    settings.ONEWINDOW_SMS_BACKEND = "locmem"
+    frozen_clock(clock.now())
+    message = SmsMessage.objects.get(case=drive("accepted"))
+    start = clock.now()
+    sent_before = len(locmem.outbox)
+    monkeypatch.setattr(services, "_held", dict)  # another process: it holds no lease of this request
+    assert "0 sent, 0 failed for good, 0 to retry" in tick()
+    assert services.deliver(message.pk) is None and len(locmem.outbox) == sent_before
+    # The request died after its commit, before delivering: the first tick after the lease sends it.
+    frozen_clock(start + services.LEASE)
+    assert "1 sent" in tick()
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (SmsStatus.SENT, 1) and len(locmem.outbox) == sent_before + 1
+
+
+@pytest.mark.parametrize("first", ["tick", "delivery"])
+def test_the_lease_holder_sends_once_whichever_of_its_tick_and_its_delivery_comes_first(
+    world, settings, django_capture_on_commit_callbacks, first
+):
+    from onewindow.messaging.backends import locmem
+
+    settings.ONEWINDOW_SMS_BACKEND = "locmem"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        case = drive("accepted")
+    message = SmsMessage.objects.get(case=case)
+    sent_before = len(locmem.outbox)
+    for step in (first, "delivery" if first == "tick" else "tick", first):
+        if step == "tick":
+            tick()
+        else:
+            for callback in callbacks:
+                callback()
+    assert len(locmem.outbox) == sent_before + 1 and locmem.outbox[-1].reference == str(message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (SmsStatus.SENT, 1)
