@@ -51,10 +51,11 @@ def _upserts(vendor: str, *records: tuple[str, int]) -> list[str]:
         group = ", ".join(("region_id", month, *keys))
         updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
         conflict = ", ".join(("region_id", "month", *keys))
-        # WHERE true: SQLite's parser needs it before an upsert's ON CONFLICT after a SELECT.
+        # WHERE true: SQLite's parser needs it before an upsert's ON CONFLICT after a SELECT. ORDER BY:
+        # concurrent case changes lock the rows they share in one order (no deadlock between them).
         statements.append(
             f"INSERT INTO {table} ({columns}) SELECT region_id, {month}, {', '.join(keys)}, {sums} "
-            f"FROM ({union}) AS x WHERE true GROUP BY {group} HAVING {nonzero} "
+            f"FROM ({union}) AS x WHERE true GROUP BY {group} HAVING {nonzero} ORDER BY {group} "
             f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
         )
     return statements

@@ -7,4 +7,5 @@ from tests.cases.conftest import (  # noqa: F401  (fixtures)
     clients,
     world,
     world__cases,
+    world_tx,
 )

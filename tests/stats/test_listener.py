@@ -129,3 +129,37 @@ def test_the_listener_called_on_a_case_read_cold_keeps_the_figures_exact(world, 
     record_case_event(case, None)
     assert list(CaseFigures.objects.filter(case=case).values()) == before
     assert before and before[0]["department_id"] == figures.facts(case).department_id
+
+
+def test_a_granted_cases_life_costs_its_listeners_and_texts_nine_statements(
+    clients, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Listeners (6: three figures upserts, three outbox rows) and the texts sent after each commit (3: one
+    UPDATE each, the message queued leased to its request) — 14 on PostgreSQL and 20 on SQLite before."""
+    from onewindow.messaging import services as messaging
+
+    counts = {"listeners": 0, "delivery": 0}
+
+    def counted(listener, kind):
+        def run(*args, **kwargs):
+            with CaptureQueriesContext(connection) as captured:
+                result = listener(*args, **kwargs)
+            counts[kind] += len(_statements(captured))
+            return result
+
+        return run
+
+    monkeypatch.setattr(hooks, "on_case_event", [counted(x, "listeners") for x in hooks.on_case_event])
+    monkeypatch.setattr(messaging, "deliver", counted(messaging.deliver, "delivery"))
+    with django_capture_on_commit_callbacks(execute=True):
+        case = new_case(clients.clerk)
+    for name, client, params in (
+        ("claim", clients.approver, {}),
+        ("decide", clients.approver, {"decision": "grant", "reason": "符合"}),
+        ("produce_result", clients.approver, {}),
+        ("issue", clients.issuer, {"method": "pickup"}),
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            case = ok(act(client, case, name, **params))
+    assert case["status"] == "issued"
+    assert counts == {"listeners": 6, "delivery": 3}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
 from django.db import connection
 
 from onewindow.stats import figures, services, triggers
@@ -93,3 +94,32 @@ def test_the_triggers_are_installed_as_the_code_states_them(world):
         if connection.vendor == "postgresql"
         else {f"{triggers.NAME}_insert", f"{triggers.NAME}_update"}
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_case_changes_lose_no_count_in_the_rollups(world_tx):
+    """Threads on their own connections change different cases at once; the triggers' upserts add up."""
+    from onewindow.cases import services as case_services
+    from tests.cases.conftest import PERSON, user
+    from tests.cases.test_concurrency import race
+
+    cases = [drive("in_review") for _ in range(6)]
+    approver, clerk = user("construction-approver"), user("clerk1")
+
+    def work(i):
+        if i < len(cases):
+            case = cases[i]
+            case_services.decide(
+                actor=approver, case=case.number, version=case.version, decision="grant", reason="符合"
+            )
+        else:
+            case_services.accept(
+                actor=clerk, subitem="XK09901001", applicant=PERSON, materials=["M01", "M02", "M03"]
+            )
+
+    race(12, work)
+    assert CaseFigures.objects.count() == 12
+    stored = _stored()
+    assert stored == _summed()
+    monthly = [v for k, v in stored.items() if k[0] == "MonthlySubItemFigures"]
+    assert sum(v["accepted"] for v in monthly) == 12 and sum(v["completed"] for v in monthly) == 6
