@@ -31,9 +31,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import multiprocessing
+import os
 import random
 import re
+import traceback
 from collections import Counter, defaultdict
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -71,7 +75,9 @@ from onewindow.workdays.errors import CalendarMissing
 from onewindow.workdays.models import PROVISIONAL
 
 CHUNK = 10_000  # cases per transaction
-OFFLINE_AT = 200_000  # from this many cases, load with the indexes offline (see `generate`)
+OFFLINE_AT = 50_000  # from this many cases (and at least as many as stored), indexes offline (see `generate`)
+WORKERS_AT = 50_000  # from this many cases, chunks are made by worker processes (see `generate`)
+MAX_WORKERS = 4
 SYSTEM = "system"
 
 # Shares of the outcomes (see the module docstring).
@@ -978,18 +984,21 @@ def _reserve_serials(counts: dict[tuple[int, str, str], int]) -> dict[tuple[int,
         }
 
 
-def _write_chunk(
-    sim: _Simulator,
-    world: _World,
-    plan: list[tuple[dt.date, _Guide]],
-    texts: _Texts,
-    writer: bulk.Writer,
-    chainer: audit.Chainer,
-) -> Counter:
-    """Generate the cases of `plan` (day, guide) and hand their rows to `writer`, inside the caller's
-    transaction. The simulation touches no database, so it runs while the writer still copies the
-    previous chunk; the numbers are reserved once that is done."""
+@dataclass
+class _Sketch:
+    """A chunk simulated but not numbered yet (phase 1), and what it needs reserved in the database."""
+
+    made: list[_Made]
+    places: list[tuple[dt.date, int]]
+    per_day: Counter  # (region, day) -> cases received
+    suspensions: int
+    per_year: Counter  # (region, year) -> results produced
+
+
+def _simulate_chunk(sim: _Simulator, world: _World, chunk_days: list[dt.date], texts: _Texts) -> _Sketch:
+    """Phase 1 of a chunk, without the database: its sub-items, reception times and cases up to now."""
     rng = sim.rng
+    plan = _plan(world, rng, chunk_days, sim)
     per_day = Counter((g.region_id, day) for day, g in plan)
     minutes_of_day: dict[tuple[int, dt.date], list[float]] = {}
     for (region_id, day), count in per_day.items():
@@ -1008,37 +1017,101 @@ def _write_chunk(
         _apply(made, sim)
         made_cases.append(made)
         places.append((day, place))
-    writer.wait()  # the connection is ours again
-    # Numbers: each (region, day) counter advanced once for the chunk's cases of that day.
-    reserved = _reserve_serials({(r, "case", f"{day:%Y%m%d}"): k for (r, day), k in per_day.items()})
-    ids = bulk.reserve_ids(Case, len(plan))
-    for made, case_id, (day, place) in zip(made_cases, ids, places, strict=True):
+    tz = sim.tz
+    return _Sketch(
+        made=made_cases,
+        places=places,
+        per_day=per_day,
+        suspensions=sum(m.suspension is not None for m in made_cases),
+        per_year=Counter(
+            (m.guide.region_id, m.result["produced_at"].astimezone(tz).year)
+            for m in made_cases
+            if m.result is not None
+        ),
+    )
+
+
+@dataclass
+class _Reserved:
+    """What the parent reserved for one chunk under its transaction: the first serial of each counter,
+    the primary keys of the cases and suspensions."""
+
+    serials: dict[tuple[int, str, str], int]
+    case_ids: list[int]
+    suspension_ids: list[int]
+
+
+def _reserve(sketch: _Sketch) -> _Reserved:
+    """The chunk's numbers from the live counters (each advanced once) and its primary keys."""
+    counts = {(r, "case", f"{day:%Y%m%d}"): k for (r, day), k in sketch.per_day.items()}
+    counts.update({(r, "result", str(year)): k for (r, year), k in sketch.per_year.items()})
+    return _Reserved(
+        serials=_reserve_serials(counts),
+        case_ids=bulk.reserve_ids(Case, len(sketch.made)),
+        suspension_ids=bulk.reserve_ids(Suspension, sketch.suspensions),
+    )
+
+
+@dataclass
+class _Payload:
+    """A finished chunk: the rows of its tables (tuples, or COPY text from a worker), the audit entries
+    to chain (region code, case number, status, version) and its tallies."""
+
+    batches: list[tuple]
+    audit: list[tuple[str, str, str, int]]
+    tally: Counter
+
+    def all_batches(self, chainer: audit.Chainer) -> list[tuple]:
+        """The table batches plus the audit entries, sealed now, in the order written (one a case)."""
+        rows = chainer.rows(
+            {
+                "action": "cases.generated",
+                "region": region,
+                "object_type": "cases.case",
+                "object_id": number,
+                "detail": {"number": number, "status": status, "version": version},
+            }
+            for region, number, status, version in self.audit
+        )
+        return [*self.batches, (AuditEntry, audit.SEALED_FIELDS, rows)]
+
+
+def _finish_chunk(sketch: _Sketch, world: _World, reserved: _Reserved) -> _Payload:
+    """Phase 2, without the database: numbers, result contents and hashes, the rows of every table."""
+    made_cases = sketch.made
+    serials = reserved.serials
+    for made, case_id, (day, place) in zip(made_cases, reserved.case_ids, sketch.places, strict=True):
         guide = made.guide
-        serial = reserved[(guide.region_id, "case", f"{day:%Y%m%d}")] + place
+        serial = serials[(guide.region_id, "case", f"{day:%Y%m%d}")] + place
         made.case.update(id=case_id, number=case_number(guide.region, day, serial))
-    _number_records(made_cases, world)
-    writer.submit(_batches(made_cases, chainer))
+    _number_records(made_cases, world, reserved)
     tally = Counter(m.case["status"] for m in made_cases)
     tally["cases"] = len(made_cases)
     tally["events"] = sum(len(m.events) for m in made_cases)
-    tally["suspensions"] = sum(m.suspension is not None for m in made_cases)
+    tally["suspensions"] = sketch.suspensions
     tally["extensions"] = sum(m.extension is not None for m in made_cases)
     tally["results"] = sum(m.result is not None for m in made_cases)
-    return tally
+    return _Payload(
+        batches=_batches(made_cases),
+        audit=[
+            (m.guide.region_code, m.case["number"], m.case["status"], m.case["version"]) for m in made_cases
+        ],
+        tally=tally,
+    )
 
 
-def _number_records(made_cases: list[_Made], world: _World) -> None:
+def _number_records(made_cases: list[_Made], world: _World, reserved: _Reserved) -> None:
     """Suspension ids and result numbers (the live yearly counters), then each result's fixed content."""
     suspensions = [m for m in made_cases if m.suspension is not None]
-    for made, pk in zip(suspensions, bulk.reserve_ids(Suspension, len(suspensions)), strict=True):
+    for made, pk in zip(suspensions, reserved.suspension_ids, strict=True):
         made.suspension["id"] = pk
         for step in (made.suspension["start"], made.suspension["end"]):
             step.data["suspension"] = pk
     with_result = [m for m in made_cases if m.result is not None]
     tz = timezone.get_default_timezone()
-    per_year = Counter((m.guide.region_id, m.result["produced_at"].astimezone(tz).year) for m in with_result)
-    reserved = _reserve_serials({(r, "result", str(year)): k for (r, year), k in per_year.items()})
-    next_serial = {(r, year): reserved[(r, "result", str(year))] for r, year in per_year}
+    next_serial = {
+        (r, int(year)): first for (r, scope, year), first in reserved.serials.items() if scope == "result"
+    }
     templates = world.result_templates
     for made in with_result:
         result = made.result
@@ -1236,18 +1309,8 @@ def _event_rows(made: _Made):
         )
 
 
-def _batches(made_cases: list[_Made], chainer: audit.Chainer) -> list[tuple]:
-    """(model, fields, rows) of every table the chunk writes; the audit entries sealed here (one a case)."""
-    audit_rows = chainer.rows(
-        {
-            "action": "cases.generated",
-            "region": m.guide.region_code,
-            "object_type": "cases.case",
-            "object_id": m.case["number"],
-            "detail": {"number": m.case["number"], "status": m.case["status"], "version": m.case["version"]},
-        }
-        for m in made_cases
-    )
+def _batches(made_cases: list[_Made]) -> list[tuple]:
+    """(model, fields, rows) of every table the chunk writes but the audit log (rows made as they are read)."""
     return [
         (Case, CASE_FIELDS, (_case_row(m) for m in made_cases)),
         (CaseEvent, EVENT_FIELDS, itertools.chain.from_iterable(_event_rows(m) for m in made_cases)),
@@ -1296,7 +1359,6 @@ def _batches(made_cases: list[_Made], chainer: audit.Chainer) -> list[tuple]:
                 if (x := m.result) is not None
             ),
         ),
-        (AuditEntry, audit.SEALED_FIELDS, audit_rows),
     ]
 
 
@@ -1306,16 +1368,27 @@ def _batches(made_cases: list[_Made], chainer: audit.Chainer) -> list[tuple]:
 
 
 def generate(
-    n: int, *, days: int | None = None, seed: int | None = None, progress=None, offline: bool | None = None
+    n: int,
+    *,
+    days: int | None = None,
+    seed: int | None = None,
+    progress=None,
+    offline: bool | None = None,
+    workers: int | None = None,
 ) -> Counter:
     """Add `n` synthetic historical cases received over `days` before today (default: about three cases
     per calendar day of history, at least 120 days, at most ten years, never before the first assignment
     or the first calendar year). `progress(done, n)` is called after each chunk. Returns the tallies.
 
-    `offline` (default: from OFFLINE_AT cases on): the whole load in one transaction with the case
-    tables' secondary indexes (and PostgreSQL's foreign keys) dropped and built again at the end
-    (core.bulk.indexes_offline) — the tables are locked meanwhile, so only for a sample or benchmark
-    database; otherwise each chunk of CHUNK cases commits on its own."""
+    `offline` (default: from OFFLINE_AT cases on, if at least as many as the cases already stored): the
+    whole load in one transaction with the case tables' secondary indexes (and PostgreSQL's foreign keys)
+    dropped and built again at the end (core.bulk.indexes_offline) — the tables are locked meanwhile, so
+    only for a sample or benchmark database; otherwise each chunk of CHUNK cases commits on its own.
+
+    `workers` (default: one per CPU from WORKERS_AT cases on, else none): processes that simulate and
+    format the chunks while this one reserves their numbers, seals their audit entries and writes them.
+    Each chunk draws from its own generator seeded with (`seed`, chunk), so a seeded run makes the same
+    cases whatever the number of workers."""
     tally = Counter()
     if n <= 0:
         return tally
@@ -1330,36 +1403,180 @@ def generate(
         return tally
     texts = _Texts()
     sim = _Simulator(world, rng, now, texts)
-    offline = n >= OFFLINE_AT if offline is None else offline
-    writer = bulk.Writer()
+    if offline is None:
+        offline = n >= OFFLINE_AT and n >= Case.objects.count()
+    if workers is None:
+        workers = min(os.cpu_count() or 1, MAX_WORKERS) if n >= WORKERS_AT else 0
     chunks = [reception_days[start : start + CHUNK] for start in range(0, len(reception_days), CHUNK)]
+    # One seed per chunk, drawn now: reproducible from `seed` whichever process makes the chunk.
+    chunk_seeds = [rng.getrandbits(64) for _ in chunks]
     done = 0
 
-    def write(chunk_days: list[dt.date], chainer: audit.Chainer) -> None:
+    def wrote(payload: _Payload) -> None:
         nonlocal done
-        plan = _plan(world, rng, chunk_days, sim)
-        tally.update(_write_chunk(sim, world, plan, texts, writer, chainer))
-        done += len(chunk_days)
+        tally.update(payload.tally)
+        done += payload.tally["cases"]
         if progress is not None:
             progress(done, n)
 
-    with translation.override("zh-hans"):
+    with translation.override("zh-hans"), _source(world, sim, texts, chunks, chunk_seeds, workers) as source:
+        writer = bulk.Writer()
         if offline:
             # One transaction: the audit chain's head locked (entries sealed as written), the case
-            # tables' secondary indexes and foreign keys offline, each chunk copied while the next is made.
+            # tables' secondary indexes and foreign keys offline, each chunk copied while the next
+            # one's numbers are reserved and it is finished.
             with (
                 transaction.atomic(),
                 audit.sealing_here() as chainer,
                 bulk.indexes_offline(OFFLINE_TABLES),
                 writer,
             ):
-                for chunk_days in chunks:
-                    write(chunk_days, chainer)
+                bulk.relax_commit()
+                source.finish(0, _reserve(source.sketch(0)))
+                for i in range(len(chunks)):
+                    payload = source.payload(i)
+                    sketch = source.sketch(i + 1) if i + 1 < len(chunks) else None
+                    writer.wait()  # the connection is ours again
+                    if sketch is not None:
+                        source.finish(i + 1, _reserve(sketch))
+                    writer.submit(payload.all_batches(chainer))
+                    wrote(payload)
         else:
-            for chunk_days in chunks:
+            for i in range(len(chunks)):
                 with transaction.atomic(), audit.sealing_here() as chainer, writer:
-                    write(chunk_days, chainer)
+                    bulk.relax_commit()
+                    source.finish(i, _reserve(source.sketch(i)))
+                    payload = source.payload(i)
+                    writer.submit(payload.all_batches(chainer))
+                wrote(payload)
     return tally
+
+
+# --------------------------------------------------------------------------------------------------
+# Where the chunks are made: here, or in worker processes
+# --------------------------------------------------------------------------------------------------
+
+
+class _InProcess:
+    """The chunks made in this process, one phase at a time when asked (SQLite, small loads)."""
+
+    def __init__(self, world, sim, texts, chunks, chunk_seeds):
+        self.world, self.sim, self.texts = world, sim, texts
+        self.chunks, self.chunk_seeds = chunks, chunk_seeds
+        self.sketches: dict[int, _Sketch] = {}
+        self.reserved: dict[int, _Reserved] = {}
+
+    def sketch(self, i: int) -> _Sketch:
+        self.sim.rng = random.Random(self.chunk_seeds[i])
+        self.sketches[i] = _simulate_chunk(self.sim, self.world, self.chunks[i], self.texts)
+        return self.sketches[i]
+
+    def finish(self, i: int, reserved: _Reserved) -> None:
+        self.reserved[i] = reserved
+
+    def payload(self, i: int) -> _Payload:
+        return _finish_chunk(self.sketches.pop(i), self.world, self.reserved.pop(i))
+
+
+class _Workers:
+    """The chunks made by forked worker processes: chunk i by worker i % len(workers). Each simulates its
+    next chunk (phase 1) while its previous one is written; after the parent reserved a chunk's numbers
+    it finishes it (phase 2) and sends the rows back already in COPY text on PostgreSQL."""
+
+    def __init__(self, world, sim, texts, chunks, chunk_seeds, count: int):
+        context = multiprocessing.get_context("fork")  # the world is inherited, not pickled
+        self.chunks = chunks
+        self.pipes = []
+        self.processes = []
+        copy_text = connection.vendor == "postgresql"
+        for _n in range(count):
+            parent_end, child_end = context.Pipe()
+            process = context.Process(
+                target=_worker,
+                args=(child_end, world, sim, texts, chunks, chunk_seeds, copy_text),
+                name="onewindow-generator",
+                daemon=True,
+            )
+            process.start()
+            child_end.close()
+            self.pipes.append(parent_end)
+            self.processes.append(process)
+        for i in range(min(count, len(chunks))):
+            self.pipes[i].send(("sketch", i, None))
+
+    def _receive(self, i: int):
+        status, value = self.pipes[i % len(self.pipes)].recv()
+        if status == "error":
+            raise RuntimeError(f"generator worker failed on chunk {i}:\n{value}")
+        return value
+
+    def sketch(self, i: int) -> _Sketch:
+        return self._receive(i)
+
+    def finish(self, i: int, reserved: _Reserved) -> None:
+        pipe = self.pipes[i % len(self.pipes)]
+        pipe.send(("finish", i, reserved))
+        if i + len(self.pipes) < len(self.chunks):
+            pipe.send(("sketch", i + len(self.pipes), None))  # its next chunk, while this one is written
+
+    def payload(self, i: int) -> _Payload:
+        return self._receive(i)
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            with suppress(OSError):  # a worker that died has closed its end
+                pipe.send(None)
+            pipe.close()
+        for process in self.processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+
+
+def _worker(pipe, world, sim, texts, chunks, chunk_seeds, copy_text: bool) -> None:
+    """A worker's loop: phase 1 of a chunk (its sketch's counts go back), then phase 2 (its rows go back)."""
+    sketches = {}
+    with translation.override("zh-hans"):
+        while (message := pipe.recv()) is not None:
+            kind, i, reserved = message
+            try:
+                if kind == "sketch":
+                    sim.rng = random.Random(chunk_seeds[i])
+                    sketch = sketches[i] = _simulate_chunk(sim, world, chunks[i], texts)
+                    # Only what the parent reserves with (the cases themselves stay here).
+                    answer = _Sketch(
+                        [None] * len(sketch.made), [], sketch.per_day, sketch.suspensions, sketch.per_year
+                    )
+                else:
+                    answer = _finish_chunk(sketches.pop(i), world, reserved)
+                    if copy_text:
+                        answer.batches = [
+                            (model, fields, bulk.copy_text(model, fields, rows))
+                            for model, fields, rows in answer.batches
+                        ]
+                    else:
+                        answer.batches = [
+                            (model, fields, list(rows)) for model, fields, rows in answer.batches
+                        ]
+            except Exception:
+                pipe.send(("error", traceback.format_exc()))
+                continue
+            pipe.send(("ok", answer))
+
+
+@contextmanager
+def _source(world, sim, texts, chunks, chunk_seeds, workers: int):
+    source = (
+        _Workers(world, sim, texts, chunks, chunk_seeds, workers)
+        if workers > 0
+        else _InProcess(world, sim, texts, chunks, chunk_seeds)
+    )
+    try:
+        yield source
+    finally:
+        if isinstance(source, _Workers):
+            source.close()
 
 
 def _plan(

@@ -8,6 +8,7 @@ the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 import threading
 from collections.abc import Iterable, Sequence
@@ -85,10 +86,14 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
     return count
 
 
-def _copy(raw, sql: str, rows: Iterable[tuple], extra: tuple) -> int:
-    """COPY `rows` (plus the constant `extra` columns) over the psycopg connection `raw`."""
+def _copy(raw, sql: str, rows: Iterable[tuple] | CopyText, extra: tuple) -> int:
+    """COPY `rows` (plus the constant `extra` columns) over the psycopg connection `raw`; rows already
+    in COPY text (`copy_text`) are sent as they are."""
     count = 0
     with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        if isinstance(rows, CopyText):
+            copy.write(rows.data)
+            return rows.count
         write = copy.write_row
         for row in rows:
             write(row + extra)
@@ -96,9 +101,59 @@ def _copy(raw, sql: str, rows: Iterable[tuple], extra: tuple) -> int:
     return count
 
 
+class CopyText:
+    """Rows of one table already in PostgreSQL's COPY text format (constant columns included), made by
+    `copy_text` — in a worker process, say — and sent by `Writer` without another look."""
+
+    __slots__ = ("count", "data")
+
+    def __init__(self, data: bytes, count: int):
+        self.data, self.count = data, count
+
+
+def _text_str(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+_TEXT = {
+    str: _text_str,
+    int: str,
+    bool: lambda value: "t" if value else "f",
+    type(None): lambda _value: "\\N",
+    dt.datetime: dt.datetime.isoformat,  # aware: with its offset, read back as the same instant
+    dt.date: dt.date.isoformat,
+    float: repr,
+}
+
+
+def _text(value) -> str:
+    """One value in COPY text (the types rows hold: str and its enums, int, bool, None, datetime, date)."""
+    writer = _TEXT.get(type(value))
+    if writer is not None:
+        return writer(value)
+    if isinstance(value, enum.Enum):  # the models' TextChoices
+        return _text(value.value)
+    for kind, writer in _TEXT.items():
+        if isinstance(value, kind):
+            return writer(value)
+    raise TypeError(f"no COPY text for {type(value).__name__}")
+
+
+def copy_text(model, fields: Sequence[str], rows: Iterable[tuple]) -> CopyText:
+    """`rows` (as for `insert_rows`) as COPY text for `Writer`, fields not named given their default.
+    Pure Python, so a worker process can format while the writer sends."""
+    _columns, extra = _missing_columns(model, fields)
+    tail = "".join("\t" + _text(value) for value in extra) + "\n"
+    text = _text
+    lines = ["\t".join([text(value) for value in row]) + tail for row in rows]
+    return CopyText("".join(lines).encode("utf-8"), len(lines))
+
+
 class Writer:
     """Writes one batch of tables at a time (`submit([(model, fields, rows), ...])`, rows as for
-    `insert_rows`) while the caller builds the next one.
+    `insert_rows`, or on PostgreSQL a `CopyText`) while the caller builds the next one.
 
     On PostgreSQL the COPYs run on a thread over the same connection and transaction: COPY waits for the
     server with the GIL released, so the server stores one chunk while Python makes the next. The caller
@@ -176,7 +231,8 @@ def _sqlite_value(value):
 
 def reserve_ids(model, count: int) -> list[int]:
     """`count` primary keys no other writer will use (PostgreSQL: from the table's sequence; SQLite: above
-    the largest, safe because the caller's write transaction holds the database lock)."""
+    the largest and the AUTOINCREMENT counter, which moves past them — safe because the caller's write
+    transaction holds the database lock)."""
     if count <= 0:
         return []
     if not transaction.get_connection().in_atomic_block:
@@ -195,7 +251,21 @@ def reserve_ids(model, count: int) -> list[int]:
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         row = cursor.fetchone()
         top = max(top, row[0] if row else 0)
+        # Moved on as a sequence is, so a second reservation before these rows are written gets others.
+        if row:
+            cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [top + count, table])
+        else:
+            cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, top + count])
     return list(range(top + 1, top + 1 + count))
+
+
+def relax_commit() -> None:
+    """For a bulk load's transaction on PostgreSQL: its commit does not wait for the WAL to reach the
+    disk (synchronous_commit off, this transaction only). A crash right after may lose the load, never
+    half of it; the data of everyone else keeps its durability."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 @contextmanager

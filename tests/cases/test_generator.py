@@ -241,3 +241,86 @@ def test_a_large_load_builds_every_index_and_foreign_key_again(world, frozen_clo
     assert audit.verify().ok
     for case in _generated()[:50]:
         _check_case(case)
+
+
+def _definitions() -> dict:
+    """Every index and constraint of the offline tables with its full definition (PostgreSQL's own text;
+    SQLite's CREATE statements), so a rebuilt one must be the same, not just on the same columns."""
+    from django.db import connection
+
+    tables = [model._meta.db_table for model in generator.OFFLINE_TABLES]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [tables]
+            )
+            found = {("index", *row) for row in cursor.fetchall()}
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) || ' ' || "
+                "condeferrable::text || condeferred::text || convalidated::text FROM pg_constraint "
+                "WHERE conrelid::regclass::text = ANY(%s)",
+                [tables],
+            )
+            found |= {("constraint", *row) for row in cursor.fetchall()}
+            return found
+        cursor.execute(
+            f"SELECT tbl_name, name, sql FROM sqlite_master WHERE tbl_name IN ({', '.join(['%s'] * len(tables))})",
+            tables,
+        )
+        return {("sqlite", *row) for row in cursor.fetchall()}
+
+
+def test_a_load_made_by_worker_processes_follows_the_rules_and_leaves_the_schema_as_it_was(
+    world, frozen_clock
+):
+    """The path of large loads at a small size: two forked workers simulate and format the chunks, the
+    indexes and foreign keys are offline meanwhile; every case follows the rules, the chain verifies,
+    and every index and constraint is back with its exact definition."""
+    frozen_clock(TODAY)
+    before = _definitions()
+    generator.CHUNK, chunk = 400, generator.CHUNK  # several chunks, so each worker makes more than one
+    try:
+        tally = generator.generate(1500, days=200, seed=9, offline=True, workers=2)
+    finally:
+        generator.CHUNK = chunk
+    assert tally["cases"] == 1500 == Case.objects.count()
+    assert _definitions() == before
+    assert audit.verify().ok
+    cases = _generated()
+    for case in cases:
+        _check_case(case)
+    results = Result.objects.select_related(
+        "case__region", "case__subitem", "case__guide", "case__authority", "case__decided_by__staff"
+    ).select_related("case__decided_department", "seal__organisation")
+    for result in results.order_by("pk")[:300]:
+        _check_result(result)
+    assert Case.objects.values("number").distinct().count() == 1500
+    per_day = Counter()
+    for number in Case.objects.values_list("number", flat=True):
+        per_day[number[6:14]] = max(per_day[number[6:14]], int(number[14:]))
+    assert dict(CaseSerial.objects.filter(scope="case").values_list("key", "last")) == dict(per_day)
+
+
+def test_a_seeded_load_makes_the_same_cases_with_or_without_workers(world, frozen_clock):
+    frozen_clock(TODAY)
+
+    def made(since_id: int, through_id: int | None = None):
+        cases = Case.objects.filter(pk__gt=since_id)
+        if through_id is not None:
+            cases = cases.filter(pk__lte=through_id)
+        return list(
+            cases.order_by("received_at", "number").values_list(
+                "received_at", "status", "subitem_id", "due_date", "decided_at", "issued_at"
+            )
+        )
+
+    generator.CHUNK, chunk = 250, generator.CHUNK
+    try:
+        generator.generate(600, days=150, seed=21, workers=0)
+        last_id = Case.objects.aggregate(top=Max("pk"))["top"]
+        generator.generate(600, days=150, seed=21, workers=2)
+    finally:
+        generator.CHUNK = chunk
+    alone = made(0, last_id)
+    assert len(alone) == 600
+    assert made(last_id) == alone
