@@ -132,6 +132,15 @@ class _Person:
     def staff(self):
         return SimpleNamespace(full_name=self.full_name)
 
+    @property
+    def copy_columns(self) -> str:
+        """actor_id, actor_name, actor_full_name of its events in COPY text (see _event_lines)."""
+        if self._copy is None:
+            self._copy = f"{self.id}\t{bulk.copy_str(self.username)}\t{bulk.copy_str(self.full_name)}"
+        return self._copy
+
+    _copy: str | None = field(default=None, repr=False, compare=False)
+
 
 @dataclass
 class _Guide:
@@ -1076,8 +1085,11 @@ class _Payload:
         return [*self.batches, (AuditEntry, audit.SEALED_FIELDS, rows)]
 
 
-def _finish_chunk(sketch: _Sketch, world: _World, reserved: _Reserved) -> _Payload:
-    """Phase 2, without the database: numbers, result contents and hashes, the rows of every table."""
+def _finish_chunk(
+    sketch: _Sketch, world: _World, reserved: _Reserved, *, copy_text: bool = False
+) -> _Payload:
+    """Phase 2, without the database: numbers, result contents and hashes, the rows of every table
+    (`copy_text`: in PostgreSQL's COPY text, made here)."""
     made_cases = sketch.made
     serials = reserved.serials
     for made, case_id, (day, place) in zip(made_cases, reserved.case_ids, sketch.places, strict=True):
@@ -1092,7 +1104,7 @@ def _finish_chunk(sketch: _Sketch, world: _World, reserved: _Reserved) -> _Paylo
     tally["extensions"] = sum(m.extension is not None for m in made_cases)
     tally["results"] = sum(m.result is not None for m in made_cases)
     return _Payload(
-        batches=_batches(made_cases),
+        batches=_copy_batches(made_cases) if copy_text else _batches(made_cases),
         audit=[
             (m.guide.region_code, m.case["number"], m.case["status"], m.case["version"]) for m in made_cases
         ],
@@ -1362,6 +1374,136 @@ def _batches(made_cases: list[_Made]) -> list[tuple]:
     ]
 
 
+def _copy_batches(made_cases: list[_Made]) -> list[tuple]:
+    """`_batches` already in COPY text (for a worker process): the three big tables written line by line
+    with the types their columns hold known, the two small ones through `bulk.copy_text`. Held equal to
+    `bulk.copy_text` of `_batches` by tests/cases/test_generator.py."""
+    case_tail = bulk.copy_tail(Case, CASE_FIELDS)
+    event_tail = bulk.copy_tail(CaseEvent, EVENT_FIELDS)
+    result_tail = bulk.copy_tail(Result, RESULT_FIELDS)
+    cases, events, results = [], [], []
+    for made in made_cases:
+        cases.append(_case_line(made) + case_tail)
+        _event_lines(made, events, event_tail)
+        if made.result is not None:
+            results.append(_result_line(made) + result_tail)
+    small = [batch for batch in _batches(made_cases) if batch[0] in (Suspension, Extension)]
+    return [
+        (Case, CASE_FIELDS, bulk.CopyText("".join(cases).encode(), len(cases))),
+        (CaseEvent, EVENT_FIELDS, bulk.CopyText("".join(events).encode(), len(events))),
+        *((model, fields, bulk.copy_text(model, fields, rows)) for model, fields, rows in small),
+        (Result, RESULT_FIELDS, bulk.CopyText("".join(results).encode(), len(results))),
+    ]
+
+
+_N = "\\N"  # NULL in COPY text
+
+
+def _at(moment: dt.datetime | None) -> str:
+    return _N if moment is None else moment.isoformat()
+
+
+def _on(day: dt.date | None) -> str:
+    return _N if day is None else day.isoformat()
+
+
+def _id(pk: int | None) -> str:
+    return _N if pk is None else str(pk)
+
+
+def _case_line(made: _Made) -> str:
+    """`_case_row` in COPY text (same columns, same order; strings the generator made need no escape,
+    JSON text has its backslashes doubled, text read from the database is escaped)."""
+    c = made.case
+    g = made.guide
+    a = made.applicant
+    first = made.events[0].actor
+    get = c.get
+    materials = g.required_json if c["materials"] is g.required else _JSON(c["materials"])
+    missing = _JSON(c["missing_materials"]) if c["missing_materials"] else "[]"
+    particulars = _JSON(p) if (p := get("result_particulars")) else "{}"
+    return "\t".join(
+        (
+            str(c["id"]),
+            str(g.region_id),
+            c["number"],
+            c["status"],
+            str(c["version"]),
+            get("closure", ""),
+            str(g.subitem_id),
+            str(g.guide_id),
+            _id(first.window_id),
+            str(first.id),
+            c["received_at"].isoformat(),
+            "",
+            "",
+            a.kind,
+            bulk.copy_str(a.name),
+            a.id_cipher,
+            a.phone_cipher,
+            a.digest,
+            bulk.copy_str(materials),
+            bulk.copy_str(missing),
+            "",
+            "[]",
+            "",
+            _N,
+            _id(get("authority_id")),
+            _id(get("accepted_by_id")),
+            _at(get("accepted_at")),
+            _on(get("due_date")),
+            "t" if get("due_provisional", False) else "f",
+            _id(get("claimed_by_id")),
+            get("decision", ""),
+            get("decision_reason", ""),
+            bulk.copy_str(particulars),
+            _at(get("decided_at")),
+            _id(get("decided_by_id")),
+            _id(get("decided_department_id")),
+            _on(get("issue_due_date")),
+            _at(get("issued_at")),
+            _id(get("issued_by_id")),
+            get("issue_method", ""),
+            bulk.copy_str(get("issue_recipient", "")),
+            get("issue_recipient_kind", ""),
+            "",
+            get("issue_address", ""),
+            get("issue_carrier", ""),
+            get("issue_tracking_number", ""),
+            _at(get("ended_at")),
+            c["updated_at"].isoformat(),
+        )
+    )
+
+
+_SYSTEM_COLUMNS = f"{_N}\t{SYSTEM}\t"  # actor_id, actor_name, actor_full_name of a system step
+
+
+def _event_lines(made: _Made, out: list[str], tail: str) -> None:
+    """`_event_rows` in COPY text, appended to `out`."""
+    case_id = made.case["id"]
+    for s in made.events:
+        actor = s.actor
+        data = bulk.copy_str(_JSON(s.data)) if s.data else "{}"
+        out.append(
+            f"{case_id}\t{s.at.isoformat()}\t{s.action}\t"
+            f"{actor.copy_columns if actor else _SYSTEM_COLUMNS}\t{s.role}\t{_id(s.organisation_id)}\t"
+            f"{bulk.copy_str(s.comment)}\t{s.status}\t{data}{tail}"
+        )
+
+
+def _result_line(made: _Made) -> str:
+    """The result's row of `_batches` in COPY text."""
+    x, c = made.result, made.case
+    seal = x["seal"]
+    return (
+        f"{c['id']}\t{made.guide.region_id}\t{x['number']}\t{x['code']}\t{c['decision']}\t"
+        f"{c['authority_id']}\t{seal.pk}\t{bulk.copy_str(seal.name)}\t{seal.organisation_id}\t"
+        f"{bulk.copy_str(x['content'])}\t{x['hash']}\t{x['produced_at'].isoformat()}\t"
+        f"{_id(x['produced_by_id'])}\t{_at(x.get('issued_at'))}\tf\t{_N}\t"
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # The entry point
 # --------------------------------------------------------------------------------------------------
@@ -1549,13 +1691,8 @@ def _worker(pipe, world, sim, texts, chunks, chunk_seeds, copy_text: bool) -> No
                         [None] * len(sketch.made), [], sketch.per_day, sketch.suspensions, sketch.per_year
                     )
                 else:
-                    answer = _finish_chunk(sketches.pop(i), world, reserved)
-                    if copy_text:
-                        answer.batches = [
-                            (model, fields, bulk.copy_text(model, fields, rows))
-                            for model, fields, rows in answer.batches
-                        ]
-                    else:
+                    answer = _finish_chunk(sketches.pop(i), world, reserved, copy_text=copy_text)
+                    if not copy_text:
                         answer.batches = [
                             (model, fields, list(rows)) for model, fields, rows in answer.batches
                         ]

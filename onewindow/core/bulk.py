@@ -111,14 +111,15 @@ class CopyText:
         self.data, self.count = data, count
 
 
-def _text_str(value: str) -> str:
+def copy_str(value: str) -> str:
+    """A string in COPY text: backslash, tab, newline and carriage return escaped."""
     if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
         return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     return value
 
 
 _TEXT = {
-    str: _text_str,
+    str: copy_str,
     int: str,
     bool: lambda value: "t" if value else "f",
     type(None): lambda _value: "\\N",
@@ -141,11 +142,16 @@ def _text(value) -> str:
     raise TypeError(f"no COPY text for {type(value).__name__}")
 
 
+def copy_tail(model, fields: Sequence[str]) -> str:
+    """The end of each COPY text line of `model` with `fields` named: the defaults of the other columns."""
+    _columns, extra = _missing_columns(model, fields)
+    return "".join("\t" + _text(value) for value in extra) + "\n"
+
+
 def copy_text(model, fields: Sequence[str], rows: Iterable[tuple]) -> CopyText:
     """`rows` (as for `insert_rows`) as COPY text for `Writer`, fields not named given their default.
     Pure Python, so a worker process can format while the writer sends."""
-    _columns, extra = _missing_columns(model, fields)
-    tail = "".join("\t" + _text(value) for value in extra) + "\n"
+    tail = copy_tail(model, fields)
     text = _text
     lines = ["\t".join([text(value) for value in row]) + tail for row in rows]
     return CopyText("".join(lines).encode("utf-8"), len(lines))

@@ -324,3 +324,43 @@ def test_a_seeded_load_makes_the_same_cases_with_or_without_workers(world, froze
     alone = made(0, last_id)
     assert len(alone) == 600
     assert made(last_id) == alone
+
+
+def test_a_workers_copy_text_is_what_core_bulk_makes_of_the_rows(world, frozen_clock):
+    """The line writers of the worker path (`_copy_batches`) hold the same columns, in the same order and
+    the same text, as the rows of the in-process path (`_batches`) through `core.bulk.copy_text`."""
+    import random
+
+    from django.utils import translation
+
+    from onewindow.core import bulk
+
+    frozen_clock(TODAY)
+    rng = random.Random(3)
+    world_ = generator._world(rng, 800)
+    texts = generator._Texts()
+    sim = generator._Simulator(world_, rng, clock.now(), texts)
+    with translation.override("zh-hans"):
+        days = generator._days(world_, 800, 200, rng, clock.now())
+        sketch = generator._simulate_chunk(sim, world_, days, texts)
+        serials = {(r, "case", f"{day:%Y%m%d}"): 1 for r, day in sketch.per_day}
+        serials |= {(r, "result", str(year)): 1 for r, year in sketch.per_year}
+        reserved = generator._Reserved(
+            serials=serials,
+            case_ids=list(range(1, len(sketch.made) + 1)),
+            suspension_ids=list(range(1, sketch.suspensions + 1)),
+        )
+        generator._finish_chunk(sketch, world_, reserved)
+    made = sketch.made
+    # Text that needs COPY's escapes.
+    made[0].events[-1].comment = "tab\there, back\\slash, new\nline"
+    made[0].events[-1].data = {"note": 'a "quoted"\\ value'}
+    assert any(m.result for m in made) and any(m.suspension for m in made) and any(m.extension for m in made)
+    expected = [
+        (model, fields, bulk.copy_text(model, fields, rows).data)
+        for model, fields, rows in generator._batches(made)
+    ]
+    written = [(model, fields, text.data) for model, fields, text in generator._copy_batches(made)]
+    assert [m for m, _f, _t in written] == [m for m, _f, _t in expected]
+    for (model, _fields, text), (_model, _f, want) in zip(written, expected, strict=True):
+        assert text.decode().splitlines() == want.decode().splitlines(), model.__name__
