@@ -138,7 +138,8 @@ def applicant_id_digest(id_number: str) -> str:
 class Case(models.Model):
     """One application (办件), from the window's formal review to the result handed out."""
 
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
+    # Indexed by (region, status), which leads with it (Meta); so is the sub-item by (subitem, status).
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, db_index=False)
     number = models.CharField(
         _("case number"),
         max_length=24,
@@ -147,7 +148,7 @@ class Case(models.Model):
             "Region code + YYYYMMDD + a 5-digit serial of that day; stays the same across a handover."
         ),
     )
-    status = models.CharField(_("status"), max_length=24, choices=CaseStatus.choices, db_index=True)
+    status = models.CharField(_("status"), max_length=24, choices=CaseStatus.choices)
     version = models.PositiveIntegerField(
         _("version"),
         default=1,
@@ -156,7 +157,7 @@ class Case(models.Model):
     closure = models.CharField(_("closure"), max_length=20, choices=Closure.choices, blank=True)
 
     subitem = models.ForeignKey(
-        SubItem, verbose_name=_("sub-item"), on_delete=models.PROTECT, related_name="cases"
+        SubItem, verbose_name=_("sub-item"), on_delete=models.PROTECT, related_name="cases", db_index=False
     )
     guide = models.ForeignKey(
         ServiceGuide,
@@ -198,7 +199,6 @@ class Case(models.Model):
         _("applicant ID number digest"),
         max_length=64,
         blank=True,
-        db_index=True,
         editable=False,
         help_text=_("Keyed hash (HMAC-SHA256) of the ID number: exact search without storing it in clear."),
     )
@@ -325,6 +325,10 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["region", "status"], name="case_region_status"),
             models.Index(fields=["subitem", "status"], name="case_subitem_status"),
+            # Plain indexes, not db_index: on PostgreSQL that adds a varchar_pattern_ops copy for LIKE,
+            # and these are only ever compared whole.
+            models.Index(fields=["status"], name="case_status"),
+            models.Index(fields=["applicant_id_digest"], name="case_applicant_digest"),
             # The statistics' drill-down lists of the decision figures (on time, late…) select by the
             # decision time: without it every such list scans the whole history (bench stats).
             models.Index(fields=["decided_at"], name="case_decided_at"),
@@ -371,7 +375,10 @@ class CaseSerial(models.Model):
 class CaseEvent(models.Model):
     """One step of a case (办理环节记录): who, in which role and organisation, when, what. Append-only."""
 
-    case = models.ForeignKey(Case, related_name="events", verbose_name=_("case"), on_delete=models.PROTECT)
+    # Indexed by (case, at) (Meta), which leads with it.
+    case = models.ForeignKey(
+        Case, related_name="events", verbose_name=_("case"), on_delete=models.PROTECT, db_index=False
+    )
     at = models.DateTimeField(_("time"))
     action = models.CharField(_("action"), max_length=30)
     actor = models.ForeignKey(
