@@ -23,7 +23,23 @@ class Command(BaseCommand):
     help = "Load the illustrative sample: organisations, hall, windows, seals, calendar, catalogue, demo users (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--cases", type=int, default=0, help="Also add N synthetic historical cases.")
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=0,
+            help="Also add N synthetic historical cases. From 50,000 cases, when at least as many as are "
+            "stored already, the load runs as ONE transaction with the case tables' secondary indexes and "
+            "foreign keys dropped and rebuilt at the end: those tables (cases, events, suspensions, "
+            "extensions, results, audit log) are locked for the whole load — for a sample or benchmark "
+            "database, not a hall at work.",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Processes that make the synthetic cases (default: one per CPU from 50,000 cases, else "
+            "none; 0: all in this process). A seeded run makes the same cases whatever the number.",
+        )
         parser.add_argument(
             "--seed", type=int, default=None, help="Seed of the synthetic history (repeatable runs)."
         )
@@ -34,7 +50,7 @@ class Command(BaseCommand):
             "(construction, health, commerce) before the cases are made, so their approvers have work.",
         )
 
-    def handle(self, *args, cases, seed=None, demo_handovers=False, **options):
+    def handle(self, *args, cases, seed=None, demo_handovers=False, workers=None, **options):
         loaded = org_sample.load_organisations()
         users = org_sample.load_users(hall=loaded["hall"], stationed_from=dt.date(2024, 9, 1))
         self.stdout.write(f"organisations, hall and windows loaded; {users} demo users created")
@@ -55,7 +71,7 @@ class Command(BaseCommand):
             report = demo.sign_demo_handovers()
             self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()))
         if cases:
-            self._generate(cases, seed)
+            self._generate(cases, seed, workers)
         if demo_handovers:
             report = demo.make_in_flight_cases()
             self.stdout.write(", ".join(f"{k}: {v}" for k, v in report.items()))
@@ -63,9 +79,9 @@ class Command(BaseCommand):
             periods = demo.assess_past_months()
             self.stdout.write(f"assessment drafts computed for {', '.join(periods) or 'no month'}")
 
-    def _generate(self, n: int, seed) -> None:
+    def _generate(self, n: int, seed, workers) -> None:
         started = time.perf_counter()
-        tally = generator.generate(n, seed=seed, progress=self._progress(started))
+        tally = generator.generate(n, seed=seed, progress=self._progress(started), workers=workers)
         elapsed = time.perf_counter() - started
         made = tally["cases"]
         if n >= generator.CHUNK:
