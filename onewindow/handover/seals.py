@@ -25,9 +25,8 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onewindow.core import clock
+from onewindow.core import clock, stamps
 from onewindow.core.errors import RuleViolation
-from onewindow.core.prepared import Prepared
 from onewindow.handover.models import Seal, SealPurpose
 
 
@@ -52,19 +51,39 @@ def valid_seals(*, authority, at: dt.datetime) -> QuerySet[Seal]:
     )
 
 
-# The first of valid_seals(), compiled once per process (core.prepared): every produced result asks it.
-_BEST = Prepared(
-    lambda organisation_id, at: valid_seals(authority=organisation_id, at=at).order_by(
-        "_rank", "-valid_from", "-pk"
-    )[:1],
-    organisation_id=int,
-    at=dt.datetime,
-)
+def _rank(seal: Seal) -> tuple:
+    """valid_seals()'s order as a sort key: an approval seal first, then the newest, then the highest id."""
+    return (0 if seal.purpose == SealPurpose.APPROVAL else 1, -seal.valid_from.timestamp(), -seal.pk)
+
+
+def _usable_seals(organisation_id: int) -> list[Seal]:
+    """The organisation's seals that are not void, best first, from core.stamps' process cache: a seal
+    registered, voided or changed anywhere moves the stamp (the handover_seal trigger), so the next
+    request reads them again. Validity at a moment is decided by the caller (it changes with time)."""
+    return stamps.cached(
+        ("handover.usable_seals", organisation_id),
+        lambda: sorted(
+            Seal.objects.select_related("organisation").filter(organisation_id=organisation_id, void=False),
+            key=_rank,
+        ),
+    )
 
 
 def select_seal(*, authority, at: dt.datetime) -> Seal:
-    """The seal a result of `authority` produced at `at` carries; NoValidSeal when there is none."""
-    seal = _BEST.first(organisation_id=authority.pk, at=at)
+    """The seal a result of `authority` produced at `at` carries; NoValidSeal when there is none.
+
+    The same choice as `valid_seals(authority=…, at=…).first()`, over the cached seals: in an action the
+    stamp came with the case's row lock (no query); elsewhere `stamps.fresh()` asks for it.
+    """
+    stamps.fresh()
+    seal = next(
+        (
+            s
+            for s in _usable_seals(authority.pk)
+            if s.valid_from <= at and (s.valid_to is None or s.valid_to > at)
+        ),
+        None,
+    )
     if seal is None:
         raise NoValidSeal(
             _(

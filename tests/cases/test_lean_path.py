@@ -23,7 +23,7 @@ from tests.conftest import ApiClient
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 # SQL statements per request of a granted case's life, caches warm (transaction control not counted):
 # 35 before the row lock read the case's events with it, 78 before issue 14.
-EXPECTED = {"accept": 7, "claim": 5, "decide": 5, "produce_result": 8, "issue": 6}
+EXPECTED = {"accept": 6, "claim": 5, "decide": 5, "produce_result": 7, "issue": 6}
 
 
 def _statements(captured) -> list[str]:
@@ -65,7 +65,7 @@ def _body(subitem="XK09901001", materials=("M01", "M02", "M03")) -> dict:
     }
 
 
-def test_a_granted_case_from_window_to_applicant_costs_31_queries(clients, monkeypatch):
+def test_a_granted_case_from_window_to_applicant_costs_29_queries(clients, monkeypatch):
     """The case path's own statements; what the apps listening to case events (cases.hooks.on_case_event,
     e.g. the statistics' roll-ups) write in the same transaction is their budget, counted apart."""
     listened: list[str] = []
@@ -88,7 +88,7 @@ def test_a_granted_case_from_window_to_applicant_costs_31_queries(clients, monke
         counts[step].remove(sql)
     per_step = {step: len(sql) for step, sql in counts.items()}
     assert per_step == EXPECTED, {step: sql for step, sql in counts.items()}
-    assert sum(per_step.values()) == 31
+    assert sum(per_step.values()) == 29
     # The row lock is the bare row (its scope checked on it), and an UPDATE names only what changed.
     lock = next(
         sql for sql in counts["claim"] if "FOR UPDATE" in sql or sql.startswith('SELECT "cases_case"')

@@ -103,6 +103,34 @@ def test_select_seal_for_case_uses_the_pinned_authority_and_the_clock(catalogue,
     assert select_seal_for_case(case).organisation == catalogue.construction
 
 
+def test_in_a_request_the_seal_comes_from_the_cache_and_a_voided_seal_is_dropped_at_once(
+    catalogue, django_assert_num_queries
+):
+    """select_seal reads the registry through core.stamps' cache: no query once warm in a request whose
+    stamp was seen, and a seal voided by any writer (here a bare UPDATE, as a shell or another server
+    would) is never applied in the next request."""
+    from onewindow.core import stamps
+
+    def in_request():  # core.stamps' request_started receiver (the real signal would close the test's DB)
+        stamps._request_started()
+        stamps.observe(stamps.read())  # what the token query and the row lock do at a request's start
+
+    old, official = old_special_seal(), bureau_official_seal()
+    in_request()
+    try:
+        assert select_seal(authority=catalogue.bureau, at=BEFORE_HANDOVER) == old
+        with django_assert_num_queries(0):
+            assert select_seal(authority=catalogue.bureau, at=BEFORE_HANDOVER) == old
+    finally:
+        stamps._request_finished()
+    Seal.objects.filter(pk=old.pk).update(void=True, void_reason="旧章作废", voided_at=clock.now())
+    in_request()
+    try:
+        assert select_seal(authority=catalogue.bureau, at=BEFORE_HANDOVER) == official
+    finally:
+        stamps._request_finished()
+
+
 # -- rule 2 as a property ------------------------------------------------------------------------------
 
 HOURS = st.integers(min_value=0, max_value=24 * 20)

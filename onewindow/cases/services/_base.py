@@ -47,9 +47,10 @@ def _organisation(actor):
     return staff.organisation if staff is not None else None
 
 
-def _event(case: Case, *, action: str, actor, role: str, comment: str = "", data=None, organisation=None):
+def _new_event(case: Case, *, action: str, actor, role: str, comment: str = "", data=None, organisation=None):
+    """An event of `case` as of now, not yet written."""
     staff = _staff(actor)
-    event = CaseEvent.objects.create(
+    return CaseEvent(
         case=case,
         at=clock.now(),
         action=action,
@@ -62,11 +63,27 @@ def _event(case: Case, *, action: str, actor, role: str, comment: str = "", data
         status_after=case.status,
         data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
     )
-    case.__dict__.setdefault("_new_events", []).append(event)
-    for listener in hooks.on_case_event:
-        listener(case, event)
-    case.__dict__.pop("_row_before", None)  # it described this event's change only
-    return event
+
+
+def _write_events(case: Case, events: list[CaseEvent]) -> list[CaseEvent]:
+    """Write `events` (several in one INSERT), then tell the case-event listeners of each, in order."""
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        CaseEvent.objects.bulk_create(events)  # ids come back (RETURNING) in the order given
+    case.__dict__.setdefault("_new_events", []).extend(events)
+    for event in events:
+        for listener in hooks.on_case_event:
+            listener(case, event)
+        case.__dict__.pop("_row_before", None)  # it described the first event's change only
+    return events
+
+
+def _event(case: Case, *, action: str, actor, role: str, comment: str = "", data=None, organisation=None):
+    event = _new_event(
+        case, action=action, actor=actor, role=role, comment=comment, data=data, organisation=organisation
+    )
+    return _write_events(case, [event])[0]
 
 
 def _audit(case: Case, *, action: str, actor, role: str, detail: dict | None = None) -> None:

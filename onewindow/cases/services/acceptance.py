@@ -23,11 +23,13 @@ from onewindow.cases.services._base import (
     _event,
     _missing,
     _missing_field,
+    _new_event,
     _next_serial,
     _optional,
     _required,
     _save,
     _staff,
+    _write_events,
     case_number,
 )
 from onewindow.catalogue.models import SubItem
@@ -304,8 +306,8 @@ def _record_acceptance(case: Case, *, actor, role: str, received: list[str]) -> 
     }
     if case.deferred_materials:
         data.update({"deferred": case.deferred_materials, "top_up_deadline": case.top_up_deadline})
-    _event(case, action="accept", actor=actor, role=role, data=data)
-    _event(
+    accepted = _new_event(case, action="accept", actor=actor, role=role, data=data)
+    routed = _new_event(
         case,
         action="routed",
         actor=None,
@@ -314,6 +316,7 @@ def _record_acceptance(case: Case, *, actor, role: str, received: list[str]) -> 
         comment=_("Routed to %(department)s.") % {"department": department.name if department else "—"},
         data={"department": department.code if department else None},
     )
+    _write_events(case, [accepted, routed])  # one INSERT
     _audit(case, action="accept", actor=actor, role=role, detail=data)
 
 
