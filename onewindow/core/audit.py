@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.db import connection, transaction
 
-from onewindow.core import bulk, clock
+from onewindow.core import bulk, clock, prepared
 from onewindow.core.models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
@@ -113,6 +113,9 @@ def _chain_inline(entries: list[AuditEntry]) -> None:
     AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev, sealed_at=clock.now(), lag_ms=0)
 
 
+_INSERT_ENTRY = prepared.Insert(AuditEntry)  # one row, the SQL built once (AuditEntry has no save())
+
+
 def record(
     *,
     action: str,
@@ -147,7 +150,7 @@ def record(
     )
     if inline():
         _chain_inline([entry])
-    entry.save(force_insert=True)
+    _INSERT_ENTRY(entry)
     return entry
 
 

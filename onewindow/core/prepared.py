@@ -216,3 +216,45 @@ def _prepared_on(connection, server: tuple[str, str, str]) -> bool:
                 raw.execute("RELEASE SAVEPOINT onewindow_prepare")
         known[name] = state
     return state
+
+
+class Insert:
+    """`Insert(CaseEvent)(event)`: the model's one-row INSERT, its SQL text built once per database vendor.
+
+    `Model.save()` compiles the INSERT anew on every call (0.08–0.1 ms of Python per row, more than the
+    statement costs the database) although on a hot path only the values change. The same values go in:
+    each field's `pre_save` and `get_db_prep_save` (JSON, encryption, time zones) as the ORM does; the new
+    id comes back by RETURNING (PostgreSQL; SQLite ≥ 3.35). For models without save() overrides or
+    pre/post-save receivers that must run, and with an auto-increment primary key.
+    """
+
+    def __init__(self, model, using: str = "default"):
+        self.model = model
+        self._using = using
+        self._fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self._sql: dict[str, str] = {}
+
+    def _statement(self, connection) -> str:
+        sql = self._sql.get(connection.vendor)
+        if sql is None:
+            quote = connection.ops.quote_name
+            columns = ", ".join(quote(f.column) for f in self._fields)
+            values = ", ".join(["%s"] * len(self._fields))
+            sql = (
+                f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) VALUES ({values}) "
+                f"RETURNING {quote(self.model._meta.pk.column)}"
+            )
+            self._sql[connection.vendor] = sql
+        return sql
+
+    def __call__(self, obj):
+        if obj.pk is not None or not isinstance(obj, self.model):
+            raise ValueError(f"Insert: a new {self.model.__name__} is expected")
+        connection = connections[self._using]
+        params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in self._fields]
+        with connection.cursor() as cursor:
+            cursor.execute(self._statement(connection), params)
+            obj.pk = cursor.fetchone()[0]
+        obj._state.adding = False
+        obj._state.db = self._using
+        return obj

@@ -125,3 +125,34 @@ def test_a_statement_the_server_refuses_to_prepare_runs_as_plain_sql_in_the_same
             assert [e.action for e in refused.all(case_id=case.pk)] == ["accept", "routed"]
         assert captured.captured_queries[0]["sql"].startswith("SELECT")
         assert Case.objects.filter(pk=case.pk).exists()  # the transaction goes on
+
+
+def test_a_compiled_insert_writes_the_row_save_writes_and_refuses_an_existing_one(world):
+    from onewindow.core import clock
+    from onewindow.core.prepared import Insert
+
+    case = drive("in_review")
+    names = [f.attname for f in CaseEvent._meta.concrete_fields if not f.primary_key]
+
+    def event():
+        return CaseEvent(
+            case=case,
+            at=clock.now(),
+            action="note",
+            actor_name="system",
+            comment="多行\n备注",
+            status_after=case.status,
+            data={"materials": ["A01", "B02"], "due": "2026-12-01", "n": 3},
+        )
+
+    saved, inserted = event(), event()
+    with transaction.atomic():
+        saved.save(force_insert=True)
+        with CaptureQueriesContext(connection) as captured:
+            Insert(CaseEvent)(inserted)
+    assert len([q for q in captured.captured_queries if q["sql"].startswith("INSERT")]) == 1
+    assert inserted.pk is not None and inserted.pk != saved.pk and not inserted._state.adding
+    stored = {e.pk: _fields(e, names) for e in CaseEvent.objects.filter(pk__in=[saved.pk, inserted.pk])}
+    assert {**stored[inserted.pk], "at": None} == {**stored[saved.pk], "at": None}
+    with pytest.raises(ValueError):
+        Insert(CaseEvent)(inserted)  # already written: an INSERT never updates

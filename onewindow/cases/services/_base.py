@@ -31,7 +31,7 @@ from onewindow.cases.selectors import EVENT_COLUMNS, attach_reference_data
 from onewindow.catalogue.selectors import cached_implementer
 from onewindow.core import audit, clock, stamps
 from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, NotFound, RuleViolation
-from onewindow.core.prepared import Prepared
+from onewindow.core.prepared import Insert, Prepared
 from onewindow.core.validators import TEXT_MAX, clean_text
 from onewindow.org.selectors import audit_context, cached_organisation
 
@@ -65,10 +65,14 @@ def _new_event(case: Case, *, action: str, actor, role: str, comment: str = "", 
     )
 
 
+# Events are append-only (CaseEvent.save refuses an update): a new row is all this path writes.
+_INSERT_EVENT = Insert(CaseEvent)
+
+
 def _write_events(case: Case, events: list[CaseEvent]) -> list[CaseEvent]:
     """Write `events` (several in one INSERT), then tell the case-event listeners of each, in order."""
     if len(events) == 1:
-        events[0].save(force_insert=True)
+        _INSERT_EVENT(events[0])
     else:
         CaseEvent.objects.bulk_create(events)  # ids come back (RETURNING) in the order given
     case.__dict__.setdefault("_new_events", []).extend(events)
