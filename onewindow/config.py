@@ -106,7 +106,7 @@ def database(directory: Path) -> dict:
         raise ValueError(f"ONEWINDOW_DATABASE_URL: unsupported scheme {parsed.scheme!r}")
     options = dict(parse_qsl(parsed.query))
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "onewindow.core.backends.postgresql",  # Django's, the health check asked of idle connections
         "NAME": unquote(parsed.path.lstrip("/")) or "onewindow",
         "USER": unquote(parsed.username or ""),
         "PASSWORD": unquote(parsed.password or ""),
