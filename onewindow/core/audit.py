@@ -113,10 +113,10 @@ def _chain_inline(entries: list[AuditEntry]) -> None:
     AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev, sealed_at=clock.now(), lag_ms=0)
 
 
-_INSERT_ENTRY = prepared.Insert(AuditEntry)  # one row, the SQL built once (AuditEntry has no save())
+INSERT = prepared.Insert(AuditEntry)  # one row, the SQL built once (AuditEntry has no save())
 
 
-def record(
+def entry(
     *,
     action: str,
     actor=None,
@@ -129,14 +129,11 @@ def record(
     detail: dict | None = None,
     success: bool = True,
 ) -> AuditEntry:
-    """Append one entry; must run inside the transaction of the change it records.
-
-    The caller names the organisation and region the act belongs to (org.selectors.audit_context
-    gives the actor's own); the chain knows nothing of organisations. Deferred mode: one INSERT, no lock;
-    the entry gets its `seq` and hash from the sealer once the transaction has committed.
-    """
+    """The entry `record` appends, not yet written: for a caller that writes it together with its own rows
+    (`core.prepared.insert_together(..., (audit.INSERT, entry))`) in the transaction of the change. In
+    inline mode it already has its place in the chain (the head stays locked to the commit)."""
     _require_transaction()
-    entry = _entry(
+    made = _entry(
         action=action,
         actor=actor,
         role=role,
@@ -149,9 +146,18 @@ def record(
         success=success,
     )
     if inline():
-        _chain_inline([entry])
-    _INSERT_ENTRY(entry)
-    return entry
+        _chain_inline([made])
+    return made
+
+
+def record(**fields) -> AuditEntry:
+    """Append one entry (the fields of `entry`); must run inside the transaction of the change it records.
+
+    The caller names the organisation and region the act belongs to (org.selectors.audit_context
+    gives the actor's own); the chain knows nothing of organisations. Deferred mode: one INSERT, no lock;
+    the entry gets its `seq` and hash from the sealer once the transaction has committed.
+    """
+    return INSERT(entry(**fields))
 
 
 # The columns record_many writes (the sealer fills seq, prev_hash and hash in deferred mode).

@@ -22,8 +22,11 @@ from tests.conftest import ApiClient
 
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 # SQL statements per request of a granted case's life, caches warm (transaction control not counted):
-# 35 before the row lock read the case's events with it, 78 before issue 14.
+# 35 before the row lock read the case's events with it, 78 before issue 14. On PostgreSQL an action's
+# events and audit entry are one statement (core.prepared.insert_together), a statement less per step.
 EXPECTED = {"accept": 6, "claim": 5, "decide": 5, "produce_result": 7, "issue": 6}
+if connection.vendor == "postgresql":
+    EXPECTED = {step: n - 1 for step, n in EXPECTED.items()}
 
 
 def _statements(captured) -> list[str]:
@@ -65,7 +68,7 @@ def _body(subitem="XK09901001", materials=("M01", "M02", "M03")) -> dict:
     }
 
 
-def test_a_granted_case_from_window_to_applicant_costs_29_queries(clients, monkeypatch):
+def test_a_granted_case_from_window_to_applicant_costs_29_queries_or_24_on_postgresql(clients, monkeypatch):
     """The case path's own statements; what the apps listening to case events (cases.hooks.on_case_event,
     e.g. the statistics' roll-ups) write in the same transaction is their budget, counted apart."""
     listened: list[str] = []
@@ -88,7 +91,7 @@ def test_a_granted_case_from_window_to_applicant_costs_29_queries(clients, monke
         counts[step].remove(sql)
     per_step = {step: len(sql) for step, sql in counts.items()}
     assert per_step == EXPECTED, {step: sql for step, sql in counts.items()}
-    assert sum(per_step.values()) == 29
+    assert sum(per_step.values()) == (24 if connection.vendor == "postgresql" else 29)
     # The row lock is the bare row (its scope checked on it), and an UPDATE names only what changed.
     lock = next(
         sql for sql in counts["claim"] if "FOR UPDATE" in sql or sql.startswith('SELECT "cases_case"')

@@ -156,3 +156,25 @@ def test_a_compiled_insert_writes_the_row_save_writes_and_refuses_an_existing_on
     assert {**stored[inserted.pk], "at": None} == {**stored[saved.pk], "at": None}
     with pytest.raises(ValueError):
         Insert(CaseEvent)(inserted)  # already written: an INSERT never updates
+
+
+def test_rows_inserted_together_get_their_ids_in_order_in_one_statement_on_postgresql(world):
+    from onewindow.core import audit, clock
+    from onewindow.core.models import AuditEntry
+    from onewindow.core.prepared import Insert, insert_together
+
+    case = drive("in_review")
+    events = [
+        CaseEvent(case=case, at=clock.now(), action=f"note{n}", actor_name="system", status_after=case.status)
+        for n in range(3)
+    ]
+    with transaction.atomic():
+        entry = audit.entry(action="cases.note", object_type="cases.case", object_id=case.number)
+        with CaptureQueriesContext(connection) as captured:
+            insert_together(*[(Insert(CaseEvent), e) for e in events], (audit.INSERT, entry))
+    inserts = [q for q in captured.captured_queries if "INSERT" in q["sql"]]
+    assert len(inserts) == (1 if connection.vendor == "postgresql" else 4)
+    assert [e.pk for e in events] == sorted(e.pk for e in events)
+    stored = {e.pk: e.action for e in CaseEvent.objects.filter(pk__in=[e.pk for e in events])}
+    assert stored == {e.pk: e.action for e in events}
+    assert AuditEntry.objects.get(pk=entry.pk).object_id == case.number

@@ -31,7 +31,8 @@ from onewindow.cases.selectors import EVENT_COLUMNS, attach_reference_data
 from onewindow.catalogue.selectors import cached_implementer
 from onewindow.core import audit, clock, stamps
 from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, NotFound, RuleViolation
-from onewindow.core.prepared import Insert, Prepared
+from onewindow.core.models import AuditEntry
+from onewindow.core.prepared import Insert, Prepared, insert_together
 from onewindow.core.validators import TEXT_MAX, clean_text
 from onewindow.org.selectors import audit_context, cached_organisation
 
@@ -69,12 +70,18 @@ def _new_event(case: Case, *, action: str, actor, role: str, comment: str = "", 
 _INSERT_EVENT = Insert(CaseEvent)
 
 
-def _write_events(case: Case, events: list[CaseEvent]) -> list[CaseEvent]:
-    """Write `events` (several in one INSERT), then tell the case-event listeners of each, in order."""
-    if len(events) == 1:
-        _INSERT_EVENT(events[0])
+def _write_events(
+    case: Case, events: list[CaseEvent], *, audited: AuditEntry | None = None
+) -> list[CaseEvent]:
+    """Write `events` and the action's audit entry (`_audit_entry`), then tell the case-event listeners of
+    each event, in order. On PostgreSQL all of them in one statement (core.prepared.insert_together);
+    elsewhere the events in one INSERT, then the entry."""
+    entry = [(audit.INSERT, audited)] if audited is not None else []
+    if connection.vendor == "postgresql" or len(events) == 1:
+        insert_together(*[(_INSERT_EVENT, event) for event in events], *entry)
     else:
         CaseEvent.objects.bulk_create(events)  # ids come back (RETURNING) in the order given
+        insert_together(*entry)
     case.__dict__.setdefault("_new_events", []).extend(events)
     for event in events:
         for listener in hooks.on_case_event:
@@ -90,9 +97,10 @@ def _event(case: Case, *, action: str, actor, role: str, comment: str = "", data
     return _write_events(case, [event])[0]
 
 
-def _audit(case: Case, *, action: str, actor, role: str, detail: dict | None = None) -> None:
+def _audit_entry(case: Case, *, action: str, actor, role: str, detail: dict | None = None) -> AuditEntry:
+    """The audit entry of an action on `case`, not yet written (`_write_events` writes it with the event)."""
     organisation = _organisation(actor)
-    audit.record(
+    return audit.entry(
         action=f"cases.{action}",
         actor=actor,
         **audit_context(
@@ -103,6 +111,10 @@ def _audit(case: Case, *, action: str, actor, role: str, detail: dict | None = N
         object_id=case.number,
         detail={"number": case.number, "status": case.status, "version": case.version, **(detail or {})},
     )
+
+
+def _audit(case: Case, *, action: str, actor, role: str, detail: dict | None = None) -> None:
+    audit.INSERT(_audit_entry(case, action=action, actor=actor, role=role, detail=detail))
 
 
 def _next_serial(region, scope: str, key: str) -> int:
@@ -163,8 +175,13 @@ def _save(case: Case, *, action: str, actor, role: str, comment: str = "", data=
         case.save(update_fields=changed)
         case._loaded = _column_values(case)
     case.__dict__["_row_before"] = loaded  # for the listeners (hooks.row_before), until the event is written
-    _event(case, action=action, actor=actor, role=role, comment=comment, data=data, organisation=organisation)
-    _audit(case, action=action, actor=actor, role=role, detail={"comment": comment[:200], **(data or {})})
+    event = _new_event(
+        case, action=action, actor=actor, role=role, comment=comment, data=data, organisation=organisation
+    )
+    entry = _audit_entry(
+        case, action=action, actor=actor, role=role, detail={"comment": comment[:200], **(data or {})}
+    )
+    _write_events(case, [event], audited=entry)
     return case
 
 

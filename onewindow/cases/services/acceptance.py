@@ -17,6 +17,7 @@ from onewindow.cases.models import ApplicantKind, Case, CaseStatus, Closure, app
 from onewindow.cases.selectors import department_of
 from onewindow.cases.services._base import (
     _audit,
+    _audit_entry,
     _begin,
     _clean_codes,
     _end,
@@ -316,8 +317,8 @@ def _record_acceptance(case: Case, *, actor, role: str, received: list[str]) -> 
         comment=_("Routed to %(department)s.") % {"department": department.name if department else "—"},
         data={"department": department.code if department else None},
     )
-    _write_events(case, [accepted, routed])  # one INSERT
-    _audit(case, action="accept", actor=actor, role=role, detail=data)
+    entry = _audit_entry(case, action="accept", actor=actor, role=role, detail=data)
+    _write_events(case, [accepted, routed], audited=entry)  # one statement on PostgreSQL
 
 
 def supplement(*, actor, case, version: int, materials: Iterable[str] | None = None) -> Case:
