@@ -89,7 +89,7 @@ def database(directory: Path) -> dict:
         if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
             name = Path(url[len("sqlite:///") :])
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "onewindow.core.backends.sqlite3",  # Django's, writers queued on a file lock
             "NAME": str(name),
             "OPTIONS": {
                 # Writers queue on the lock instead of failing with "database is locked".
