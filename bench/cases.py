@@ -114,14 +114,23 @@ def _drop_postgresql(name: str) -> None:
 
 @contextmanager
 def throwaway_database() -> Iterator[str]:
-    """Point the default connection at a new, migrated, empty database; yield its URL; drop it after."""
+    """Point the default connection at a new, migrated, empty database; yield its URL; drop it after.
+
+    The applicants' texts go to a new folder as well (here and in the server it starts): the throwaway
+    database numbers its messages from 1 again, and rewriting the files of an earlier run (truncate, then
+    write) costs the file system a flush that a real outbox, whose numbers never repeat, does not pay."""
     from django.core.management import call_command
 
     original = connection.settings_dict["NAME"]
     pid = os.getpid()
+    sms_folder = tempfile.TemporaryDirectory(prefix="bench-sms-")
+    sms_before = (settings.ONEWINDOW_SMS_FILE_PATH, os.environ.get("ONEWINDOW_SMS_FILE_PATH"))
+    settings.ONEWINDOW_SMS_FILE_PATH = Path(sms_folder.name)
+    os.environ["ONEWINDOW_SMS_FILE_PATH"] = sms_folder.name
     if connection.vendor == "sqlite":
         path = Path(settings.DATA_DIR) / f"bench-{pid}.sqlite3"
         files = [path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")]
+        files.append(Path(f"{path}.writelock"))  # core.backends.sqlite3's writer lock
         for f in files:
             f.unlink(missing_ok=True)
         name = str(path)
@@ -143,6 +152,12 @@ def throwaway_database() -> Iterator[str]:
         else:
             _drop_postgresql(name)
             connection.close()
+        settings.ONEWINDOW_SMS_FILE_PATH = sms_before[0]
+        if sms_before[1] is None:
+            os.environ.pop("ONEWINDOW_SMS_FILE_PATH", None)
+        else:
+            os.environ["ONEWINDOW_SMS_FILE_PATH"] = sms_before[1]
+        sms_folder.cleanup()
 
 
 # --------------------------------------------------------------------------------------------------
