@@ -299,15 +299,16 @@ def _write_seals(entries: list[AuditEntry]) -> None:
                 [list(column) for column in zip(*rows, strict=True)],
             )
             written = cursor.rowcount
-        else:
-            written = 0
-            for entry_id, seq, prev, digest in rows:
-                cursor.execute(
-                    "UPDATE core_auditentry SET seq = %s, prev_hash = %s, hash = %s "
-                    "WHERE id = %s AND hash IS NULL AND seq IS NULL",
-                    [seq, prev, digest, entry_id],
-                )
-                written += cursor.rowcount
+        else:  # one UPDATE … FROM a JSON array (SQLite ≥ 3.33): the write lock is held for one statement
+            cursor.execute(
+                "UPDATE core_auditentry AS e SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
+                "FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS seq, "
+                "json_extract(value, '$[2]') AS prev_hash, json_extract(value, '$[3]') AS hash "
+                "FROM json_each(%s)) AS v "
+                "WHERE e.id = v.id AND e.hash IS NULL AND e.seq IS NULL",
+                [json.dumps(rows)],
+            )
+            written = cursor.rowcount
     if written != len(rows):  # only a second sealer without the lock could cause this
         raise RuntimeError(f"sealing wrote {written} of {len(rows)} entries; nothing sealed")
 
