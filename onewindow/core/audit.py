@@ -116,35 +116,13 @@ def _chain_inline(entries: list[AuditEntry]) -> None:
 INSERT = prepared.Insert(AuditEntry)  # one row, the SQL built once (AuditEntry has no save())
 
 
-def entry(
-    *,
-    action: str,
-    actor=None,
-    role: str = "",
-    organisation: str = "",
-    region: str = "",
-    obj=None,
-    object_type: str = "",
-    object_id: str = "",
-    detail: dict | None = None,
-    success: bool = True,
-) -> AuditEntry:
-    """The entry `record` appends, not yet written: for a caller that writes it together with its own rows
-    (`core.prepared.insert_together(..., (audit.INSERT, entry))`) in the transaction of the change. In
-    inline mode it already has its place in the chain (the head stays locked to the commit)."""
+def entry(**fields) -> AuditEntry:
+    """The entry `record` appends (the fields of `_entry`), not yet written: for a caller that writes it
+    together with its own rows (`core.prepared.insert_together(..., (audit.INSERT, entry))`) in the
+    transaction of the change. In inline mode it already has its place in the chain (the head stays locked
+    to the commit)."""
     _require_transaction()
-    made = _entry(
-        action=action,
-        actor=actor,
-        role=role,
-        organisation=organisation,
-        region=region,
-        obj=obj,
-        object_type=object_type,
-        object_id=object_id,
-        detail=detail,
-        success=success,
-    )
+    made = _entry(**fields)
     if inline():
         _chain_inline([made])
     return made

@@ -269,22 +269,26 @@ class Insert:
 def insert_together(*rows: tuple[Insert, object], using: str = "default") -> None:
     """Write new rows, each `(Insert(Model), obj)`, in the order given; each obj gets its id.
 
-    On PostgreSQL in one statement: the rows of each model in one multi-row INSERT (ids ascending in the
-    order given, as Django's bulk_create relies on), each INSERT a data-modifying WITH query (all run once,
-    in one snapshot: the rows must not depend on each other) — a round trip per row less. Elsewhere one
-    INSERT after the other (SQLite has no data-modifying WITH; its statements cost no round trip).
+    The consecutive rows of one model go in one multi-row INSERT (ids ascending in the order given, as
+    Django's bulk_create relies on). On PostgreSQL all of them in one statement, each INSERT a
+    data-modifying WITH query (all run once, in one snapshot: the rows must not depend on each other) — a
+    round trip per INSERT less. Elsewhere one INSERT after the other (SQLite has no data-modifying WITH;
+    its statements cost no round trip).
     """
     connection = connections[using]
-    if connection.vendor != "postgresql" or len(rows) <= 1:
-        for insert, obj in rows:
-            insert(obj)
-        return
     groups: list[tuple[Insert, list]] = []
     for insert, obj in rows:
-        if groups and groups[-1][0] is insert:
+        if groups and groups[-1][0].model is insert.model:
             groups[-1][1].append(obj)
         else:
             groups.append((insert, [obj]))
+    if connection.vendor != "postgresql" or len(groups) <= 1:
+        for insert, objs in groups:
+            if len(objs) == 1:
+                insert(objs[0])
+            else:
+                insert.model.objects.using(using).bulk_create(objs)
+        return
     parts, params, ids = [], [], []
     quote = connection.ops.quote_name
     for n, (insert, objs) in enumerate(groups):

@@ -69,14 +69,11 @@ def _usable_seals(organisation_id: int) -> list[Seal]:
     )
 
 
-def select_seal(*, authority, at: dt.datetime) -> Seal:
-    """The seal a result of `authority` produced at `at` carries; NoValidSeal when there is none.
-
-    The same choice as `valid_seals(authority=…, at=…).first()`, over the cached seals: in an action the
-    stamp came with the case's row lock (no query); elsewhere `stamps.fresh()` asks for it.
-    """
+def _best_seal(authority, at: dt.datetime) -> Seal | None:
+    """The same choice as `valid_seals(authority=…, at=…).first()`, over the cached seals: in an action the
+    stamp came with the case's row lock (no query); elsewhere `stamps.fresh()` asks for it."""
     stamps.fresh()
-    seal = next(
+    return next(
         (
             s
             for s in _usable_seals(authority.pk)
@@ -84,6 +81,11 @@ def select_seal(*, authority, at: dt.datetime) -> Seal:
         ),
         None,
     )
+
+
+def select_seal(*, authority, at: dt.datetime) -> Seal:
+    """The seal a result of `authority` produced at `at` carries; NoValidSeal when there is none."""
+    seal = _best_seal(authority, at)
     if seal is None:
         raise NoValidSeal(
             _(
@@ -103,7 +105,7 @@ def seal_for_notice(*, authority, at: dt.datetime) -> Seal | None:
     """The seal on a notice `authority` issues at `at` (receipt, supplement or rejection notice): the seal
     `select_seal` would choose, or None when there is none. Unlike a result, the notice is owed to the
     applicant all the same; it then says that no valid seal is registered, never shows a guessed one."""
-    return valid_seals(authority=authority, at=at).first()
+    return _best_seal(authority, at)
 
 
 def select_seal_for_case(case) -> Seal:

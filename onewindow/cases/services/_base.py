@@ -77,11 +77,7 @@ def _write_events(
     each event, in order. On PostgreSQL all of them in one statement (core.prepared.insert_together);
     elsewhere the events in one INSERT, then the entry."""
     entry = [(audit.INSERT, audited)] if audited is not None else []
-    if connection.vendor == "postgresql" or len(events) == 1:
-        insert_together(*[(_INSERT_EVENT, event) for event in events], *entry)
-    else:
-        CaseEvent.objects.bulk_create(events)  # ids come back (RETURNING) in the order given
-        insert_together(*entry)
+    insert_together(*[(_INSERT_EVENT, event) for event in events], *entry)
     case.__dict__.setdefault("_new_events", []).extend(events)
     for event in events:
         for listener in hooks.on_case_event:
