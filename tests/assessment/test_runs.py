@@ -451,7 +451,7 @@ def test_the_flow_draft_to_recorded_with_the_office_and_the_unit(october):
     assert recorded.status_code == 200 and recorded.json()["status"] == "recorded"
     actions = list(
         AuditEntry.objects.filter(object_type="assessment.result", object_id=str(result.pk))
-        .order_by("seq")
+        .order_by("seq", "id")
         .values_list("action", flat=True)
     )
     assert actions[-6:] == [

@@ -250,7 +250,9 @@ def test_logins_failures_and_logouts_are_in_the_audit_chain(sample_org):
     assert page_login(client, "clerk1", DEMO_PASSWORD)["Location"] == "/"
     client.post("/accounts/logout/")
     audit.seal_all()  # the sealer's work after commit (deferred sealing on PostgreSQL)
-    actions = list(AuditEntry.objects.filter(actor="clerk1").order_by("seq").values_list("action", "success"))
+    actions = list(
+        AuditEntry.objects.filter(actor="clerk1").order_by("seq", "id").values_list("action", "success")
+    )
     assert actions == [("auth.login.failed", False), ("auth.login", True), ("auth.logout", True)]
     assert audit.verify().ok
 

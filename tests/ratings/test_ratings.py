@@ -92,7 +92,7 @@ def test_a_bad_rating_opens_a_rectification_that_closes_with_the_departments_rep
     assert (item.reply, item.measures, item.applicant_satisfied) == ("已向您致歉", "增设周末窗口", True)
     actions = list(
         AuditEntry.objects.filter(object_type="ratings.rectification", object_id=str(item.pk))
-        .order_by("seq")
+        .order_by("seq", "id")
         .values_list("action", flat=True)
     )
     assert actions == [

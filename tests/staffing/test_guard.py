@@ -63,7 +63,7 @@ def test_ending_the_last_qualified_approver_is_refused_naming_the_subitems(world
     assert stationing.valid_to is None
     assert not StationingChange.objects.exists()
     # Nothing changed; the refusal itself is on the record (audited as refused, success false).
-    new = AuditEntry.objects.order_by("seq")[audit_before:]
+    new = AuditEntry.objects.order_by("seq", "id")[audit_before:]
     assert all(not e.success for e in new)
 
 
