@@ -267,41 +267,193 @@ class Insert:
 
 
 def insert_together(*rows: tuple[Insert, object], using: str = "default") -> None:
-    """Write new rows, each `(Insert(Model), obj)`, in the order given; each obj gets its id.
-
-    The consecutive rows of one model go in one multi-row INSERT (ids ascending in the order given, as
-    Django's bulk_create relies on). On PostgreSQL all of them in one statement, each INSERT a
-    data-modifying WITH query (all run once, in one snapshot: the rows must not depend on each other) — a
-    round trip per INSERT less. Elsewhere one INSERT after the other (SQLite has no data-modifying WITH;
-    its statements cost no round trip).
-    """
-    connection = connections[using]
-    groups: list[tuple[Insert, list]] = []
+    """Write new rows, each `(Insert(Model), obj)`, in the order given; each obj gets its id: the
+    consecutive rows of one model in one multi-row INSERT, and on PostgreSQL all of them in one statement
+    (`Writes`)."""
+    writes = Writes(using)
     for insert, obj in rows:
-        if groups and groups[-1][0].model is insert.model:
-            groups[-1][1].append(obj)
-        else:
-            groups.append((insert, [obj]))
-    if connection.vendor != "postgresql" or len(groups) <= 1:
-        for insert, objs in groups:
+        writes.insert(insert, obj)
+    writes.send()
+
+
+# --------------------------------------------------------------------------------------------------
+# Writes gathered during one step and sent together
+# --------------------------------------------------------------------------------------------------
+
+_GATHERED = "_onewindow_gathered_writes"
+
+
+class Writes:
+    """The writes of one step of a service, in the order given: new rows (`insert`) and statements whose
+    result nobody reads (`execute`: an UPDATE of known columns, an upsert). `gathering()` opens one on
+    the connection and sends it when the step ends: on PostgreSQL all of it as one statement (each write a
+    data-modifying WITH query: all run once, in one snapshot, so no write may depend on another's effect),
+    elsewhere one after another. A new row may refer to another row of the same batch (a foreign key to an
+    object not yet written): on PostgreSQL the reference becomes a subquery over that row's WITH query.
+    """
+
+    def __init__(self, using: str = "default"):
+        self.using = using
+        self.items: list[tuple] = []  # ("insert", Insert, obj) or ("execute", sql, params, key)
+        self._keys: set = set()
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def insert(self, insert: Insert, obj) -> None:
+        self.items.append(("insert", insert, obj))
+
+    def execute(self, sql: str, params: list, *, key=None) -> None:
+        """`key`: what the statement writes (e.g. a row), if two statements of one batch could write the
+        same: one statement may not change a row twice, so a second write of a key sends the batch first."""
+        if key is not None and key in self._keys:
+            self.send()
+        if key is not None:
+            self._keys.add(key)
+        self.items.append(("execute", sql, params, key))
+
+    def send(self) -> None:
+        items, self.items, self._keys = self.items, [], set()
+        if not items:
+            return
+        connection = connections[self.using]
+        groups = _grouped(items)
+        if connection.vendor == "postgresql" and len(groups) > 1:
+            _send_together(groups, connection)
+            return
+        for group in groups:  # one after another, in order (a row's references are written by then)
+            if group[0] == "execute":
+                with connection.cursor() as cursor:
+                    cursor.execute(group[1], group[2])
+                continue
+            _kind, insert, objs = group
+            for obj in objs:
+                _link_written(obj)
             if len(objs) == 1:
                 insert(objs[0])
             else:
-                insert.model.objects.using(using).bulk_create(objs)
-        return
-    parts, params, ids = [], [], []
+                insert.model.objects.using(self.using).bulk_create(objs)
+
+
+def _grouped(items: list[tuple]) -> list[list]:
+    """Consecutive new rows of one model as one group (one multi-row INSERT, ids ascending in the order
+    given, as Django's bulk_create relies on); each statement a group of its own."""
+    groups: list[list] = []
+    for item in items:
+        if item[0] != "insert":
+            groups.append(list(item))
+        elif groups and groups[-1][0] == "insert" and groups[-1][1].model is item[1].model:
+            groups[-1][2].append(item[2])
+        else:
+            groups.append(["insert", item[1], [item[2]]])
+    return groups
+
+
+def _link_written(obj, *, pending: bool = False) -> None:
+    """Foreign keys to objects written since they were set: their ids, as Model.save() would take them.
+    An object not written yet is refused (its id would be written as NULL), unless `pending` (the caller
+    refers to it in the same statement)."""
+    for field in obj._meta.concrete_fields:
+        if field.is_relation and field.is_cached(obj):
+            related = field.get_cached_value(obj)
+            if related is None or getattr(obj, field.attname) is not None:
+                continue
+            if related.pk is not None:
+                setattr(obj, field.attname, related.pk)
+            elif not pending:
+                raise ValueError(f"{type(obj).__name__}.{field.name}: refers to a row not written yet")
+
+
+def _send_together(groups: list[list], connection) -> None:
     quote = connection.ops.quote_name
-    for n, (insert, objs) in enumerate(groups):
-        one = f"({', '.join(['%s'] * len(insert._fields))})"
-        sql = insert._statement(connection).replace(f"VALUES {one}", "VALUES " + ", ".join([one] * len(objs)))
-        for obj in objs:
-            params += insert._params(obj, connection)
+    where: dict[int, str] = {}  # id(obj) → the SQL expression of its id
+    parts, params, selects, inserted = [], [], [], []
+    for n, group in enumerate(groups):
+        if group[0] == "execute":
+            parts.append(f"w{n} AS ({group[1]})")
+            params += group[2]
+            continue
+        _kind, insert, objs = group
         pk = quote(insert.model._meta.pk.column)
-        parts.append(f"i{n} AS ({sql})")
-        ids.append(f"(SELECT array_agg({pk} ORDER BY {pk}) FROM i{n})")
+        rows = []
+        for obj in objs:
+            _link_written(obj, pending=True)
+            values = insert._params(obj, connection)
+            slots = []
+            for field, value in zip(insert._fields, values, strict=True):
+                related = field.get_cached_value(obj) if field.is_relation and field.is_cached(obj) else None
+                if related is not None and related.pk is None:
+                    if id(related) not in where:
+                        raise ValueError(
+                            f"{insert.model.__name__}.{field.name}: refers to a row that is neither written "
+                            "nor earlier in the same writes"
+                        )
+                    slots.append(where[id(related)])
+                else:
+                    slots.append("%s")
+                    params.append(value)
+            rows.append(f"({', '.join(slots)})")
+        one = f"({', '.join(['%s'] * len(insert._fields))})"
+        sql = insert._statement(connection).replace(f"VALUES {one}", "VALUES " + ", ".join(rows))
+        parts.append(f"w{n} AS ({sql})")
+        for k, obj in enumerate(objs):
+            where[id(obj)] = f"(SELECT {pk} FROM w{n} ORDER BY {pk} LIMIT 1 OFFSET {k})"
+        selects.append(f"(SELECT array_agg({pk} ORDER BY {pk}) FROM w{n})")
+        inserted.append((insert, objs))
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} SELECT {', '.join(ids)}", params)
+        cursor.execute(f"WITH {', '.join(parts)} SELECT {', '.join(selects) or 'NULL'}", params)
         written = cursor.fetchone()
-    for (insert, objs), pks in zip(groups, written, strict=True):
+    for (insert, objs), pks in zip(inserted, written, strict=False):
         for obj, pk in zip(objs, pks, strict=True):
             insert._written(obj, pk)
+
+
+def gathered(using: str = "default") -> Writes | None:
+    """The writes being gathered on this connection, if a step gathers them (else write at once)."""
+    return connections[using].__dict__.get(_GATHERED)
+
+
+class gathering:
+    """`with gathering() as writes:` the writes of the block, and those of the code it calls that asks
+    `gathered()`, sent at its end (nothing on an exception: the transaction rolls back anyway). Nested,
+    the outer one sends."""
+
+    def __init__(self, using: str = "default"):
+        self.using = using
+
+    def __enter__(self) -> Writes:
+        connection = connections[self.using]
+        self.outer = connection.__dict__.get(_GATHERED)
+        if self.outer is not None:
+            return self.outer
+        self.writes = connection.__dict__[_GATHERED] = Writes(self.using)
+        return self.writes
+
+    def __exit__(self, kind, value, traceback):
+        if self.outer is not None:
+            return False
+        connection = connections[self.using]
+        connection.__dict__.pop(_GATHERED, None)
+        if kind is None:
+            self.writes.send()
+        return False
+
+
+def write(sql: str, params: list, *, key=None, using: str = "default") -> None:
+    """Run a statement whose result nobody reads now, or add it to the writes being gathered."""
+    writes = gathered(using)
+    if writes is not None:
+        writes.execute(sql, params, key=key)
+        return
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def add(insert: Insert, obj, *, using: str = "default") -> None:
+    """Insert a new row now, or add it to the writes being gathered (its id is set when they are sent)."""
+    writes = gathered(using)
+    if writes is not None:
+        writes.insert(insert, obj)
+        return
+    _link_written(obj)
+    insert(obj)

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from onewindow.core import audit, clock
+from onewindow.core import audit, clock, prepared
 from onewindow.core.errors import Conflict, PermissionDenied
 from onewindow.messaging import texts
 from onewindow.messaging.backends import SmsError, get_backend
@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # How long a claimed message is left to its sender before another worker may try it again.
 LEASE = dt.timedelta(minutes=5)
+_INSERT = prepared.Insert(SmsMessage)
 
 
 def _kind_of(case, event) -> str | None:
@@ -53,7 +54,7 @@ def on_case_event(case, event) -> SmsMessage | None:
     now = clock.now()
     with translation.override(settings.LANGUAGE_CODE):  # the hall's language, whoever acted
         text = texts.text_for(kind, number=case.number, due=case.due_date)
-    message = SmsMessage.objects.create(
+    message = SmsMessage(
         region_id=case.region_id,
         case=case,
         event=event,
@@ -63,6 +64,7 @@ def on_case_event(case, event) -> SmsMessage | None:
         created_at=now,
         next_attempt_at=now + LEASE,  # leased to this request's delivery after the commit
     )
+    prepared.add(_INSERT, message)  # with the case change's writes (its event's id known then)
     # robust: whatever happens in delivery, the committed case change still answers its request.
     transaction.on_commit(_Delivery(message), robust=True)
     return message

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 
 from onewindow.cases import hooks
 from onewindow.cases.models import Case, CaseEvent
+from onewindow.core import prepared
 from onewindow.org.models import Region
 from onewindow.stats import figures, sql, triggers
 from onewindow.stats.models import (
@@ -87,11 +88,11 @@ def record_case_event(case: Case, event) -> None:
         return
     case.__dict__[_WRITTEN] = new if supplemented is not None else None
     values = [getattr(new, name) for name in _FACT_NAMES]
-    with connection.cursor() as cursor:
-        if supplemented is None:
-            cursor.execute(_figures_sql(True), [case.pk, *values[:-1], case.pk])
-        else:
-            cursor.execute(_figures_sql(False), [case.pk, *values])
+    # With the case change's other writes (core.prepared.gathering): one statement may write the row once.
+    if supplemented is None:
+        prepared.write(_figures_sql(True), [case.pk, *values[:-1], case.pk], key=(FACTS, case.pk))
+    else:
+        prepared.write(_figures_sql(False), [case.pk, *values], key=(FACTS, case.pk))
 
 
 # The figures this listener wrote for a case in the running service call, kept on the case instance.

@@ -14,6 +14,7 @@ from onewindow.stats import figures
 from onewindow.stats.models import CaseFigures
 from onewindow.stats.services import record_case_event
 from tests.cases.conftest import act, drive, new_case, ok
+from tests.writes import written_by
 
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
@@ -52,15 +53,15 @@ def test_the_figures_read_no_case_column_but_those_the_listener_compares(world):
 
 
 def _listened(monkeypatch):
-    """Statements the listeners run, per action (the SMS queue's and the statistics')."""
+    """Writes of the listeners, per action (the SMS queue's and the statistics'): statements they run and
+    writes they add to the case change's (tests.writes)."""
     counts: dict[str, int] = {}
 
     def counted(listener):
         def run(case, event):
-            with CaptureQueriesContext(connection) as captured:
-                listener(case, event)
+            _result, writes = written_by(listener, case, event)
             step = case._test_step
-            counts[step] = counts.get(step, 0) + len(_statements(captured))
+            counts[step] = counts.get(step, 0) + writes
 
         return run
 
@@ -68,12 +69,13 @@ def _listened(monkeypatch):
     return counts
 
 
-# Statements of the case-event listeners per step of a granted case's life: the applicant's text (one
+# Writes of the case-event listeners per step of a granted case's life: the applicant's text (one
 # INSERT at accept, produce_result and issue) and the statistics (one upsert of the figures row at accept,
 # decide and issue, whose triggers move the old and new contributions into both monthly roll-ups; nothing
 # at claim and produce_result, which change no figure). The same on both engines. 31 before issue 14's
 # listener work, then 8 on PostgreSQL and 14 on SQLite (the old figures read first, the roll-ups written
-# from Python).
+# from Python). Each is a statement of its own on SQLite; on PostgreSQL they go out in the statement of the
+# case change's own writes (core.prepared.gathering).
 LISTENED = {
     "postgresql": {"accept": 2, "claim": 0, "decide": 1, "produce_result": 1, "issue": 2},
     "sqlite": {"accept": 2, "claim": 0, "decide": 1, "produce_result": 1, "issue": 2},
@@ -134,17 +136,17 @@ def test_the_listener_called_on_a_case_read_cold_keeps_the_figures_exact(world, 
 def test_a_granted_cases_life_costs_its_listeners_and_texts_nine_statements(
     clients, world, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """Listeners (6: three figures upserts, three outbox rows) and the texts sent after each commit (3: one
-    UPDATE each, the message queued leased to its request) — 14 on PostgreSQL and 20 on SQLite before."""
+    """Listeners (6 writes: three figures upserts, three outbox rows, gathered with the case change's own)
+    and the texts sent after each commit (3: one UPDATE each, the message queued leased to its request) —
+    14 on PostgreSQL and 20 on SQLite before."""
     from onewindow.messaging import services as messaging
 
     counts = {"listeners": 0, "delivery": 0}
 
     def counted(listener, kind):
         def run(*args, **kwargs):
-            with CaptureQueriesContext(connection) as captured:
-                result = listener(*args, **kwargs)
-            counts[kind] += len(_statements(captured))
+            result, writes = written_by(listener, *args, **kwargs)
+            counts[kind] += writes
             return result
 
         return run

@@ -32,7 +32,7 @@ from onewindow.catalogue.selectors import cached_implementer
 from onewindow.core import audit, clock, stamps
 from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, NotFound, RuleViolation
 from onewindow.core.models import AuditEntry
-from onewindow.core.prepared import Insert, Prepared, insert_together
+from onewindow.core.prepared import Insert, Prepared, gathering
 from onewindow.core.validators import TEXT_MAX, clean_text
 from onewindow.org.selectors import audit_context, cached_organisation
 
@@ -71,18 +71,29 @@ _INSERT_EVENT = Insert(CaseEvent)
 
 
 def _write_events(
-    case: Case, events: list[CaseEvent], *, audited: AuditEntry | None = None
+    case: Case,
+    events: list[CaseEvent],
+    *,
+    audited: AuditEntry | None = None,
+    update: tuple[str, list] | None = None,
 ) -> list[CaseEvent]:
-    """Write `events` and the action's audit entry (`_audit_entry`), then tell the case-event listeners of
-    each event, in order. On PostgreSQL all of them in one statement (core.prepared.insert_together);
-    elsewhere the events in one INSERT, then the entry."""
-    entry = [(audit.INSERT, audited)] if audited is not None else []
-    insert_together(*[(_INSERT_EVENT, event) for event in events], *entry)
-    case.__dict__.setdefault("_new_events", []).extend(events)
-    for event in events:
-        for listener in hooks.on_case_event:
-            listener(case, event)
-        case.__dict__.pop("_row_before", None)  # it described the first event's change only
+    """Write the case row's `update` (`_update_of`), `events` and the action's audit entry (`_audit_entry`),
+    and tell the case-event listeners of each event, in order, what they write joining the same writes
+    (core.prepared.gathering): on PostgreSQL all of it one statement, elsewhere one after another. The
+    listeners run before the writes are sent: an event's id is known after (a listener's new row refers
+    to the event object, core.prepared.add)."""
+    with gathering() as writes:
+        if update is not None:
+            writes.execute(*update)
+        for event in events:
+            writes.insert(_INSERT_EVENT, event)
+        if audited is not None:
+            writes.insert(audit.INSERT, audited)
+        case.__dict__.setdefault("_new_events", []).extend(events)
+        for event in events:
+            for listener in hooks.on_case_event:
+                listener(case, event)
+            case.__dict__.pop("_row_before", None)  # it described the first event's change only
     return events
 
 
@@ -164,11 +175,13 @@ def _save(case: Case, *, action: str, actor, role: str, comment: str = "", data=
     case.version += 1
     case.updated_at = clock.now()
     loaded = getattr(case, "_loaded", None)
+    update = None
     if loaded is None:
         case.save()
-    else:  # only the columns the action changed (the row was read whole by _lock)
-        changed = [name for name, attname in _COLUMNS if getattr(case, attname) != loaded[name]]
-        case.save(update_fields=changed)
+    else:  # only the columns the action changed (the row was read whole by _lock), with the event
+        update = _update_of(
+            case, [name for name, attname in _COLUMNS if getattr(case, attname) != loaded[name]]
+        )
         case._loaded = _column_values(case)
     case.__dict__["_row_before"] = loaded  # for the listeners (hooks.row_before), until the event is written
     event = _new_event(
@@ -177,8 +190,19 @@ def _save(case: Case, *, action: str, actor, role: str, comment: str = "", data=
     entry = _audit_entry(
         case, action=action, actor=actor, role=role, detail={"comment": comment[:200], **(data or {})}
     )
-    _write_events(case, [event], audited=entry)
+    _write_events(case, [event], audited=entry, update=update)
     return case
+
+
+def _update_of(case: Case, names: list[str]) -> tuple[str, list]:
+    """The UPDATE of the locked case row's `names` columns, as `case.save(update_fields=names)` would
+    write them (each field's pre_save and database value), not yet run."""
+    fields = [Case._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    params = [f.get_db_prep_save(f.pre_save(case, False), connection) for f in fields]
+    table = quote(Case._meta.db_table)
+    return f"UPDATE {table} SET {assignments} WHERE {quote(Case._meta.pk.column)} = %s", [*params, case.pk]
 
 
 def _clean_codes(codes, field: str, known: set[str]) -> list[str]:

@@ -36,7 +36,7 @@ from onewindow.cases.services._base import (
 from onewindow.catalogue.models import SubItem
 from onewindow.catalogue.selectors import cached_current_guide, cached_implementer, cached_subitem
 from onewindow.core import clock, stamps
-from onewindow.core.errors import InvalidInput, InvalidValue, PermissionDenied, RuleViolation
+from onewindow.core.errors import DomainError, InvalidInput, InvalidValue, PermissionDenied, RuleViolation
 from onewindow.core.prepared import Prepared
 from onewindow.core.validators import (
     is_well_formed_id_number,
@@ -171,30 +171,27 @@ def accept(
         deferred=sorted(deferred_materials or []),
         commitment=commitment,
     )
-    if key:
-        existing = _existing_for_key(actor, key, fingerprint)
-        if existing is not None:
-            return existing, False
-
-    person = _validate_applicant(applicant or {})
-    stamps.fresh()  # the reference data below comes from the process caches (free in an API request)
-    found = subitem if isinstance(subitem, SubItem) else cached_subitem(subitem_code)
-    if found is None:
-        message = _("Unknown sub-item %(code)s.") % {"code": subitem_code}
-        raise InvalidValue(message, code="case.unknown_subitem", errors={"subitem": [message]})
-    subitem = found
-    window = _acceptance_window(actor, window)
-    guide = cached_current_guide(subitem.pk)
-    known = {m.code for m in guide.materials.all()}
-    received = _clean_codes(materials, "materials", known)
-    deferred = _clean_codes(deferred_materials, "deferred_materials", known)
-    missing = _missing(guide, received)
-    if deferred:
-        commitment = _optional(commitment, "commitment")
-        _check_deferral(guide, deferred, missing, commitment)
-    still_missing = [c for c in missing if c not in deferred]
-
+    # A retry of an application this clerk's key already created returns that case: found when this
+    # attempt fails — on the key's unique constraint, or on a rule that changed since (no read before).
     try:
+        person = _validate_applicant(applicant or {})
+        stamps.fresh()  # the reference data below comes from the process caches (free in an API request)
+        found = subitem if isinstance(subitem, SubItem) else cached_subitem(subitem_code)
+        if found is None:
+            message = _("Unknown sub-item %(code)s.") % {"code": subitem_code}
+            raise InvalidValue(message, code="case.unknown_subitem", errors={"subitem": [message]})
+        subitem = found
+        window = _acceptance_window(actor, window)
+        guide = cached_current_guide(subitem.pk)
+        known = {m.code for m in guide.materials.all()}
+        received = _clean_codes(materials, "materials", known)
+        deferred = _clean_codes(deferred_materials, "deferred_materials", known)
+        missing = _missing(guide, received)
+        if deferred:
+            commitment = _optional(commitment, "commitment")
+            _check_deferral(guide, deferred, missing, commitment)
+        still_missing = [c for c in missing if c not in deferred]
+
         with transaction.atomic():
             now = clock.now()
             case = Case(
@@ -252,16 +249,15 @@ def accept(
                 )
             else:
                 _record_acceptance(case, actor=actor, role=r.WINDOW_CLERK, received=received)
-    except IntegrityError:
-        if key:
-            existing = _existing_for_key(actor, key, fingerprint)
-            if existing is not None:
-                return existing, False
-        raise
-    return case, True
+        return case, True
+    except (DomainError, IntegrityError):
+        existing = _existing_for_key(actor, key, fingerprint) if key else None
+        if existing is None:
+            raise
+        return existing, False
 
 
-# Compiled once per process (core.prepared): asked on every acceptance with a key.
+# Compiled once per process (core.prepared): asked when an acceptance with a key fails (a retry?).
 _BY_KEY = Prepared(
     lambda user_id, key: Case.objects.filter(created_by_id=user_id, idempotency_key=key).order_by("pk")[:1],
     user_id=int,

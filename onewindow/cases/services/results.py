@@ -14,8 +14,9 @@ from onewindow.cases import codes
 from onewindow.cases import transitions as t
 from onewindow.cases.models import Case, Decision, IssueMethod, RecipientKind, Result
 from onewindow.cases.services._base import _begin, _lock, _next_serial, _optional, _required, _save, _staff
-from onewindow.core import audit, clock
+from onewindow.core import audit, clock, prepared
 from onewindow.core.errors import Conflict, InvalidInput, InvalidValue
+from onewindow.core.prepared import gathering
 from onewindow.core.validators import NAME_MAX, SHORT_TEXT_MAX, is_valid_resident_id, mask_id_number
 from onewindow.handover.seals import select_seal_for_case
 from onewindow.org.selectors import cached_organisation
@@ -93,6 +94,9 @@ def build_result(case: Case, *, seal, at: dt.datetime, actor, extra: dict | None
     )
 
 
+_INSERT_RESULT = prepared.Insert(Result)
+
+
 def produce_result(*, actor, case, version: int) -> Case:
     """Number the result, apply the seal rule 2 chooses, fix content and SM3 hash (→ result_ready).
 
@@ -102,20 +106,22 @@ def produce_result(*, actor, case, version: int) -> Case:
         case, role, transition = _begin(actor, case, t.PRODUCE_RESULT, version)
         seal = select_seal_for_case(case)  # NoValidSeal (422) rolls everything back
         result = build_result(case, seal=seal, at=clock.now(), actor=actor)
-        result.save(force_insert=True)
         case.status = transition.status_after
-        return _save(
-            case,
-            action="produce_result",
-            actor=actor,
-            role=role,
-            data={
-                "result": result.number,
-                "seal": seal.pk,
-                "seal_name": seal.name,
-                "hash": result.content_hash,
-            },
-        )
+        with gathering():  # the result's row goes out with the case change's writes
+            prepared.add(_INSERT_RESULT, result)
+            _save(
+                case,
+                action="produce_result",
+                actor=actor,
+                role=role,
+                data={
+                    "result": result.number,
+                    "seal": seal.pk,
+                    "seal_name": seal.name,
+                    "hash": result.content_hash,
+                },
+            )
+        return case
 
 
 def _issue_details(
