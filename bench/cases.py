@@ -684,7 +684,9 @@ class InProcessClient:
 
         self.client = Client(SERVER_NAME="127.0.0.1")  # an allowed host outside the test runner
         self.queries: dict[str, list[int]] = {}
-        self.listened = 0  # statements counted apart so far (queries_per_request: the texts sent after commit)
+        self.listened = (
+            0  # statements counted apart so far (queries_per_request: the texts sent after commit)
+        )
 
     def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, dict | None]:
         from django.test.utils import CaptureQueriesContext
