@@ -400,12 +400,36 @@ def _send_together(groups: list[list], connection) -> None:
             where[id(obj)] = f"(SELECT {pk} FROM w{n} ORDER BY {pk} LIMIT 1 OFFSET {k})"
         selects.append(f"(SELECT array_agg({pk} ORDER BY {pk}) FROM w{n})")
         inserted.append((insert, objs))
+    sql = f"WITH {', '.join(parts)} SELECT {', '.join(selects) or 'NULL'}"
+    server = _server_statement(sql, len(params))
+    if server is not None and _prepared_on(connection, server):
+        sql = server[2]
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} SELECT {', '.join(selects) or 'NULL'}", params)
+        cursor.execute(sql, params)
         written = cursor.fetchone()
     for (insert, objs), pks in zip(inserted, written, strict=False):
         for obj, pk in zip(objs, pks, strict=True):
             insert._written(obj, pk)
+
+
+# The gathered statements' shapes (one per kind of step, as the rows and changed columns make it), each
+# prepared on the server once per connection: planning the WITH of five or six writes cost PostgreSQL
+# 0.12–0.22 ms a time, as much as running it. Bounded: a shape beyond the bound runs as plain SQL.
+_SHAPES: dict[str, tuple[str, str, str]] = {}
+_SHAPES_MAX = 256
+
+
+def _server_statement(sql: str, count: int) -> tuple[str, str, str] | None:
+    """(name, PREPARE, EXECUTE) of a gathered statement, the parameters' types left to the server (each
+    is a column's value, whose type the server infers)."""
+    server = _SHAPES.get(sql)
+    if server is None and len(_SHAPES) < _SHAPES_MAX:
+        name = f"onewindow_gathered_{next(_names)}"
+        comment = sql.replace("*/", "").replace("%", "%%")
+        values = f"({', '.join(['%s'] * count)})" if count else ""
+        server = (name, f"PREPARE {name} AS {_server_sql(sql)}", f"EXECUTE {name}{values} /* {comment} */")
+        server = _SHAPES.setdefault(sql, server)
+    return server
 
 
 def gathered(using: str = "default") -> Writes | None:

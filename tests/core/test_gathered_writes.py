@@ -45,7 +45,9 @@ def test_rows_that_refer_to_each_other_go_out_together_in_order():
     # On PostgreSQL one statement: its UPDATE ran in the same snapshot as the INSERT of the region, so it
     # did not see the row (data-modifying WITH queries see none of each other's effects).
     if connection.vendor == "postgresql":
-        assert len(sent) == 1 and sent[0].startswith("WITH")
+        # (prepared on the server the first time its shape is seen: EXECUTE, the statement in a comment)
+        assert len(sent) == 1 and sent[0].startswith(("WITH", "EXECUTE onewindow_gathered_"))
+        assert "WITH w0 AS (INSERT INTO" in sent[0]
         assert Region.objects.get(pk=region.pk).name == "甲区"
     else:  # one after another: region, the two organisations in one INSERT, the UPDATE
         assert len(sent) == 3
@@ -89,3 +91,31 @@ def test_a_row_that_refers_to_a_row_never_written_is_refused():
         writes.insert(ORGANISATION, _organisation(Region(code="999906", name="壬区"), "w-orphan2"))
         writes.insert(REGION, Region(code="999907", name="癸区"))
     assert not Organisation.objects.filter(code__startswith="w-orphan").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side PREPARE")
+def test_each_shape_of_gathered_writes_is_prepared_once_per_connection():
+    table = connection.ops.quote_name(Region._meta.db_table)
+
+    def step(code: str) -> list[str]:
+        region = Region(code=code, name="区")
+        with (
+            CaptureQueriesContext(connection) as captured,
+            transaction.atomic(),
+            prepared.gathering() as writes,
+        ):
+            writes.insert(REGION, region)
+            writes.execute(f"UPDATE {table} SET name = %s WHERE code = %s", ["子区", "none"])
+        return statements(captured)
+
+    step("999911")
+    again = step("999912")
+    assert len(again) == 1 and again[0].startswith("EXECUTE onewindow_gathered_")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%%UPDATE%%子区%%"]
+        )
+        assert cursor.fetchone() == (0,)  # the values travel with EXECUTE, not in the prepared text
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'onewindow_gathered_%%'")
+        assert cursor.fetchone()[0] >= 1
+    assert set(Region.objects.filter(code__in=["999911", "999912"]).values_list("name", flat=True)) == {"区"}
