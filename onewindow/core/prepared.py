@@ -10,8 +10,8 @@ nothing but the named values (no `in` lists of varying length, no lookups that r
 
 On PostgreSQL the statement is also prepared on the server, once per connection (`PREPARE`, then
 `EXECUTE name(values)`): planning the token's five joins cost the database 0.8 ms a call, executing the
-prepared plan 0.1 ms. The statement's text follows the `EXECUTE` as a comment, so logs and query captures
-still show what runs. A statement the server cannot prepare runs as plain SQL. After a migration that
+prepared plan 0.1 ms. Logs and query captures show the statement's text after the `EXECUTE`, as a comment
+(core.backends.postgresql), so they still show what runs. A statement the server cannot prepare runs as plain SQL. After a migration that
 changes these tables, restart the server (its connections keep the plans they prepared).
 """
 
@@ -35,6 +35,15 @@ _MOMENT = dt.datetime(1901, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
 
 
 _names = itertools.count(1)
+# name → the statement's text (Django's %s placeholders), for logs and query captures
+# (core.backends.postgresql's last_executed_query): the EXECUTE itself stays short, since psycopg parses
+# every query text it sends for placeholders, caching only those under 4 KB.
+_TEXTS: dict[str, str] = {}
+
+
+def statement_text(name: str) -> str | None:
+    """The text of the statement prepared under `name` by this module, if it is one of them."""
+    return _TEXTS.get(name)
 
 
 def _server_sql(sql: str) -> str:
@@ -76,12 +85,12 @@ class _Compiled:
         if compiler.connection.vendor == "postgresql":
             name = f"onewindow_prepared_{next(_names)}"
             types = ", ".join(_pg_type(p) for p in self.params)
-            comment = self.sql.replace("*/", "").replace("%", "%%")
+            _TEXTS[name] = self.sql
             values = f"({', '.join(['%s'] * len(self.params))})" if self.params else ""
             self.server = (
                 name,
                 f"PREPARE {name}{f' ({types})' if self.params else ''} AS {_server_sql(self.sql)}",
-                f"EXECUTE {name}{values} /* {comment} */",
+                f"EXECUTE {name}{values}",
             )
         self.slots: dict[str, list[int]] = {}
         for name, stand_in in stand_ins.items():
@@ -425,9 +434,9 @@ def _server_statement(sql: str, count: int) -> tuple[str, str, str] | None:
     server = _SHAPES.get(sql)
     if server is None and len(_SHAPES) < _SHAPES_MAX:
         name = f"onewindow_gathered_{next(_names)}"
-        comment = sql.replace("*/", "").replace("%", "%%")
+        _TEXTS[name] = sql
         values = f"({', '.join(['%s'] * count)})" if count else ""
-        server = (name, f"PREPARE {name} AS {_server_sql(sql)}", f"EXECUTE {name}{values} /* {comment} */")
+        server = (name, f"PREPARE {name} AS {_server_sql(sql)}", f"EXECUTE {name}{values}")
         server = _SHAPES.setdefault(sql, server)
     return server
 

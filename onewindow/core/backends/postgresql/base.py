@@ -75,9 +75,19 @@ class Cursor(base.Cursor):
 
 class DatabaseOperations(operations.DatabaseOperations):
     def last_executed_query(self, cursor, sql, params):
-        # What logs and query captures show: the statement, without the BEGIN it carried.
+        # What logs and query captures show: the statement, without the BEGIN it carried, and for the
+        # EXECUTE of a statement core.prepared prepared, that statement's text as a comment.
         query = super().last_executed_query(cursor, sql, params)
-        return query.removeprefix(PREFIX) if isinstance(query, str) else query
+        if not isinstance(query, str):
+            return query
+        query = query.removeprefix(PREFIX)
+        if query.startswith("EXECUTE onewindow_"):
+            from onewindow.core.prepared import statement_text
+
+            text = statement_text(query[len("EXECUTE ") :].split("(", 1)[0].strip())
+            if text:
+                query = f"{query} /* {text.replace('*/', '')} */"
+        return query
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
