@@ -295,30 +295,45 @@ def seal(*, batch: int = SEAL_BATCH, wait: bool = False) -> int:
     """Chain up to `batch` committed, unsealed entries in id order; return how many were sealed.
 
     One sealer at a time: the chain head's row lock. Without `wait`, a run that finds the lock taken
-    (another process is sealing) returns 0 at once.
+    (another process is sealing) returns 0 at once. The entries are read and hashed before the lock is
+    taken, from the head as it was then, so the write transaction holds the lock (on SQLite: every
+    writer's) only for the writes; if the head moved meanwhile (another sealer ran), the hashing is done
+    again under the lock from the head it holds.
     """
-    waiting = AuditEntry.objects.filter(hash__isnull=True, seq__isnull=True)
-    if not waiting.exists():  # a look without a write transaction (on SQLite it would take the lock)
+    waiting = AuditEntry.objects.filter(hash__isnull=True, seq__isnull=True).order_by("id")
+    pending = list(waiting[:batch])  # a read, outside any write transaction
+    if not pending:
         return 0
+    seen = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first() or _EMPTY_HEAD
+    _chain(pending, *seen)
     with transaction.atomic():
         AuditChainHead.objects.get_or_create(pk=1)
         heads = AuditChainHead.objects.select_for_update(skip_locked=not wait).filter(pk=1)
         head = heads.first()
         if head is None:
             return 0
-        pending = list(waiting.order_by("id")[:batch])
-        if not pending:
-            return 0
-        seq, prev = head.seq, head.hash
-        for entry in pending:
-            seq += 1
-            entry.seq, entry.prev_hash = seq, prev
-            entry.hash = prev = _entry_hash(entry)
+        if (head.seq, head.hash) != seen:  # another sealer chained entries meanwhile: from its head
+            pending = list(waiting[:batch])
+            if not pending:
+                return 0
+            _chain(pending, head.seq, head.hash)
         _write_seals(pending)
         now = clock.now()
         lag = max(0, int((now - pending[0].at).total_seconds() * 1000))
-        AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev, sealed_at=now, lag_ms=lag)
+        last = pending[-1]
+        AuditChainHead.objects.filter(pk=1).update(seq=last.seq, hash=last.hash, sealed_at=now, lag_ms=lag)
     return len(pending)
+
+
+_EMPTY_HEAD = (0, AuditChainHead._meta.get_field("hash").default)  # as get_or_create makes it
+
+
+def _chain(entries: list[AuditEntry], seq: int, prev: str) -> None:
+    """Number and hash `entries` in order after the head (seq, hash)."""
+    for entry in entries:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, prev
+        entry.hash = prev = _entry_hash(entry)
 
 
 def seal_all(*, wait: bool = True) -> int:

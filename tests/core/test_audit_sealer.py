@@ -246,3 +246,27 @@ def test_the_sealing_mode_is_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("ONEWINDOW_AUDIT_SEALING", "sometimes")
     with pytest.raises(config.ConfigError, match="inline or deferred"):
         config.audit_sealing()
+
+
+@deferred
+def test_the_sealer_hashes_before_it_locks_and_chains_from_the_head_it_holds_if_that_moved(db, monkeypatch):
+    """Entries are hashed outside the write transaction (the lock is held only for the writes); another
+    sealer that chained some of them meanwhile makes this one hash the rest again from the moved head."""
+    _write(3)
+    real = audit._chain
+    calls = []
+
+    def chain(entries, seq, prev):
+        real(entries, seq, prev)
+        if not calls:
+            calls.append(len(entries))
+            assert audit.seal(batch=1) == 1  # another sealer takes the first entry meanwhile
+
+    monkeypatch.setattr(audit, "_chain", chain)
+    assert audit.seal() == 2
+    assert calls == [3]
+    entries = list(AuditEntry.objects.order_by("seq"))
+    assert [e.seq for e in entries] == [1, 2, 3]
+    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    result = audit.verify()
+    assert result.ok and result.checked == 3
