@@ -90,3 +90,24 @@ def test_a_writer_that_waits_past_the_timeout_fails_with_database_is_locked(tran
     with transaction.atomic():
         assert DataStamp.objects.count() >= 0
     assert _free(path)
+
+
+def test_a_write_outside_a_transaction_queues_on_the_lock_for_its_own_statement(transactional_db, monkeypatch):
+    """Autocommit writes (a text marked sent after the commit) wait on the lock like transactions, not in
+    SQLite's sleeping busy handler; reads outside transactions take nothing."""
+    wrapper = connections["default"]
+    path = wrapper._writer_lock_path()
+    DataStamp.objects.get_or_create(pk=1, defaults={"value": 1})
+    monkeypatch.setitem(wrapper.settings_dict["OPTIONS"], "timeout", 0.05)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another process in a transaction
+    try:
+        assert DataStamp.objects.filter(pk=1).count() == 1  # a read goes on
+        with pytest.raises(OperationalError, match="waited for the writer lock"):
+            DataStamp.objects.filter(pk=1).update(value=2)
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    assert DataStamp.objects.filter(pk=1).update(value=3) == 1
+    assert _free(path)  # let go after its statement
+    assert DataStamp.objects.get(pk=1).value == 3

@@ -9,8 +9,11 @@ p99 133–140 ms with the busy handler, 52–71 ms with the file lock, a quarter
 Here the outermost transaction first takes an exclusive `flock` on `<database>.writelock`, looking again
 every fraction of a millisecond to 2 ms (not blocking in the kernel, so that a transaction waiting on
 itself still fails after the settings' timeout with "database is locked" instead of hanging). It is let
-go at commit, rollback or close; a process that dies lets it go too. Statements outside transactions
-(autocommit) still wait in SQLite's handler.
+go at commit, rollback or close; a process that dies lets it go too. A write statement outside a
+transaction (autocommit: e.g. marking a text sent after the case change committed) takes the lock for its
+own statement too: left to SQLite's busy handler, such writes were the long tail of a hall's latency (one
+request in a hundred waited 100 ms to more than a second, each time one of them slept while the lock
+passed from writer to writer).
 """
 
 from __future__ import annotations
@@ -22,10 +25,51 @@ import time
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class CursorWrapper(base.SQLiteCursorWrapper):
+    """Django's cursor; a write statement in autocommit holds the writer lock while it runs (and commits)."""
+
+    database: DatabaseWrapper | None = None
+
+    def _alone(self, query) -> bool:
+        database = self.database
+        return (
+            database is not None
+            and not database._holds_writer_lock
+            and database.get_autocommit()
+            and isinstance(query, str)
+            and query.lstrip()[:7].upper().startswith(_WRITES)
+        )
+
+    def execute(self, query, params=None):
+        if not self._alone(query):
+            return super().execute(query, params)
+        self.database._take_writer_lock()
+        try:
+            return super().execute(query, params)
+        finally:
+            self.database._let_go_writer_lock()
+
+    def executemany(self, query, param_list):
+        if not self._alone(query):
+            return super().executemany(query, param_list)
+        self.database._take_writer_lock()
+        try:
+            return super().executemany(query, param_list)
+        finally:
+            self.database._let_go_writer_lock()
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _writer_fd: int | None = None
     _holds_writer_lock = False
+
+    def create_cursor(self, name=None):
+        cursor = self.connection.cursor(factory=CursorWrapper)
+        cursor.database = self
+        return cursor
 
     def _writer_lock_path(self) -> str | None:
         name = str(self.settings_dict["NAME"])
