@@ -44,9 +44,16 @@ def secret_key(directory: Path) -> str:
     if from_env:
         return from_env
     key_file = directory / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+    if not key_file.exists():  # created once, by the first of the processes that may start at once
+        tmp = directory / f"secret_key.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(secrets.token_urlsafe(50))
+        try:
+            os.link(tmp, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
     return key_file.read_text().strip()
 
 

@@ -64,26 +64,38 @@ def key_file() -> Path:
     return Path(configured) if configured else Path(settings.DATA_DIR) / KEY_FILE_NAME
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` readable by the owner only; atomic (a crash leaves the old file)."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+def _write_private(path: Path, text: str, *, only_if_new: bool = False) -> bool:
+    """Write `text` to `path` readable by the owner only; atomic (a crash leaves the old file), through a
+    temporary file of this writer's own (several processes may write at once). `only_if_new`: only if no
+    file is there yet (else nothing is written and False is returned: another process created it first)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o600)
+        if not only_if_new:
+            os.replace(tmp, path)
+            return True
+        try:
+            os.link(tmp, path)  # fails if the file exists: the first creator wins, whoever it is
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def _save(ring: Keyring) -> None:
+def _save(ring: Keyring, *, only_if_new: bool = False) -> None:
     assert ring.path is not None
     body = {
         "current": ring.current,
         "keys": {kid: _b64(key) for kid, key in ring.keys.items()},
         "index_key": _b64(ring.index_key),
     }
-    _write_private(ring.path, json.dumps(body, indent=1))
+    _write_private(ring.path, json.dumps(body, indent=1), only_if_new=only_if_new)
     _cache.pop(str(ring.path), None)
 
 
@@ -110,6 +122,8 @@ def keyring() -> Keyring:
         try:
             mtime = path.stat().st_mtime_ns
         except FileNotFoundError:
+            # The first use anywhere: the workers of a new server may all get here at once. One key file
+            # is created (the first creator's); everyone, this process included, uses what it holds.
             kid = new_key_id()
             ring = Keyring(
                 current=kid,
@@ -117,7 +131,7 @@ def keyring() -> Keyring:
                 index_key=secrets.token_bytes(32),
                 path=path,
             )
-            _save(ring)
+            _save(ring, only_if_new=True)
             mtime = path.stat().st_mtime_ns
         cached = _cache.get(str(path))
         if cached and cached[0] == mtime:
