@@ -92,7 +92,9 @@ def test_a_writer_that_waits_past_the_timeout_fails_with_database_is_locked(tran
     assert _free(path)
 
 
-def test_a_write_outside_a_transaction_queues_on_the_lock_for_its_own_statement(transactional_db, monkeypatch):
+def test_a_write_outside_a_transaction_queues_on_the_lock_for_its_own_statement(
+    transactional_db, monkeypatch
+):
     """Autocommit writes (a text marked sent after the commit) wait on the lock like transactions, not in
     SQLite's sleeping busy handler; reads outside transactions take nothing."""
     wrapper = connections["default"]
