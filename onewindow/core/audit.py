@@ -118,8 +118,8 @@ INSERT = prepared.Insert(AuditEntry)  # one row, the SQL built once (AuditEntry 
 
 def entry(**fields) -> AuditEntry:
     """The entry `record` appends (the fields of `_entry`), not yet written: for a caller that writes it
-    together with its own rows (`core.prepared.insert_together(..., (audit.INSERT, entry))`) in the
-    transaction of the change. In inline mode it already has its place in the chain (the head stays locked
+    together with its own rows (`writes.insert(audit.INSERT, entry)` inside `core.prepared.gathering()`,
+    as the case services do) in the transaction of the change. In inline mode it already has its place in the chain (the head stays locked
     to the commit)."""
     _require_transaction()
     made = _entry(**fields)
