@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
+from onewindow.core.files import write_private
+
 # 网络安全法 art. 21: network logs are kept at least six months.
 MIN_AUDIT_RETENTION_DAYS = 183
 DEFAULT_AUDIT_RETENTION_DAYS = 365
@@ -45,15 +47,7 @@ def secret_key(directory: Path) -> str:
         return from_env
     key_file = directory / "secret_key"
     if not key_file.exists():  # created once, by the first of the processes that may start at once
-        tmp = directory / f"secret_key.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
-            out.write(secrets.token_urlsafe(50))
-        try:
-            os.link(tmp, key_file)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_private(key_file, secrets.token_urlsafe(50), only_if_new=True)
     return key_file.read_text().strip()
 
 

@@ -26,6 +26,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
 
+from onewindow.core.files import write_private
+
 PREFIX = "ow1"
 KEY_FILE_NAME = "data_keys.json"
 
@@ -64,30 +66,6 @@ def key_file() -> Path:
     return Path(configured) if configured else Path(settings.DATA_DIR) / KEY_FILE_NAME
 
 
-def _write_private(path: Path, text: str, *, only_if_new: bool = False) -> bool:
-    """Write `text` to `path` readable by the owner only; atomic (a crash leaves the old file), through a
-    temporary file of this writer's own (several processes may write at once). `only_if_new`: only if no
-    file is there yet (else nothing is written and False is returned: another process created it first)."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o600)
-        if not only_if_new:
-            os.replace(tmp, path)
-            return True
-        try:
-            os.link(tmp, path)  # fails if the file exists: the first creator wins, whoever it is
-        except FileExistsError:
-            return False
-        return True
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _save(ring: Keyring, *, only_if_new: bool = False) -> None:
     assert ring.path is not None
     body = {
@@ -95,7 +73,7 @@ def _save(ring: Keyring, *, only_if_new: bool = False) -> None:
         "keys": {kid: _b64(key) for kid, key in ring.keys.items()},
         "index_key": _b64(ring.index_key),
     }
-    _write_private(ring.path, json.dumps(body, indent=1), only_if_new=only_if_new)
+    write_private(ring.path, json.dumps(body, indent=1), only_if_new=only_if_new)
     _cache.pop(str(ring.path), None)
 
 

@@ -358,10 +358,10 @@ def _grouped(items: list[tuple]) -> list[list]:
     return groups
 
 
-def _link_written(obj, *, pending: bool = False) -> None:
+def _link_written(obj, *, pending: dict | None = None) -> None:
     """Foreign keys to objects written since they were set: their ids, as Model.save() would take them.
-    An object not written yet is refused (its id would be written as NULL), unless `pending` (the caller
-    refers to it in the same statement)."""
+    An object not written yet is refused (its id would be written as NULL), unless it is `pending` (an
+    earlier row of the same statement, {id(obj): the SQL of its id})."""
     for field in obj._meta.concrete_fields:
         if field.is_relation and field.is_cached(obj):
             related = field.get_cached_value(obj)
@@ -369,8 +369,23 @@ def _link_written(obj, *, pending: bool = False) -> None:
                 continue
             if related.pk is not None:
                 setattr(obj, field.attname, related.pk)
-            elif not pending:
+            elif pending is None or id(related) not in pending:
                 raise ValueError(f"{type(obj).__name__}.{field.name}: refers to a row not written yet")
+
+
+def _row(insert: Insert, obj, connection, pending: dict, params: list) -> str:
+    """One row of a multi-row VALUES: its values as parameters (appended to `params`), a reference to a
+    row of an earlier WITH query as the SQL of that row's id."""
+    _link_written(obj, pending=pending)
+    slots = []
+    for field, value in zip(insert._fields, insert._params(obj, connection), strict=True):
+        related = field.get_cached_value(obj) if field.is_relation and field.is_cached(obj) else None
+        if related is not None and related.pk is None:
+            slots.append(pending[id(related)])
+        else:
+            slots.append("%s")
+            params.append(value)
+    return f"({', '.join(slots)})"
 
 
 def _send_together(groups: list[list], connection) -> None:
@@ -384,24 +399,7 @@ def _send_together(groups: list[list], connection) -> None:
             continue
         _kind, insert, objs = group
         pk = quote(insert.model._meta.pk.column)
-        rows = []
-        for obj in objs:
-            _link_written(obj, pending=True)
-            values = insert._params(obj, connection)
-            slots = []
-            for field, value in zip(insert._fields, values, strict=True):
-                related = field.get_cached_value(obj) if field.is_relation and field.is_cached(obj) else None
-                if related is not None and related.pk is None:
-                    if id(related) not in where:
-                        raise ValueError(
-                            f"{insert.model.__name__}.{field.name}: refers to a row that is neither written "
-                            "nor earlier in the same writes"
-                        )
-                    slots.append(where[id(related)])
-                else:
-                    slots.append("%s")
-                    params.append(value)
-            rows.append(f"({', '.join(slots)})")
+        rows = [_row(insert, obj, connection, where, params) for obj in objs]
         one = f"({', '.join(['%s'] * len(insert._fields))})"
         sql = insert._statement(connection).replace(f"VALUES {one}", "VALUES " + ", ".join(rows))
         parts.append(f"w{n} AS ({sql})")

@@ -91,54 +91,48 @@ def test_the_data_dir_and_the_sqlite_file_are_created_private(tmp_path):
     assert (data / "onewindow.sqlite3").exists()
 
 
+def _at_once(first_use, processes: int = 8) -> set:
+    """What `first_use` returns in `processes` forked processes released together."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(processes)
+    results = context.Queue()
+
+    def run():
+        barrier.wait(10)
+        results.put(first_use())
+
+    started = [context.Process(target=run) for _ in range(processes)]
+    for process in started:
+        process.start()
+    seen = {results.get(timeout=20) for _ in started}
+    for process in started:
+        process.join(20)
+    return seen
+
+
 def test_processes_that_start_together_on_a_new_data_dir_share_one_key(keyfile):
     """The workers of a new server may all reach their first encryption at once: one key file is created
     and every process uses it (before, each could write its own, and text one worker encrypted became
     unreadable to the others once another's file replaced it)."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    barrier = context.Barrier(8)
-    results = context.Queue()
 
     def first_use():
-        barrier.wait(10)
         crypto._cache.clear()
         ring = crypto.keyring()
-        results.put((ring.current, crypto._b64(ring.keys[ring.current]), crypto._b64(ring.index_key)))
+        return ring.current, crypto._b64(ring.keys[ring.current]), crypto._b64(ring.index_key)
 
-    processes = [context.Process(target=first_use) for _ in range(8)]
-    for process in processes:
-        process.start()
-    seen = {results.get(timeout=20) for _ in processes}
-    for process in processes:
-        process.join(20)
-    assert len(seen) == 1
+    seen = _at_once(first_use)
     ring = crypto.keyring()
     assert seen == {(ring.current, crypto._b64(ring.keys[ring.current]), crypto._b64(ring.index_key))}
     assert not list(keyfile.parent.glob("*.tmp"))  # no temporary file left behind
 
 
 def test_processes_that_start_together_on_a_new_data_dir_share_one_secret_key(tmp_path, monkeypatch):
-    import multiprocessing
-
-    monkeypatch.delenv("ONEWINDOW_SECRET_KEY", raising=False)
     from onewindow import config
 
-    context = multiprocessing.get_context("fork")
-    barrier = context.Barrier(8)
-    results = context.Queue()
-
-    def first_use():
-        barrier.wait(10)
-        results.put(config.secret_key(tmp_path))
-
-    processes = [context.Process(target=first_use) for _ in range(8)]
-    for process in processes:
-        process.start()
-    seen = {results.get(timeout=20) for _ in processes}
-    for process in processes:
-        process.join(20)
-    assert len(seen) == 1 and seen == {(tmp_path / "secret_key").read_text().strip()}
+    monkeypatch.delenv("ONEWINDOW_SECRET_KEY", raising=False)
+    seen = _at_once(lambda: config.secret_key(tmp_path))
+    assert seen == {(tmp_path / "secret_key").read_text().strip()}
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
     assert not list(tmp_path.glob("*.tmp"))

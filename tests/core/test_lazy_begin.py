@@ -28,11 +28,10 @@ def test_the_first_statement_of_a_transaction_carries_its_begin():
     assert again == xid  # both statements in one transaction
 
 
-def test_without_the_lazy_begin_psycopg_sends_it_alone(monkeypatch):
+def test_without_the_lazy_begin_psycopg_sends_it_alone():
     """The test above can fail: with psycopg starting the transaction itself, now() is earlier."""
     from onewindow.core.backends.postgresql import base
 
-    monkeypatch.setattr(base, "_begin_pending", lambda connection: False)
     connection.close()
     connection.ensure_connection()
     connection.connection.__dict__[base.LAZY] = False  # as a connection set up with its own options

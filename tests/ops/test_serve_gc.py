@@ -1,5 +1,5 @@
 """`onewindow serve` moves what is loaded before the fork out of the garbage collector's sight, so a
-worker's full collection walks only what its requests made (no 50–100 ms stall every few hundred)."""
+worker's full collection walks only what its requests made (no stall of ≈ 100 ms every few hundred requests)."""
 
 from __future__ import annotations
 

@@ -43,23 +43,20 @@ class CursorWrapper(base.SQLiteCursorWrapper):
             and query.lstrip()[:7].upper().startswith(_WRITES)
         )
 
-    def execute(self, query, params=None):
+    def _queued(self, run, query, *args):
         if not self._alone(query):
-            return super().execute(query, params)
+            return run(query, *args)
         self.database._take_writer_lock()
         try:
-            return super().execute(query, params)
+            return run(query, *args)
         finally:
             self.database._let_go_writer_lock()
 
+    def execute(self, query, params=None):
+        return self._queued(super().execute, query, params)
+
     def executemany(self, query, param_list):
-        if not self._alone(query):
-            return super().executemany(query, param_list)
-        self.database._take_writer_lock()
-        try:
-            return super().executemany(query, param_list)
-        finally:
-            self.database._let_go_writer_lock()
+        return self._queued(super().executemany, query, param_list)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

@@ -50,8 +50,8 @@ class Command(BaseCommand):
 def freeze_loaded() -> int:
     """Load what every request needs (URL map, API, catalogues) and move everything alive now out of the
     cyclic garbage collector's sight, before gunicorn forks the workers: a full collection in a worker
-    then walks only what its requests made. Measured: ≈ 320,000 objects loaded, whose every full collection
-    cost a worker 50–100 ms — one request in a few hundred stalled that long (the tail of the latency).
+    then walks only what its requests made. Measured once: ≈ 320,000 objects loaded, a full collection of
+    them ≈ 100 ms (machine busy); a worker ran one every few hundred requests, stalling that request.
     Returns how many objects were frozen."""
     import gc
 
