@@ -119,3 +119,62 @@ def test_each_shape_of_gathered_writes_is_prepared_once_per_connection():
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'onewindow_gathered_%%'")
         assert cursor.fetchone()[0] >= 1
     assert set(Region.objects.filter(code__in=["999911", "999912"]).values_list("name", flat=True)) == {"区"}
+
+
+def test_an_inserts_values_are_the_orms_own_conversions_of_the_fields():
+    """Insert passes a plain field's value of its exact type through unchanged (no ORM conversion): the
+    values must be what the fields' own conversions give, for every model the case path inserts, with
+    values of other types (choices enums, a bool in an integer column, lazy text, encrypted text) too."""
+    import datetime as dt
+
+    from django.utils.translation import gettext_lazy
+
+    from onewindow.cases.models import Case, CaseEvent, Result
+    from onewindow.core.models import AuditEntry
+    from onewindow.messaging.models import SmsKind, SmsMessage, SmsStatus
+
+    at = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
+    objects = [
+        CaseEvent(
+            case_id=7, at=at, action="claim", actor_id=3, actor_name="甲", role="approver", data={"a": 1}
+        ),
+        CaseEvent(case_id=7, at=at, action="decide", actor_id=None, comment=gettext_lazy("Materials")),
+        AuditEntry(
+            at=at, actor="system", action="x", object_type="case", object_id="7", success=True, detail={}
+        ),
+        SmsMessage(
+            region_id=1,
+            case_id=7,
+            event_id=9,
+            kind=SmsKind.ACCEPTED,
+            phone="13812345678",
+            text="好",
+            status=SmsStatus.SENT,
+            attempts=True,
+            created_at=at,
+        ),
+        Result(
+            case_id=7, region_id=1, number="R1", decision="grant", content={"b": [1, "二"]}, produced_at=at
+        ),
+        Case(
+            region_id=1,
+            number="N1",
+            status="accepted",
+            version=1,
+            subitem_id=2,
+            received_at=at,
+            applicant_name="张三",
+            applicant_id_number="11010519491231002X",
+            applicant_phone="13812345678",
+            materials=["M01"],
+            updated_at=at,
+        ),
+    ]
+    for obj in objects:
+        insert = prepared.Insert(type(obj))
+        orm = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in insert._fields]
+        fast = insert._params(obj, connection)
+        for field, expected, got in zip(insert._fields, orm, fast, strict=True):
+            if field.name in {"applicant_id_number", "applicant_phone", "phone"}:
+                continue  # encrypted (through the field's own conversion), with a fresh nonce each time
+            assert (type(got), got) == (type(expected), expected), (type(obj).__name__, field.name)
