@@ -129,6 +129,49 @@ def events_of_locked(case: Case) -> list[CaseEvent]:
     return events
 
 
+RESULT_COLUMNS = (
+    "id",
+    "number",
+    "verification_code",
+    "decision",
+    "authority_id",
+    "seal_id",
+    "seal_name",
+    "seal_organisation_id",
+    "content_hash",
+    "produced_at",
+    "issued_at",
+    "revoked",
+)
+_RESULT_FIELD_ORDER = [
+    f.attname for f in Result._meta.concrete_fields if f.attname in {*RESULT_COLUMNS, "case_id"}
+]
+
+
+def _utc(text: str | None) -> dt.datetime | None:
+    """A moment as a JSON array from either engine gives it, in UTC (SQLite's are naive UTC)."""
+    if text is None:
+        return None
+    moment = dt.datetime.fromisoformat(text)
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def result_of_locked(case: Case) -> Result | None:
+    """The result the row lock read (cases.services._base: `_result_json`), without its content (read if
+    asked), its organisations from the process cache; None when the case has none."""
+    raw = case.__dict__.get("_result_json")
+    if not raw:
+        return None
+    values = dict(zip(RESULT_COLUMNS, json.loads(raw), strict=True), case_id=case.pk)
+    values["produced_at"], values["issued_at"] = _utc(values["produced_at"]), _utc(values["issued_at"])
+    values["revoked"] = bool(values["revoked"])  # SQLite's JSON gives 0 or 1
+    result = Result.from_db("default", list(values), [values[n] for n in _RESULT_FIELD_ORDER])
+    Result.authority.field.set_cached_value(result, cached_organisation(result.authority_id))
+    Result.seal_organisation.field.set_cached_value(result, cached_organisation(result.seal_organisation_id))
+    Result.case.field.set_cached_value(result, case)
+    return result
+
+
 def action_answer(case: Case, *, actor=None, created: bool = False) -> dict:
     """The answer of an action or acceptance, built from the case its service locked (or inserted) and
     changed — region, sub-item, guide, authority, departments and window already loaded — plus the

@@ -231,24 +231,15 @@ def _prepared_on(connection, server: tuple[str, str, str]) -> bool:
 _UNSET = object()
 # Fields whose value of exactly this Python type (or None) goes to the database unchanged on every backend:
 # Field.pre_save, get_db_prep_save and the backend's adaptation are all identities for it. Exact classes
-# only (a subclass may convert: encrypted text, choices of its own).
-_PLAIN_TYPES = {
-    models.CharField: str,
-    models.TextField: str,
-    models.IntegerField: int,
-    models.BigIntegerField: int,
-    models.SmallIntegerField: int,
-    models.PositiveIntegerField: int,
-    models.PositiveBigIntegerField: int,
-    models.PositiveSmallIntegerField: int,
-    models.BooleanField: bool,
-}
+# only (a subclass may convert: encrypted text, choices of its own). Not the integer fields: on PostgreSQL
+# Django wraps their values in psycopg's sized integer types.
+_PLAIN_TYPES = {models.CharField: str, models.TextField: str, models.BooleanField: bool}
 
 
 def _plain_type(field) -> type | None:
     """The Python type whose values `field` passes through unchanged (see _PLAIN_TYPES), or None."""
-    if type(field) is models.ForeignKey:
-        return _plain_type(field.target_field) or (int if type(field.target_field) in _AUTO else None)
+    if type(field) is models.ForeignKey:  # a key to an auto-increment id passes its integer unchanged
+        return int if type(field.target_field) in _AUTO else _plain_type(field.target_field)
     return _PLAIN_TYPES.get(type(field))
 
 

@@ -177,4 +177,12 @@ def test_an_inserts_values_are_the_orms_own_conversions_of_the_fields():
         for field, expected, got in zip(insert._fields, orm, fast, strict=True):
             if field.name in {"applicant_id_number", "applicant_phone", "phone"}:
                 continue  # encrypted (through the field's own conversion), with a fresh nonce each time
-            assert (type(got), got) == (type(expected), expected), (type(obj).__name__, field.name)
+            assert (type(got), _value(got)) == (type(expected), _value(expected)), (
+                type(obj).__name__,
+                field.name,
+            )
+
+
+def _value(adapted):
+    """What an adapted value holds: PostgreSQL's JSON wrapper compares by identity."""
+    return adapted.obj if type(adapted).__name__ == "Jsonb" else adapted

@@ -24,10 +24,11 @@ from onewindow.cases.models import (
     CaseStatus,
     Closure,
     Extension,
+    Result,
     Suspension,
     visible_row,
 )
-from onewindow.cases.selectors import EVENT_COLUMNS, attach_reference_data
+from onewindow.cases.selectors import EVENT_COLUMNS, RESULT_COLUMNS, attach_reference_data, result_of_locked
 from onewindow.catalogue.selectors import cached_implementer
 from onewindow.core import audit, clock, stamps
 from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, NotFound, RuleViolation
@@ -255,6 +256,9 @@ def _lock_columns() -> dict:
         # The case's events so far, for the action's answer (cases.selectors.events_of_locked): every
         # writer of events holds this row's lock, so these and the action's own are all of them.
         "_events_json": RawSQL(_events_sql(case), [], output_field=CharField()),
+        # The case's result (what the answer shows of it, not its content), if it has one: issuing
+        # stamps it without reading it again (cases.selectors.result_of_locked).
+        "_result_json": RawSQL(_result_sql(case), [], output_field=CharField()),
     }
 
 
@@ -267,6 +271,15 @@ def _events_sql(case: str) -> str:
             f'SELECT json_agg(json_build_array({columns}))::text FROM {table} e WHERE e.case_id = {case}."id"'
         )
     return f'SELECT json_group_array(json_array({columns})) FROM {table} e WHERE e.case_id = {case}."id"'
+
+
+def _result_sql(case: str) -> str:
+    """The case's result as one JSON array (RESULT_COLUMNS), NULL when it has none, in SQL on either engine."""
+    table = f'"{Result._meta.db_table}"'
+    columns = ", ".join(f'r."{c}"' for c in RESULT_COLUMNS)
+    array = "json_build_array" if connection.vendor == "postgresql" else "json_array"
+    cast = "::text" if connection.vendor == "postgresql" else ""
+    return f'SELECT {array}({columns}){cast} FROM {table} r WHERE r.case_id = {case}."id"'
 
 
 # Compiled once per process (core.prepared): the statement never changes, only the number.
@@ -310,6 +323,9 @@ def _lock(actor, case) -> Case:
                 "default", ["id", "username"], [locked.claimed_by_id, locked._claimed_by_username]
             ),
         )
+    result = result_of_locked(locked)
+    if result is not None:
+        Case.result.related.set_cached_value(locked, result)
     locked.department_id_now = department_id
     locked.department_now = cached_organisation(department_id) if department_id is not None else None
     # No suspension or extension: the clock and the answer need not ask (an action adding one forgets this).

@@ -19,7 +19,6 @@ from onewindow.core.errors import Conflict, InvalidInput, InvalidValue
 from onewindow.core.prepared import gathering
 from onewindow.core.validators import NAME_MAX, SHORT_TEXT_MAX, is_valid_resident_id, mask_id_number
 from onewindow.handover.seals import select_seal_for_case
-from onewindow.org.selectors import cached_organisation
 
 # 行政许可法 art. 38 and 行政复议法 art. 20 / 行政诉讼法 art. 46: what a denial must tell the applicant.
 REMEDIES = (
@@ -214,26 +213,26 @@ def issue(
             setattr(case, field, value)
         case.status = transition.status_after
         case.ended_at = now
-        _mark_result_issued(case, now)
         data = {"method": method, "recipient_kind": case.issue_recipient_kind}
         if case.issue_tracking_number:
             data.update(carrier=case.issue_carrier, tracking_number=case.issue_tracking_number)
-        return _save(case, action="issue", actor=actor, role=role, data=data)
+        with gathering():  # the result's stamp goes out with the case change's writes
+            _mark_result_issued(case, now)
+            return _save(case, action="issue", actor=actor, role=role, data=data)
 
 
 def _mark_result_issued(case: Case, at: dt.datetime) -> None:
-    """Stamp the result issued and keep it on the case for the answer: one UPDATE … RETURNING."""
+    """Stamp the case's result issued, the one the row lock read (kept on the case for the answer)."""
+    result = Case.result.related.get_cached_value(case, None) if Case.result.is_cached(case) else None
+    if result is None:
+        return  # the lock found none
     table = connection.ops.quote_name(Result._meta.db_table)
-    rows = list(
-        Result.objects.raw(
-            f'UPDATE {table} SET "issued_at" = %s WHERE "case_id" = %s RETURNING *', [at, case.pk]
-        )
+    prepared.write(
+        f'UPDATE {table} SET "issued_at" = %s WHERE "id" = %s',
+        [connection.ops.adapt_datetimefield_value(at), result.pk],
+        key=(Result, result.pk),
     )
-    if rows:
-        result = rows[0]
-        result.authority = cached_organisation(result.authority_id)
-        result.seal_organisation = cached_organisation(result.seal_organisation_id)
-        Case.result.related.set_cached_value(case, result)
+    result.issued_at = at
 
 
 def revoke_result(*, actor, case, reason: str) -> Result:
