@@ -18,7 +18,7 @@ from onewindow.core.validators import validate_name
 from onewindow.org import notifications, security
 from onewindow.org import roles as r
 from onewindow.org.models import APPROVING_KINDS, ApiToken, Organisation, OrganisationKind, Staff
-from onewindow.org.selectors import audit_context, cached_organisation, cached_window
+from onewindow.org.selectors import audit_context
 
 User = get_user_model()
 
@@ -123,7 +123,7 @@ def issue_token(
 # Compiled once per process (core.prepared): building this SQL cost more Python than running it.
 _TOKEN = Prepared(
     lambda key_hash: (
-        ApiToken.objects.select_related("user__staff")
+        ApiToken.objects.select_related("user__staff__organisation", "user__staff__window")
         .annotate(_stamp=stamps.subquery(), _roles=r.role_names('"org_apitoken"."user_id"'))
         .filter(key_hash=key_hash)
         .order_by()[:1]
@@ -136,20 +136,15 @@ def user_for_token(raw: str):
     """The active user a Bearer token belongs to, or None when unknown or expired."""
     if not raw:
         return None
-    # One query: the user, staff row (every API call needs them: scope, role, audit), the roles, and
-    # core.stamps' stamp. Nothing of the token, user, staff or roles is cached: a revoked token, an ended
-    # account or a removed role counts at once. The staff's organisation and usual window are reference
-    # data: from the process caches, which that same stamp has just checked.
+    # One query: the user, staff row, organisation and usual window (every API call needs them: scope,
+    # role, audit), the roles, and core.stamps' stamp (so the caches of reference data are checked free).
+    # Nothing of it is cached: a revoked token, an ended account or a removed role counts at once.
     token = _TOKEN.first(key_hash=security.hash_token(raw))
     if token is None:
         return None
     stamps.observe(token._stamp)
     if token.expires_at <= clock.now() or not token.user.is_active:
         return None
-    staff = getattr(token.user, "staff", None)
-    if staff is not None:
-        staff.organisation = cached_organisation(staff.organisation_id)
-        staff.window = cached_window(staff.window_id) if staff.window_id else None
     token.user._onewindow_roles = r.roles_from_names(token._roles)
     return token.user
 
