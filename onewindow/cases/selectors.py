@@ -110,6 +110,14 @@ _EVENT_FIELD_ORDER = [
 ]
 
 
+def _utc(text: str | None) -> dt.datetime | None:
+    """A moment as a JSON array from either engine gives it, in UTC (SQLite's are naive UTC)."""
+    if text is None:
+        return None
+    moment = dt.datetime.fromisoformat(text)
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
 def events_of_locked(case: Case) -> list[CaseEvent]:
     """The events the row lock read (cases.services._base: `_events_json`), as instances with their
     organisation from the process cache; `at` in UTC, as the database gives it."""
@@ -118,8 +126,7 @@ def events_of_locked(case: Case) -> list[CaseEvent]:
     events = []
     for row in rows:
         values = dict(zip(EVENT_COLUMNS, row, strict=True), case_id=case.pk)
-        at = dt.datetime.fromisoformat(values["at"])
-        values["at"] = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+        values["at"] = _utc(values["at"])
         # from_db takes the values in the model's field order (the others deferred).
         event = CaseEvent.from_db("default", list(values), [values[n] for n in _EVENT_FIELD_ORDER])
         organisation = cached_organisation(event.organisation_id) if event.organisation_id else None
@@ -146,14 +153,6 @@ RESULT_COLUMNS = (
 _RESULT_FIELD_ORDER = [
     f.attname for f in Result._meta.concrete_fields if f.attname in {*RESULT_COLUMNS, "case_id"}
 ]
-
-
-def _utc(text: str | None) -> dt.datetime | None:
-    """A moment as a JSON array from either engine gives it, in UTC (SQLite's are naive UTC)."""
-    if text is None:
-        return None
-    moment = dt.datetime.fromisoformat(text)
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def result_of_locked(case: Case) -> Result | None:

@@ -207,6 +207,14 @@ def test_an_api_request_asks_the_token_user_and_roles_in_one_query(world, userna
 PAGE_QUERIES = 8
 
 
+def test_the_issue_answer_with_the_result_the_lock_read_is_the_case_as_stored(clients, world):
+    """The row lock reads the result's summary and `issue` stamps it with its other writes: what it answers
+    (result number, seal, authority, produced and issued moments, revoked) is what a fresh read shows."""
+    issued = _lifecycle(clients)
+    assert issued["status"] == "issued" and issued["result"]["issued_at"]
+    assert issued == clients.supervisor.get(f"/cases/{issued['number']}").json()
+
+
 def test_a_page_of_cases_answers_each_case_as_it_answers_alone(clients, world):
     numbers = [drive(status).number for status in ("accepted", "in_review", "suspended", "decided", "issued")]
     numbers.append(drive("accepted", deferred=True).number)
