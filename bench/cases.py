@@ -684,22 +684,20 @@ class InProcessClient:
 
         self.client = Client(SERVER_NAME="127.0.0.1")  # an allowed host outside the test runner
         self.queries: dict[str, list[int]] = {}
-        self.listened = (
-            0  # statements counted apart so far (queries_per_request: the texts sent after commit)
-        )
+        self.apart = 0  # statements counted apart so far (queries_per_request: texts sent after commit)
 
     def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, dict | None]:
         from django.test.utils import CaptureQueriesContext
 
         meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in (headers or {}).items()}
-        listened_before = self.listened
+        apart_before = self.apart
         with CaptureQueriesContext(connection) as captured:
             response = self.client.generic(
                 method, path, json.dumps(body) if body is not None else "", "application/json", **meta
             )
         step = (body or {}).get("action", "accept") if method == "POST" else path
         statements = [q for q in captured.captured_queries if not q["sql"].upper().startswith(CONTROL)]
-        self.queries.setdefault(step, []).append(len(statements) - (self.listened - listened_before))
+        self.queries.setdefault(step, []).append(len(statements) - (self.apart - apart_before))
         return response.status_code, response.json() if "json" in response.get("Content-Type", "") else None
 
 
@@ -744,7 +742,7 @@ def queries_per_request(desks: list[Desk], lifecycles: int = 3) -> tuple[dict[st
 
     def counted_delivery(*args, **kwargs):
         result, n = statements_of(deliver, *args, **kwargs)
-        client.listened += n  # not the case path's: counted apart below
+        client.apart += n  # not the case path's: counted apart below
         delivered[0] += n
         return result
 
@@ -755,7 +753,7 @@ def queries_per_request(desks: list[Desk], lifecycles: int = 3) -> tuple[dict[st
         load = Load()
         lifecycle_over_http(client, desks[0], 990_000, load)
         client.queries.clear()
-        client.listened = 0
+        client.apart = 0
         delivered[0] = listener_writes[0] = 0
         for n in range(lifecycles):
             lifecycle_over_http(client, desks[0], 990_001 + n, load)

@@ -258,7 +258,7 @@ def accept(
 
 
 # The new case's INSERT, its SQL built once (core.prepared.Insert): compiling it anew for the case's sixty
-# columns was half the Python of the insert.
+# columns was about half of the insert's time under cProfile.
 _INSERT_CASE = Insert(Case)
 
 # Compiled once per process (core.prepared): asked when an acceptance with a key fails (a retry?).

@@ -223,7 +223,7 @@ def issue(
 
 def _mark_result_issued(case: Case, at: dt.datetime) -> None:
     """Stamp the case's result issued, the one the row lock read (kept on the case for the answer)."""
-    result = Case.result.related.get_cached_value(case, None) if Case.result.is_cached(case) else None
+    result = Case.result.related.get_cached_value(case, None)
     if result is None:
         return  # the lock found none
     table = connection.ops.quote_name(Result._meta.db_table)
