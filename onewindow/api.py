@@ -5,7 +5,7 @@ from ninja import NinjaAPI
 from onewindow.assessment.api import router as assessment_router
 from onewindow.cases.api import router as cases_router
 from onewindow.catalogue.api import router as catalogue_router
-from onewindow.core.api import Renderer, finish_openapi, install_problem_handlers
+from onewindow.core.api import Renderer, by_first_segment, finish_openapi, install_problem_handlers
 from onewindow.handover.api import router as handover_router
 from onewindow.messaging.api import router as messaging_router
 from onewindow.org.access import BearerAuth
@@ -22,6 +22,9 @@ class OneWindowAPI(NinjaAPI):
 
     def get_openapi_schema(self, *args, **kwargs):
         return finish_openapi(super().get_openapi_schema(*args, **kwargs))
+
+    def _get_urls(self):
+        return by_first_segment(super()._get_urls())
 
 
 api = OneWindowAPI(

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import URLPattern, include, path
+from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
@@ -23,7 +25,7 @@ from ninja.schema import DjangoGetter
 from pydantic import AfterValidator, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
-from onewindow.core import refusals, validators
+from onewindow.core import clock, refusals, validators
 from onewindow.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -51,12 +53,36 @@ def problem(
     return JsonResponse(body, status=status, content_type=PROBLEM, json_dumps_params={"ensure_ascii": False})
 
 
+def by_first_segment(patterns: list) -> list:
+    """The API's URL patterns with those that share a literal first segment (`cases/…`) under one
+    `include`: a request is matched against the ~30 segments, then only against its segment's patterns,
+    instead of against up to 100 patterns one by one (0.1 ms a request in cProfile on the case path).
+    Patterns of different literal first segments never match the same path, so the outcome is the flat
+    list's; a list with a first segment that is not literal (a converter) is returned as it is."""
+    routes = [getattr(p.pattern, "_route", None) if isinstance(p, URLPattern) else None for p in patterns]
+    if any(not isinstance(route, str) or "<" in route.partition("/")[0] for route in routes):
+        return patterns
+    grouped: list = []
+    groups: dict[str, list] = {}
+    for pattern, route in zip(patterns, routes, strict=True):
+        head, slash, rest = route.partition("/")
+        if not slash or not rest:
+            grouped.append(pattern)  # `cases`, `` or `cases/`: matched as it is
+            continue
+        if head not in groups:
+            groups[head] = []
+            grouped.append(path(f"{head}/", include(groups[head])))
+        route_pattern = RoutePattern(rest, name=pattern.pattern.name, is_endpoint=True)
+        groups[head].append(URLPattern(route_pattern, pattern.callback, pattern.default_args, pattern.name))
+    return grouped
+
+
 class HallTimeEncoder(NinjaJSONEncoder):
     """Times in the hall's own offset (ONEWINDOW_TIME_ZONE), e.g. 2026-11-27T09:30:00+08:00."""
 
     def default(self, o):
         if isinstance(o, dt.datetime) and timezone.is_aware(o):
-            return timezone.localtime(o).isoformat()
+            return clock.local(o).isoformat()
         return super().default(o)
 
 

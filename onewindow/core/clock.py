@@ -21,8 +21,14 @@ def today() -> dt.date:
     return local_date(now())
 
 
+def local(moment: dt.datetime) -> dt.datetime:
+    """`moment` in the hall's time zone (ONEWINDOW_TIME_ZONE, which no request changes): Django's
+    `localtime` without a zone looks up the active one in a context-local on every call."""
+    return timezone.localtime(moment, timezone.get_default_timezone())
+
+
 def local_date(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment).date()
+    return local(moment).date()
 
 
 @contextlib.contextmanager

@@ -6,7 +6,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from django.core.exceptions import RequestDataTooBig
-from django.utils.cache import add_never_cache_headers
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 
 from onewindow.core.api import PROBLEM, problem
@@ -34,6 +34,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 STORED_FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
 
+# What django.utils.cache.add_never_cache_headers writes on a response without Cache-Control.
+NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
 def _titles() -> dict[int, str]:
     return {
         400: _("Malformed request"),
@@ -54,8 +58,10 @@ class WebHardeningMiddleware:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if request.path.startswith("/api/") and response.status_code >= 400:
             response = self._as_problem(response)
-        if "Cache-Control" not in response.headers:
-            add_never_cache_headers(response)
+        if "Cache-Control" not in response.headers:  # add_never_cache_headers' result, without its parsing
+            if "Expires" not in response.headers:
+                response.headers["Expires"] = http_date()
+            response.headers["Cache-Control"] = NEVER_CACHE
         return response
 
     @staticmethod

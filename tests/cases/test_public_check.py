@@ -58,3 +58,40 @@ def test_the_access_log_masks_the_check(caplog):
     atoms = logger.atoms(response, request, environ, dt.timedelta(seconds=0))
     assert "5678" not in str(atoms)
     logging.getLogger(__name__).debug(line)
+
+
+def test_the_access_log_line_is_gunicorns_own_where_there_is_no_check():
+    """The lean atoms of the default format give the line gunicorn's full atoms give; another format
+    still gets every atom, masked."""
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    from onewindow.site.access_log import MaskingLogger
+
+    config = Config()
+    config.set("accesslog", "-")
+    ours, theirs = MaskingLogger(config), Logger(config)
+    ours.now = theirs.now = lambda: "[01/Dec/2026:09:30:00 +0800]"
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "RAW_URI": "/api/v1/cases/2103002024092700001/actions?x=1",
+        "PATH_INFO": "/api/v1/cases/2103002024092700001/actions",
+        "QUERY_STRING": "x=1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.1.2.3",
+        "HTTP_USER_AGENT": "curl/8",
+    }
+    request = SimpleNamespace(headers=[("USER-AGENT", "curl/8")])
+    for response in (
+        SimpleNamespace(status="200 OK", sent=1234, headers=[]),
+        SimpleNamespace(status="304 Not Modified", sent=0, headers=[]),
+        SimpleNamespace(status=500, sent=None, headers=[]),
+    ):
+        at = dt.timedelta(seconds=0)
+        line = config.access_log_format % ours.atoms(response, request, environ, at)
+        assert line == config.access_log_format % theirs.atoms(response, request, environ, at)
+    config.set("access_log_format", "%(r)s %({x-check}i)s %({query_string}e)s")
+    environ["QUERY_STRING"] = "check=5678"
+    request = SimpleNamespace(headers=[("X-CHECK", "5678")])
+    line = config.access_log_format % ours.atoms(response, request, environ, at)
+    assert "5678" not in line and "check=****" in line

@@ -57,6 +57,14 @@ def test_data_pages_and_api_answers_are_never_cached(api):
     assert "no-store" in response["Cache-Control"]
     browser = sign_in(Client(), "supervisor1")
     assert "no-store" in browser.get("/")["Cache-Control"]
+    # the headers Django's add_never_cache_headers gives a bare response, written without it
+    from django.http import HttpResponse
+    from django.utils.cache import add_never_cache_headers
+
+    django_own = HttpResponse()
+    add_never_cache_headers(django_own)
+    assert response["Cache-Control"] == django_own["Cache-Control"]
+    assert response["Expires"][-4:] == django_own["Expires"][-4:] == " GMT"
 
 
 def test_pages_carry_a_strict_content_security_policy_and_no_inline_script(sample_org):

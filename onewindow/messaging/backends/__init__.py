@@ -6,6 +6,8 @@ Shipped: `console` (prints, for development), `file` (one file per message in a 
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -24,4 +26,10 @@ SHORT_NAMES = {
 def get_backend(path: str | None = None, **kwargs) -> BaseSmsBackend:
     """An instance of the configured sender (or of `path`)."""
     path = path or settings.ONEWINDOW_SMS_BACKEND
-    return import_string(SHORT_NAMES.get(path, path))(**kwargs)
+    return _backend_class(SHORT_NAMES.get(path, path))(**kwargs)
+
+
+@functools.lru_cache(maxsize=16)
+def _backend_class(dotted: str) -> type[BaseSmsBackend]:
+    """The class once per path: one is asked for after every request that queued a text."""
+    return import_string(dotted)

@@ -19,6 +19,7 @@ passed from writer to writer).
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import time
 
@@ -26,6 +27,14 @@ from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+@functools.lru_cache(maxsize=1024)
+def _qmark(query: str) -> str:
+    """Django's "format" style (`%s`) as SQLite's "qmark" style (`?`), once per statement text: the
+    regular expression over a long INSERT's text, on every execute, was 3–4 % of a worker's time on the
+    case path (py-spy); the texts of a running hall are few and repeat."""
+    return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
 
 
 class CursorWrapper(base.SQLiteCursorWrapper):
@@ -51,6 +60,11 @@ class CursorWrapper(base.SQLiteCursorWrapper):
             return run(query, *args)
         finally:
             self.database._let_go_writer_lock()
+
+    def convert_query(self, query, *, param_names=None):
+        if param_names is None:
+            return _qmark(query)
+        return super().convert_query(query, param_names=param_names)
 
     def execute(self, query, params=None):
         return self._queued(super().execute, query, params)
