@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 from typing import Annotated, Any, Literal
 
+import orjson
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import URLPattern, include, path
@@ -53,12 +54,14 @@ def problem(
     return JsonResponse(body, status=status, content_type=PROBLEM, json_dumps_params={"ensure_ascii": False})
 
 
-def by_first_segment(patterns: list) -> list:
+def by_first_segment(patterns: list, *, first: tuple[str, ...] = ()) -> list:
     """The API's URL patterns with those that share a literal first segment (`cases/…`) under one
     `include`: a request is matched against the ~30 segments, then only against its segment's patterns,
     instead of against up to 100 patterns one by one (0.1 ms a request in cProfile on the case path).
     Patterns of different literal first segments never match the same path, so the outcome is the flat
-    list's; a list with a first segment that is not literal (a converter) is returned as it is."""
+    list's, and the segments named in `first` may be tried before the others (a segment that does not
+    match costs an exception in Django's resolver); a list with a first segment that is not literal (a
+    converter) is returned as it is."""
     routes = [getattr(p.pattern, "_route", None) if isinstance(p, URLPattern) else None for p in patterns]
     if any(not isinstance(route, str) or "<" in route.partition("/")[0] for route in routes):
         return patterns
@@ -74,7 +77,8 @@ def by_first_segment(patterns: list) -> list:
             grouped.append(path(f"{head}/", include(groups[head])))
         route_pattern = RoutePattern(rest, name=pattern.pattern.name, is_endpoint=True)
         groups[head].append(URLPattern(route_pattern, pattern.callback, pattern.default_args, pattern.name))
-    return grouped
+    rank = {head: n for n, head in enumerate(first)}
+    return sorted(grouped, key=lambda p: rank.get(str(p.pattern).partition("/")[0], len(rank)))
 
 
 class HallTimeEncoder(NinjaJSONEncoder):
@@ -86,9 +90,27 @@ class HallTimeEncoder(NinjaJSONEncoder):
         return super().default(o)
 
 
+_HALL_TIME = HallTimeEncoder()
+
+
+def _hall_default(o):
+    if type(o) is dt.datetime and o.tzinfo is not None:
+        return clock.local(o).isoformat()
+    return _HALL_TIME.default(o)  # other times and dates, decimals, lazy texts: as the encoder writes them
+
+
 class Renderer(JSONRenderer):
-    encoder_class = HallTimeEncoder
+    """The API's answers in UTF-8 JSON by orjson; every time and date goes through HallTimeEncoder's
+    conversion, so the values are written as `json.dumps(data, cls=HallTimeEncoder)` writes them (without
+    the blanks after `,` and `:`). The standard library's encoder took 60 µs for a case's answer (4 KB,
+    sixteen times and dates through `default`), orjson about a third of that."""
+
+    encoder_class = HallTimeEncoder  # what ninja's own uses of the renderer's encoder get
     json_dumps_params = {"ensure_ascii": False}
+    OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+    def render(self, request, data, *, response_status):
+        return orjson.dumps(data, default=_hall_default, option=self.OPTIONS)
 
 
 def install_problem_handlers(api) -> None:
@@ -409,3 +431,12 @@ class In(Schema):
     """Base of every request body: an unknown field is 400 (`additionalProperties: false`)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler, info) -> Any:  # replaces ninja's, by name
+        """A JSON body (a dict) is validated once: ninja's validates a model that forbids extra fields
+        twice, the second time through its getter for model instances."""
+        if type(values) is dict:
+            return handler(values)
+        return super()._run_root_validator(values, handler, info)
