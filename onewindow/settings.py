@@ -170,6 +170,9 @@ ONEWINDOW_AUDIT_RETENTION_DAYS = config.audit_retention_days()
 ONEWINDOW_AUDIT_SEALING = config.audit_sealing()
 # The benchmark's floor endpoint (onewindow.site.floor): only in the server `onewindow bench cases` starts.
 ONEWINDOW_BENCH_FLOOR = config.flag("ONEWINDOW_BENCH_FLOOR")
+# Answers rendered as the selectors built them (core.api.answer_as_is) are also validated against their
+# schema and compared: on in the test suite (tests/conftest.py), off in service.
+ONEWINDOW_CHECK_ANSWERS = config.flag("ONEWINDOW_CHECK_ANSWERS")
 # How often the sealer started by `onewindow serve` looks for committed, unsealed audit entries.
 ONEWINDOW_AUDIT_SEAL_INTERVAL = float(os.environ.get("ONEWINDOW_AUDIT_SEAL_INTERVAL", "") or 0.25)
 

@@ -33,6 +33,12 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
+def _answers_checked(settings):
+    """Every answer rendered as a selector built it is validated against its schema (core.api.answer_as_is)."""
+    settings.ONEWINDOW_CHECK_ANSWERS = True
+
+
+@pytest.fixture(autouse=True)
 def _sms_to_the_console(settings):
     """Applicants' text messages go to standard output (captured) rather than files in the data dir."""
     settings.ONEWINDOW_SMS_BACKEND = "console"

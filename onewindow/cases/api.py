@@ -25,6 +25,7 @@ from onewindow.core.api import (
     Page,
     Phone,
     ResidentId,
+    answer_as_is,
     code,
     exact_body,
     line,
@@ -419,7 +420,7 @@ def create_case(request, payload: CaseIn):
     )
     if not created:  # the case of an earlier request with this key: read as GET shows it
         return Status(200, _detail(request.auth, case.number))
-    return Status(201, selectors.action_answer(case, actor=request.auth, created=True))
+    return answer_as_is(CaseOut, selectors.action_answer(case, actor=request.auth, created=True), status=201)
 
 
 @router.get("/cases", response=list[CaseOut], summary="Cases in the caller's scope")
@@ -467,7 +468,7 @@ def case_action(request, number: str, payload: ActionIn):
     case = services.perform(
         actor=request.auth, case=number, action=payload.action, version=payload.version, **params
     )
-    return selectors.action_answer(case, actor=request.auth)
+    return answer_as_is(CaseOut, selectors.action_answer(case, actor=request.auth))
 
 
 # --------------------------------------------------------------------------------------------------

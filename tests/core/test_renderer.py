@@ -31,3 +31,27 @@ def test_the_renderer_writes_what_json_dumps_with_the_hall_encoder_writes():
     assert json.loads(ours) == json.loads(theirs)
     assert json.loads(ours)["at"] == "2026-12-01T11:04:05.678901+08:00"
     assert "受理".encode() in ours  # UTF-8, not \\u escapes
+
+
+def test_an_answer_rendered_as_is_must_be_what_its_schema_validates(settings):
+    """The check the test suite runs on every case answer (core.api.answer_as_is) can fail."""
+    import pytest
+    from ninja import Schema
+
+    from onewindow.core.api import answer_as_is
+
+    class Shape(Schema):
+        number: str
+        at: dt.datetime
+        count: int = 0
+
+    settings.ONEWINDOW_CHECK_ANSWERS = True
+    aware = dt.datetime(2026, 12, 1, 3, 4, 5, tzinfo=dt.UTC)
+    good = answer_as_is(Shape, {"number": "A1", "at": aware, "count": 2}, status=201)
+    assert good.status_code == 201 and good["Content-Type"] == "application/json; charset=utf-8"
+    assert json.loads(good.content) == {"number": "A1", "at": "2026-12-01T11:04:05+08:00", "count": 2}
+    for bad in ({"number": "A1", "at": aware}, {"number": "A1", "at": aware, "count": 2, "extra": 1}):
+        with pytest.raises(AssertionError):
+            answer_as_is(Shape, bad)  # a default the answer lacks, a field the schema has not
+    settings.ONEWINDOW_CHECK_ANSWERS = False
+    assert json.loads(answer_as_is(Shape, bad).content)["extra"] == 1  # in service: as built
