@@ -539,6 +539,20 @@ class gathering:
         return False
 
 
+def execute(cursor, sql: str, params: list):
+    """`cursor.execute(sql, params)`; on PostgreSQL the statement is prepared on the server once per
+    connection and runs as `EXECUTE` with its values as literals. For a small statement a request runs
+    every time outside a prepared queryset or gathered writes, whose planning cost PostgreSQL as much as
+    running it: a serial number's draw (pg_stat_statements, one client: 0.06 ms of planning a call).
+    Captures show the `EXECUTE` with the statement's text as a comment."""
+    connection = cursor.db
+    if connection.vendor == "postgresql":
+        server = _server_statement(sql, len(params))
+        if server is not None and _prepared_on(connection, server):
+            return cursor.execute(_execute_with_literals(connection, server[0], params))
+    return cursor.execute(sql, params)
+
+
 def write(sql: str, params: list, *, key=None, using: str = "default") -> None:
     """Run a statement whose result nobody reads now, or add it to the writes being gathered."""
     writes = gathered(using)

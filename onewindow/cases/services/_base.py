@@ -30,7 +30,7 @@ from onewindow.cases.models import (
 )
 from onewindow.cases.selectors import EVENT_COLUMNS, RESULT_COLUMNS, attach_reference_data, result_of_locked
 from onewindow.catalogue.selectors import cached_implementer
-from onewindow.core import audit, clock, stamps
+from onewindow.core import audit, clock, prepared, stamps
 from onewindow.core.errors import Conflict, InvalidInput, InvalidValue, NotFound, RuleViolation
 from onewindow.core.models import AuditEntry
 from onewindow.core.prepared import Insert, Prepared, gathering
@@ -130,7 +130,8 @@ def _next_serial(region, scope: str, key: str) -> int:
     # One statement takes the row's lock and draws the number (RETURNING: PostgreSQL, SQLite ≥ 3.35).
     table = connection.ops.quote_name(CaseSerial._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             f'UPDATE {table} SET "last" = "last" + 1 WHERE "region_id" = %s AND "scope" = %s AND "key" = %s '
             'RETURNING "last"',
             [region.pk, scope, key],
