@@ -21,12 +21,27 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import F, Q
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext
 
 from onewindow.cases.models import CLOCK_STATUSES
 from onewindow.core import clock
 from onewindow.workdays import arithmetic
 from onewindow.workdays.errors import CalendarMissing
+
+_TRANSLATED: dict[tuple[str | None, str], str] = {}
+
+
+def _(message: str) -> str:
+    """`gettext`, kept per language and message: a case's clock is written out in every answer with three
+    to five of these lines, and each `gettext` looks up the active translation and then searches every
+    app's catalogue (about 1 % of a worker's time on the case path, py-spy). The messages are this
+    module's literals, so the store stays small."""
+    key = (get_language(), message)
+    text = _TRANSLATED.get(key)
+    if text is None:
+        text = _TRANSLATED[key] = gettext(message)
+    return text
+
 
 NORMAL, WARNING, OVERDUE = "normal", "warning", "overdue"
 LEVELS = (NORMAL, WARNING, OVERDUE)

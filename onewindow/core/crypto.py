@@ -12,6 +12,7 @@ associated data, so a value copied into another column does not decrypt.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -74,7 +75,8 @@ def _save(ring: Keyring, *, only_if_new: bool = False) -> None:
         "index_key": _b64(ring.index_key),
     }
     write_private(ring.path, json.dumps(body, indent=1), only_if_new=only_if_new)
-    _cache.pop(str(ring.path), None)
+    for name in [name for name, (_mtime, cached) in _cache.items() if cached.path == ring.path]:
+        _cache.pop(name, None)  # read again at once, whatever time the file system gives the new file
 
 
 def _from_env(raw: str) -> Keyring:
@@ -91,11 +93,29 @@ def _from_env(raw: str) -> Keyring:
 
 
 def keyring() -> Keyring:
-    """The keyring of the environment, else of the data dir's key file (created on first use)."""
+    """The keyring of the environment, else of the data dir's key file (created on first use). Read again
+    whenever the file changes (a rotation by another process): its time is looked at on every call."""
     raw = os.environ.get("ONEWINDOW_DATA_KEY", "").strip()
     if raw:
-        return _from_env(raw)
-    path = key_file()
+        return _from_env_cached(raw, os.environ.get("ONEWINDOW_DATA_INDEX_KEY", "").strip())
+    configured = getattr(settings, "ONEWINDOW_DATA_KEY_FILE", None)
+    name = str(configured) if configured else os.path.join(settings.DATA_DIR, KEY_FILE_NAME)
+    cached = _cache.get(name)
+    if cached is not None:  # the usual case, without the lock or a Path: two to three times faster
+        try:
+            if os.stat(name).st_mtime_ns == cached[0]:
+                return cached[1]
+        except FileNotFoundError:
+            pass
+    return _keyring_of_file(Path(name), name)
+
+
+@functools.lru_cache(maxsize=4)
+def _from_env_cached(raw: str, index: str) -> Keyring:
+    return _from_env(raw)
+
+
+def _keyring_of_file(path: Path, name: str) -> Keyring:
     with _lock:
         try:
             mtime = path.stat().st_mtime_ns
@@ -111,7 +131,7 @@ def keyring() -> Keyring:
             )
             _save(ring, only_if_new=True)
             mtime = path.stat().st_mtime_ns
-        cached = _cache.get(str(path))
+        cached = _cache.get(name)
         if cached and cached[0] == mtime:
             return cached[1]
         body = json.loads(path.read_text())
@@ -121,7 +141,7 @@ def keyring() -> Keyring:
             index_key=_unb64(body["index_key"]),
             path=path,
         )
-        _cache[str(path)] = (mtime, ring)
+        _cache[name] = (mtime, ring)
         return ring
 
 

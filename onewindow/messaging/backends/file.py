@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
+import orjson
 from django.conf import settings
 
 from onewindow.messaging.backends.base import BaseSmsBackend, Sms, SmsError
@@ -16,16 +16,19 @@ class SmsBackend(BaseSmsBackend):
         self.path = Path(file_path or settings.ONEWINDOW_SMS_FILE_PATH)
 
     def send(self, sms: Sms) -> str:
+        name = self.path / f"sms-{sms.reference}.json"
+        body = orjson.dumps({"to": sms.phone, "text": sms.text, "reference": sms.reference})  # UTF-8
         try:
-            self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
-            name = self.path / f"sms-{sms.reference}.json"
-            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(
-                    {"to": sms.phone, "text": sms.text, "reference": sms.reference},
-                    handle,
-                    ensure_ascii=False,
-                )
+            try:
+                fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            except FileNotFoundError:  # the folder's first message
+                self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+                fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                while body:
+                    body = body[os.write(fd, body) :]
+            finally:
+                os.close(fd)
         except OSError as exc:
             raise SmsError(f"cannot write to the SMS folder: {exc.strerror or exc}") from exc
         return name.name
