@@ -226,6 +226,18 @@ def test_the_file_backend_writes_private_files(tmp_path):
     assert "测试" in written.read_text(encoding="utf-8") and (written.stat().st_mode & 0o777) == 0o600
 
 
+def test_the_file_backend_appends_one_json_line_per_message_to_the_file_of_the_day(tmp_path):
+    import json
+
+    backend = get_backend("file", file_path=tmp_path / "sms")
+    names = {backend.send(Sms(phone=f"1381234567{n}", text=f"第{n}条", reference=str(n))) for n in range(3)}
+    assert len(names) == 1  # one file of the day
+    lines = (tmp_path / "sms" / names.pop()).read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"to": f"1381234567{n}", "text": f"第{n}条", "reference": str(n)} for n in range(3)
+    ]
+
+
 def test_the_http_backend_posts_json_with_the_key_and_reports_failures():
     import json
     import threading
