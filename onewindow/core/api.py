@@ -91,27 +91,20 @@ class HallTimeEncoder(NinjaJSONEncoder):
         return super().default(o)
 
 
-_HALL_TIME = HallTimeEncoder()
-
-
-def _hall_default(o):
-    if type(o) is dt.datetime and o.tzinfo is not None:
-        return clock.local(o).isoformat()
-    return _HALL_TIME.default(o)  # other times and dates, decimals, lazy texts: as the encoder writes them
-
-
 class Renderer(JSONRenderer):
-    """The API's answers in UTF-8 JSON by orjson; every time and date goes through HallTimeEncoder's
-    conversion, so the values are written as `json.dumps(data, cls=HallTimeEncoder)` writes them (without
-    the blanks after `,` and `:`). The standard library's encoder took 60 µs for a case's answer (4 KB,
-    sixteen times and dates through `default`), orjson about a third of that."""
+    """The API's answers in UTF-8 JSON by orjson; every time and date (and decimal, lazy text…) goes
+    through HallTimeEncoder's `default`, so the values are written as `json.dumps(data,
+    cls=HallTimeEncoder)` writes them (without the blanks after `,` and `:`). For a case's answer (4 KB,
+    sixteen times and dates): 60 µs with the standard library's encoder, 30 µs with orjson."""
 
-    encoder_class = HallTimeEncoder  # what ninja's own uses of the renderer's encoder get
-    json_dumps_params = {"ensure_ascii": False}
+    encoder_class = HallTimeEncoder
     OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
     def render(self, request, data, *, response_status):
-        return orjson.dumps(data, default=_hall_default, option=self.OPTIONS)
+        return orjson.dumps(data, default=_HALL_TIME.default, option=self.OPTIONS)
+
+
+_HALL_TIME = HallTimeEncoder()
 
 
 _RENDERER = Renderer()

@@ -63,8 +63,12 @@ def new_key_id() -> str:
 
 
 def key_file() -> Path:
+    return Path(_key_file_name())
+
+
+def _key_file_name() -> str:
     configured = getattr(settings, "ONEWINDOW_DATA_KEY_FILE", None)
-    return Path(configured) if configured else Path(settings.DATA_DIR) / KEY_FILE_NAME
+    return str(configured) if configured else os.path.join(settings.DATA_DIR, KEY_FILE_NAME)
 
 
 def _save(ring: Keyring, *, only_if_new: bool = False) -> None:
@@ -98,8 +102,7 @@ def keyring() -> Keyring:
     raw = os.environ.get("ONEWINDOW_DATA_KEY", "").strip()
     if raw:
         return _from_env_cached(raw, os.environ.get("ONEWINDOW_DATA_INDEX_KEY", "").strip())
-    configured = getattr(settings, "ONEWINDOW_DATA_KEY_FILE", None)
-    name = str(configured) if configured else os.path.join(settings.DATA_DIR, KEY_FILE_NAME)
+    name = _key_file_name()
     cached = _cache.get(name)
     if cached is not None:  # the usual case, without the lock or a Path: two to three times faster
         try:
@@ -112,6 +115,7 @@ def keyring() -> Keyring:
 
 @functools.lru_cache(maxsize=4)
 def _from_env_cached(raw: str, index: str) -> Keyring:
+    """Parsed once per value of the two variables (`_from_env` reads the index key itself)."""
     return _from_env(raw)
 
 

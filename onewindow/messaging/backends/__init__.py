@@ -1,7 +1,7 @@
 """Pluggable SMS senders in the style of Django's mail backends: ONEWINDOW_SMS_BACKEND names a class
 (dotted path) with `send(message) -> str` that returns the gateway's reference or raises SmsError.
 
-Shipped: `console` (prints, for development), `file` (one file per message in a directory),
+Shipped: `console` (prints, for development), `file` (one JSON line per message in the day's file of a folder),
 `http` (a JSON gateway configured by URL and key), `locmem` (kept in memory, for tests)."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 lines hold phone numbers).
 
 A file per message cost the kernel 0.5 ms of CPU to create on this machine's ext4 (three a case's life),
-and left a folder of millions of files after a few years; a line appended costs about a tenth. Lines of
+and would leave a folder of millions of files after a few years; a line appended costs 11 µs. Lines of
 several processes do not interleave: each is one `write` to a file opened for appending."""
 
 from __future__ import annotations
